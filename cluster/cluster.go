@@ -1,0 +1,175 @@
+// Package cluster holds the kubenet AKS cluster component.
+package cluster
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// KubenetClusterArgs configures a KubenetCluster.
+type KubenetClusterArgs struct {
+	// ResourceGroupName is the resource group the cluster is created in.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region.
+	Location string
+	// Config is the validated cluster config, with spec.Defaults applied.
+	Config spec.Cluster
+	// SubnetID is the node subnet, already associated with the route table.
+	SubnetID pulumi.StringInput
+	// IdentityID is the user-assigned identity of the control plane.
+	IdentityID pulumi.StringInput
+	// SSHPublicKey, when not nil, is the admin key of the nodes (a secret).
+	SSHPublicKey pulumi.StringInput
+	// Tags are applied to the cluster.
+	Tags pulumi.StringMapInput
+	// Prerequisites are the resources AKS needs before it starts: the identity's
+	// grants, the user-defined routes (egress) and the subnet. The cluster
+	// depends on each of them explicitly.
+	Prerequisites []pulumi.Resource
+}
+
+// KubenetCluster is an AKS cluster on kubenet in a bring-your-own subnet: one
+// Linux system node pool, a user-assigned control-plane identity, and a network
+// profile whose every field is set, because the SDK silently fills in
+// podCidr 10.244.0.0/16, serviceCidr 10.0.0.0/16, dnsServiceIP 10.0.0.10 and
+// outboundType loadBalancer for the ones left out (aks-rules 3.7).
+type KubenetCluster struct {
+	pulumi.ResourceState
+
+	// Cluster is the managed cluster.
+	Cluster *containerservice.ManagedCluster
+	// Kubeconfig is the cluster user's kubeconfig, a secret.
+	Kubeconfig pulumi.StringOutput
+}
+
+// NewKubenetCluster registers the managed cluster as the child of a component of
+// type aks-kubenet:cluster:KubenetCluster and reads back its kubeconfig.
+//
+// With autoscaling on, the cluster ignores later changes to the pool's count:
+// the autoscaler owns it, and resetting it to nodeCount on every update would
+// fight the autoscaler.
+func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs, opts ...pulumi.ResourceOption) (*KubenetCluster, error) {
+	kc := &KubenetCluster{}
+	if err := ctx.RegisterComponentResource("aks-kubenet:cluster:KubenetCluster", name, kc, opts...); err != nil {
+		return nil, err
+	}
+	c := args.Config
+
+	childOpts := []pulumi.ResourceOption{pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites)}
+	if c.Autoscaling() {
+		childOpts = append(childOpts, pulumi.IgnoreChanges([]string{"agentPoolProfiles[0].count"}))
+	}
+	managed, err := containerservice.NewManagedCluster(ctx, name+"-cluster", &containerservice.ManagedClusterArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		ResourceName:      pulumi.String(c.Name),
+		Location:          pulumi.String(args.Location),
+		DnsPrefix:         pulumi.String(c.DNSPrefix),
+		KubernetesVersion: optional(c.KubernetesVersion),
+		NodeResourceGroup: optional(c.NodeResourceGroup),
+		EnableRBAC:        pulumi.Bool(true),
+		Identity: &containerservice.ManagedClusterIdentityArgs{
+			Type:                   containerservice.ResourceIdentityTypeUserAssigned,
+			UserAssignedIdentities: pulumi.StringArray{args.IdentityID},
+		},
+		AgentPoolProfiles: containerservice.ManagedClusterAgentPoolProfileArray{systemPool(c, args.SubnetID)},
+		NetworkProfile:    networkProfile(c),
+		LinuxProfile:      linuxProfile(args.SSHPublicKey),
+		Tags:              args.Tags,
+	}, childOpts...)
+	if err != nil {
+		return nil, err
+	}
+	kc.Cluster = managed
+
+	creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		ResourceName:      managed.Name,
+	})
+	kc.Kubeconfig = pulumi.ToSecret(creds.Kubeconfigs().ApplyT(decodeKubeconfig)).(pulumi.StringOutput)
+
+	return kc, ctx.RegisterResourceOutputs(kc, pulumi.Map{
+		"name":              managed.Name,
+		"nodeResourceGroup": managed.NodeResourceGroup,
+		"kubeconfig":        kc.Kubeconfig,
+	})
+}
+
+// systemPool is the cluster's one node pool: Linux, System mode, in the node
+// subnet, with an explicit upgrade surge so that AKS uses the surge the IP plan
+// was checked with (its own default changed over time, aks-rules 4.5).
+func systemPool(c spec.Cluster, subnetID pulumi.StringInput) containerservice.ManagedClusterAgentPoolProfileArgs {
+	pool := containerservice.ManagedClusterAgentPoolProfileArgs{
+		Name:                pulumi.String(c.NodePoolName),
+		Mode:                pulumi.String("System"),
+		OsType:              pulumi.String("Linux"),
+		Type:                pulumi.String("VirtualMachineScaleSets"), // required by userDefinedRouting, aks-rules 5.1
+		VmSize:              pulumi.String(c.VMSize),
+		Count:               pulumi.IntPtrFromPtr(c.NodeCount),
+		MaxPods:             pulumi.IntPtrFromPtr(c.MaxPods),
+		VnetSubnetID:        subnetID,
+		OrchestratorVersion: optional(c.KubernetesVersion),
+		UpgradeSettings: &containerservice.AgentPoolUpgradeSettingsArgs{
+			MaxSurge: pulumi.String(string(c.MaxSurge)),
+		},
+	}
+	if c.Autoscaling() {
+		pool.EnableAutoScaling = pulumi.Bool(true)
+		pool.MinCount = pulumi.IntPtrFromPtr(c.MinCount)
+		pool.MaxCount = pulumi.IntPtrFromPtr(c.MaxCount)
+	}
+	return pool
+}
+
+// networkProfile is kubenet with every address range and the outbound type set.
+func networkProfile(c spec.Cluster) *containerservice.ContainerServiceNetworkProfileArgs {
+	return &containerservice.ContainerServiceNetworkProfileArgs{
+		NetworkPlugin:   pulumi.String("kubenet"),
+		PodCidr:         pulumi.String(c.PodCidr),
+		ServiceCidr:     pulumi.String(c.ServiceCidr),
+		DnsServiceIP:    pulumi.String(c.DNSServiceIP),
+		OutboundType:    pulumi.String(c.OutboundType),
+		LoadBalancerSku: pulumi.String("standard"), // required by userDefinedRouting, aks-rules 5.1
+	}
+}
+
+// linuxProfile gives the nodes' admin user the SSH key, or is nil without one
+// (AKS then creates nodes without SSH access).
+func linuxProfile(key pulumi.StringInput) containerservice.ContainerServiceLinuxProfilePtrInput {
+	if key == nil {
+		return nil
+	}
+	return &containerservice.ContainerServiceLinuxProfileArgs{
+		AdminUsername: pulumi.String("azureuser"),
+		Ssh: &containerservice.ContainerServiceSshConfigurationArgs{
+			PublicKeys: containerservice.ContainerServiceSshPublicKeyArray{
+				&containerservice.ContainerServiceSshPublicKeyArgs{KeyData: key},
+			},
+		},
+	}
+}
+
+// decodeKubeconfig returns the first kubeconfig of a credential list, decoded
+// from base64.
+func decodeKubeconfig(kubeconfigs []containerservice.CredentialResultResponse) (string, error) {
+	if len(kubeconfigs) == 0 {
+		return "", fmt.Errorf("listClusterUserCredential returned no kubeconfig")
+	}
+	raw, err := base64.StdEncoding.DecodeString(kubeconfigs[0].Value)
+	if err != nil {
+		return "", fmt.Errorf("decoding the cluster's kubeconfig: %w", err)
+	}
+	return string(raw), nil
+}
+
+// optional is nil for an unset string, so that the key stays out of the request.
+func optional(s string) pulumi.StringPtrInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}

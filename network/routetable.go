@@ -1,0 +1,92 @@
+// Package network holds the Azure networking components of an aks-kubenet stack:
+// the route table with its user-defined routes, and the VNet with the node subnet.
+package network
+
+import (
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// RouteTableArgs configures a RouteTable.
+type RouteTableArgs struct {
+	// ResourceGroupName is the resource group the table is created in.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region; it must be the VNet's (aks-rules 6.6).
+	Location string
+	// Name is the table's Azure name.
+	Name string
+	// Routes are the user-defined routes, already validated by package rules.
+	Routes []spec.Route
+	// Tags are applied to the table when it is created (see NewRouteTable).
+	Tags pulumi.StringMapInput
+}
+
+// RouteTable is the route table of the node subnet. Its user-defined routes are
+// separate network.Route resources and the table itself declares none, because
+// AKS writes one route per node into the same table (aks-rules 1.7): a table
+// declared with inline routes is a full replacement on every update and would
+// delete them (aks-rules 9.3).
+type RouteTable struct {
+	pulumi.ResourceState
+
+	// Table is the route table; the node subnet references it.
+	Table *network.RouteTable
+	// Routes are the user-defined routes, in config order.
+	Routes []*network.Route
+	// DefaultRoute is the 0.0.0.0/0 route, or nil when none is configured. With
+	// outboundType userDefinedRouting AKS validates it at create time (aks-rules 5.3).
+	DefaultRoute *network.Route
+}
+
+// NewRouteTable registers the route table and one Route per configured UDR as
+// children of a component of type aks-kubenet:network:RouteTable.
+//
+// The table ignores later changes to its tags: the Kubernetes cloud provider
+// tags the table it routes through (aks-rules 1.9), and taking those tags away
+// on every update would be a fight with AKS over its own table.
+func NewRouteTable(ctx *pulumi.Context, name string, args RouteTableArgs, opts ...pulumi.ResourceOption) (*RouteTable, error) {
+	rt := &RouteTable{}
+	if err := ctx.RegisterComponentResource("aks-kubenet:network:RouteTable", name, rt, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(rt)
+
+	table, err := network.NewRouteTable(ctx, name+"-table", &network.RouteTableArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		RouteTableName:    pulumi.String(args.Name),
+		Location:          pulumi.String(args.Location),
+		Tags:              args.Tags,
+	}, parent, pulumi.IgnoreChanges([]string{"tags"}))
+	if err != nil {
+		return nil, err
+	}
+	rt.Table = table
+
+	for _, r := range args.Routes {
+		routeArgs := &network.RouteArgs{
+			ResourceGroupName: args.ResourceGroupName,
+			RouteTableName:    table.Name,
+			RouteName:         pulumi.String(r.Name),
+			AddressPrefix:     pulumi.String(r.AddressPrefix),
+			NextHopType:       pulumi.String(r.NextHopType),
+		}
+		if r.NextHopIPAddress != "" {
+			routeArgs.NextHopIpAddress = pulumi.String(r.NextHopIPAddress)
+		}
+		route, err := network.NewRoute(ctx, name+"-"+r.Name, routeArgs, parent)
+		if err != nil {
+			return nil, err
+		}
+		rt.Routes = append(rt.Routes, route)
+		if r.AddressPrefix == "0.0.0.0/0" {
+			rt.DefaultRoute = route
+		}
+	}
+
+	return rt, ctx.RegisterResourceOutputs(rt, pulumi.Map{
+		"id":   table.ID(),
+		"name": table.Name,
+	})
+}

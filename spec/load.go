@@ -1,0 +1,145 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Config keys the program reads. Object keys hold JSON, as the Pulumi engine
+// passes structured stack config to a program.
+const (
+	KeyLocation          = "azure-native:location"
+	KeyResourceGroupName = Project + ":resourceGroupName"
+	KeyTags              = Project + ":tags"
+	KeySSHPublicKey      = Project + ":sshPublicKey"
+	KeyNetwork           = Project + ":network"
+	KeyCluster           = Project + ":cluster"
+)
+
+// Keys lists every config key Load reads, for tools that check a stack file for
+// keys the program would ignore.
+var Keys = []string{KeyLocation, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyNetwork, KeyCluster}
+
+// Source returns the raw value of a config key ("aks-kubenet:network") and
+// whether the key is set.
+type Source func(key string) (value string, ok bool)
+
+// Load reads the stack's configuration from get and applies Defaults. It
+// reports every structural problem at once, joined into one error, each naming
+// the key and the value: a missing required key, an object that is not an
+// object, a key the program does not know (with the one it probably meant), and
+// a value of the wrong type. Rules on the values themselves are package rules'.
+//
+// Secrets are never read into the result: for aks-kubenet:sshPublicKey Load only
+// records whether it is set.
+func Load(stackName string, get Source) (Stack, error) {
+	s := Stack{Name: stackName}
+	var errs []error
+	if v, ok := get(KeyLocation); ok {
+		s.Location = strings.TrimSpace(v)
+	}
+	if v, ok := get(KeyResourceGroupName); ok {
+		s.ResourceGroupName = v
+	}
+	if v, ok := get(KeyTags); ok {
+		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
+			errs = append(errs, fmt.Errorf("tags: want a map of string keys to string values, got %s", v))
+		}
+	}
+	_, s.HasSSHPublicKey = get(KeySSHPublicKey)
+	for _, obj := range []struct {
+		key, name string
+		dst       any
+	}{{KeyNetwork, "network", &s.Network}, {KeyCluster, "cluster", &s.Cluster}} {
+		v, ok := get(obj.key)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: missing: set the %s object in the stack config (see the README's config reference)", obj.name, obj.key))
+			continue
+		}
+		errs = append(errs, decodeObject(obj.name, []byte(v), obj.dst)...)
+	}
+	return Defaults(s), errors.Join(errs...)
+}
+
+// decodeObject decodes the JSON object raw into the struct dst field by field,
+// so that every unknown key and every mistyped value is reported, not only the
+// first. path is the config path of raw ("network", "network.routes[0]").
+func decodeObject(path string, raw []byte, dst any) []error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return []error{fmt.Errorf("%s: want an object of keys, got %s", path, compact(raw))}
+	}
+	v := reflect.ValueOf(dst).Elem()
+	known := map[string]int{}
+	for i := range v.NumField() {
+		if tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ","); tag != "" {
+			known[tag] = i
+		}
+	}
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		key := path + "." + name
+		i, ok := known[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: unknown key%s", key, suggestion(name, known)))
+			continue
+		}
+		field, value := v.Field(i), fields[name]
+		if field.Kind() == reflect.Slice && field.Type().Elem().Kind() == reflect.Struct {
+			var items []json.RawMessage
+			if err := json.Unmarshal(value, &items); err != nil {
+				errs = append(errs, fmt.Errorf("%s: want a list of objects, got %s", key, compact(value)))
+				continue
+			}
+			list := reflect.MakeSlice(field.Type(), len(items), len(items))
+			for j, item := range items {
+				errs = append(errs, decodeObject(fmt.Sprintf("%s[%d]", key, j), item, list.Index(j).Addr().Interface())...)
+			}
+			field.Set(list)
+			continue
+		}
+		if err := json.Unmarshal(value, field.Addr().Interface()); err != nil {
+			errs = append(errs, fmt.Errorf("%s: want %s, got %s", key, describeType(field.Type()), compact(value)))
+		}
+	}
+	return errs
+}
+
+// suggestion names the known key that differs from name only in case, or lists
+// the known keys.
+func suggestion(name string, known map[string]int) string {
+	keys := slices.Sorted(maps.Keys(known))
+	for _, k := range keys {
+		if strings.EqualFold(k, name) {
+			return fmt.Sprintf(" (did you mean %s?)", k)
+		}
+	}
+	return " (known keys: " + strings.Join(keys, ", ") + ")"
+}
+
+func describeType(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[Surge]():
+		return `a node count or a percentage such as "33%"`
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Int:
+		return "a whole number"
+	case t.Kind() == reflect.Slice:
+		return "a list of strings"
+	default:
+		return `a string (quote values such as "1.31")`
+	}
+}
+
+// compact returns raw JSON on one line, short enough for an error message.
+func compact(raw []byte) string {
+	s := strings.Join(strings.Fields(string(raw)), " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}

@@ -1,0 +1,205 @@
+// Package spec is the typed configuration of one aks-kubenet stack: the values a
+// platform team keeps in Pulumi.<stack>.yaml, with the defaults the program applies.
+//
+// It has no Pulumi imports: the program (package stack), the offline plan
+// (cmd/plan) and the validation rules (package rules) all read the same types.
+// CIDRs and IP addresses stay strings here, exactly as configured; package rules
+// parses and checks them, so that a bad value is reported with the key it came from.
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Project is the Pulumi project name and the namespace of every project config key.
+const Project = "aks-kubenet"
+
+// Defaults applied by Defaults when a key is not set.
+const (
+	DefaultVMSize       = "Standard_D4s_v5"
+	DefaultMaxPods      = 110 // kubenet default, https://learn.microsoft.com/azure/aks/configure-kubenet
+	DefaultMaxSurge     = "1"
+	DefaultNodePoolName = "system"
+	DefaultOutboundType = OutboundUserDefinedRouting
+)
+
+// Outbound types the program accepts for cluster.outboundType.
+const (
+	OutboundUserDefinedRouting = "userDefinedRouting"
+	OutboundLoadBalancer       = "loadBalancer"
+)
+
+// Next hop types a user-defined route may have
+// (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview).
+const (
+	NextHopVirtualNetworkGateway = "VirtualNetworkGateway"
+	NextHopVnetLocal             = "VnetLocal"
+	NextHopInternet              = "Internet"
+	NextHopVirtualAppliance      = "VirtualAppliance"
+	NextHopNone                  = "None"
+)
+
+// NextHopTypes lists every next hop type a user-defined route may have, in the
+// order the Azure documentation gives them.
+var NextHopTypes = []string{
+	NextHopVirtualNetworkGateway, NextHopVnetLocal, NextHopInternet, NextHopVirtualAppliance, NextHopNone,
+}
+
+// Stack is the whole configuration of one stack (one region or environment).
+type Stack struct {
+	// Name is the Pulumi stack name, used to derive default resource names.
+	Name string
+	// Location is azure-native:location, the Azure region of every resource.
+	Location string
+	// ResourceGroupName is aks-kubenet:resourceGroupName.
+	ResourceGroupName string
+	// Tags is aks-kubenet:tags, applied to every resource that takes tags.
+	Tags map[string]string
+	// HasSSHPublicKey reports whether the secret aks-kubenet:sshPublicKey is set;
+	// the key itself never enters this struct, so it cannot be printed by accident.
+	HasSSHPublicKey bool
+	// Network is aks-kubenet:network.
+	Network Network
+	// Cluster is aks-kubenet:cluster.
+	Cluster Cluster
+}
+
+// Network is the aks-kubenet:network config object: the VNet, the node subnet,
+// the ranges reachable through peering, and the user-defined routes.
+type Network struct {
+	VnetName       string   `json:"vnetName"`
+	SubnetName     string   `json:"subnetName"`
+	RouteTableName string   `json:"routeTableName"`
+	VnetCidr       string   `json:"vnetCidr"`
+	NodeSubnetCidr string   `json:"nodeSubnetCidr"`
+	PeeredCidrs    []string `json:"peeredCidrs"`
+	Routes         []Route  `json:"routes"`
+}
+
+// Route is one user-defined route in the cluster's route table.
+type Route struct {
+	Name             string `json:"name"`
+	AddressPrefix    string `json:"addressPrefix"`
+	NextHopType      string `json:"nextHopType"`
+	NextHopIPAddress string `json:"nextHopIpAddress"`
+}
+
+// Cluster is the aks-kubenet:cluster config object: the AKS cluster, its system
+// node pool and its kubenet network profile. Counts are pointers so that an
+// unset key (take the default, or report it missing) differs from an explicit 0.
+type Cluster struct {
+	Name              string `json:"name"`
+	DNSPrefix         string `json:"dnsPrefix"`
+	NodeResourceGroup string `json:"nodeResourceGroup"`
+	IdentityName      string `json:"identityName"`
+	KubernetesVersion string `json:"kubernetesVersion"`
+	NodePoolName      string `json:"nodePoolName"`
+	VMSize            string `json:"vmSize"`
+	NodeCount         *int   `json:"nodeCount"`
+	MinCount          *int   `json:"minCount"`
+	MaxCount          *int   `json:"maxCount"`
+	MaxPods           *int   `json:"maxPods"`
+	MaxSurge          Surge  `json:"maxSurge"`
+	PodCidr           string `json:"podCidr"`
+	ServiceCidr       string `json:"serviceCidr"`
+	DNSServiceIP      string `json:"dnsServiceIP"`
+	OutboundType      string `json:"outboundType"`
+}
+
+// Autoscaling reports whether the system pool runs the cluster autoscaler, that
+// is whether minCount or maxCount is set (rules require both or neither).
+func (c Cluster) Autoscaling() bool { return c.MinCount != nil || c.MaxCount != nil }
+
+// MaxNodes is the largest number of nodes the system pool can have outside an
+// upgrade: maxCount when autoscaling, else nodeCount; 0 when neither is set.
+func (c Cluster) MaxNodes() int {
+	switch {
+	case c.MaxCount != nil:
+		return *c.MaxCount
+	case c.NodeCount != nil:
+		return *c.NodeCount
+	}
+	return 0
+}
+
+// SurgeNodes is the number of extra nodes an upgrade adds to MaxNodes, as AKS
+// computes it from maxSurge: the integer itself, or the percentage of the node
+// count rounded up. It returns an error when maxSurge is neither.
+func (c Cluster) SurgeNodes() (int, error) {
+	return c.MaxSurge.Nodes(c.MaxNodes())
+}
+
+// Surge is an upgrade max surge as AKS takes it: a node count ("1", "3") or a
+// percentage of the pool ("33%"). It accepts a JSON number or string.
+type Surge string
+
+// UnmarshalJSON accepts 3, "3" and "33%".
+func (s *Surge) UnmarshalJSON(b []byte) error {
+	text := strings.TrimSpace(string(b))
+	if unquoted, err := strconv.Unquote(text); err == nil {
+		text = unquoted
+	}
+	*s = Surge(text)
+	return nil
+}
+
+// Nodes is the number of surge nodes for a pool of the given size: the integer
+// itself, or ceil(percent*pool/100) for a percentage
+// (https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling).
+// An empty Surge is the program's default of one node.
+func (s Surge) Nodes(pool int) (int, error) {
+	text := string(s)
+	if text == "" {
+		text = DefaultMaxSurge
+	}
+	if pct, ok := strings.CutSuffix(text, "%"); ok {
+		p, err := strconv.Atoi(pct)
+		if err != nil || p < 1 || p > 100 {
+			return 0, fmt.Errorf("max surge %q: want a node count such as 1 or a percentage from 1%% to 100%%", text)
+		}
+		return (p*pool + 99) / 100, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("max surge %q: want a node count such as 1 or a percentage from 1%% to 100%%", text)
+	}
+	return n, nil
+}
+
+// Defaults returns s with every unset optional key filled in: resource names
+// derived from the stack name, vmSize, maxPods, maxSurge, the node pool name,
+// dnsPrefix and outboundType. Required keys (CIDRs, nodeCount) stay unset so
+// that validation reports them as missing.
+func Defaults(s Stack) Stack {
+	prefix := Project + "-" + s.Name
+	setDefault(&s.ResourceGroupName, prefix+"-rg")
+	n := &s.Network
+	setDefault(&n.VnetName, prefix+"-vnet")
+	setDefault(&n.SubnetName, prefix+"-nodes")
+	setDefault(&n.RouteTableName, prefix+"-rt")
+	c := &s.Cluster
+	setDefault(&c.Name, prefix+"-aks")
+	setDefault(&c.DNSPrefix, c.Name)
+	setDefault(&c.IdentityName, c.Name+"-identity")
+	setDefault(&c.NodePoolName, DefaultNodePoolName)
+	setDefault(&c.VMSize, DefaultVMSize)
+	setDefault(&c.OutboundType, DefaultOutboundType)
+	if c.MaxSurge == "" {
+		c.MaxSurge = DefaultMaxSurge
+	}
+	if c.MaxPods == nil {
+		c.MaxPods = Int(DefaultMaxPods)
+	}
+	return s
+}
+
+func setDefault(field *string, value string) {
+	if *field == "" {
+		*field = value
+	}
+}
+
+// Int returns a pointer to n, for the optional counts of Cluster.
+func Int(n int) *int { return &n }

@@ -1,0 +1,148 @@
+package spec
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func source(values map[string]string) Source {
+	return func(key string) (string, bool) {
+		v, ok := values[key]
+		return v, ok
+	}
+}
+
+func TestLoadDecodesTheConfigContract(t *testing.T) {
+	s, err := Load("dev", source(map[string]string{
+		KeyLocation:          "eastus",
+		KeyTags:              `{"env":"dev"}`,
+		KeySSHPublicKey:      "ssh-ed25519 AAAA",
+		KeyNetwork:           `{"vnetCidr":"10.0.0.0/16","nodeSubnetCidr":"10.0.1.0/24","peeredCidrs":["10.1.0.0/16"],"routes":[{"name":"default-route","addressPrefix":"0.0.0.0/0","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.0.2.4"}]}`,
+		KeyCluster:           `{"nodeCount":3,"minCount":3,"maxCount":10,"maxSurge":2,"podCidr":"10.244.0.0/16","serviceCidr":"10.0.4.0/24","dnsServiceIP":"10.0.4.10","kubernetesVersion":"1.31"}`,
+		KeyResourceGroupName: "my-rg",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Location != "eastus" || s.ResourceGroupName != "my-rg" || s.Tags["env"] != "dev" || !s.HasSSHPublicKey {
+		t.Errorf("top-level keys: %+v", s)
+	}
+	n := s.Network
+	if n.VnetCidr != "10.0.0.0/16" || n.NodeSubnetCidr != "10.0.1.0/24" || len(n.PeeredCidrs) != 1 || len(n.Routes) != 1 ||
+		n.Routes[0] != (Route{Name: "default-route", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.2.4"}) {
+		t.Errorf("network: %+v", n)
+	}
+	c := s.Cluster
+	if *c.NodeCount != 3 || *c.MinCount != 3 || *c.MaxCount != 10 || c.MaxSurge != "2" || c.KubernetesVersion != "1.31" ||
+		c.PodCidr != "10.244.0.0/16" || c.ServiceCidr != "10.0.4.0/24" || c.DNSServiceIP != "10.0.4.10" {
+		t.Errorf("cluster: %+v", c)
+	}
+	if !c.Autoscaling() || c.MaxNodes() != 10 {
+		t.Errorf("Autoscaling %v, MaxNodes %d", c.Autoscaling(), c.MaxNodes())
+	}
+}
+
+func TestLoadAppliesDefaults(t *testing.T) {
+	s, err := Load("qa", source(map[string]string{KeyNetwork: `{}`, KeyCluster: `{}`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got, want := range map[string]string{
+		s.ResourceGroupName:        "aks-kubenet-qa-rg",
+		s.Network.VnetName:         "aks-kubenet-qa-vnet",
+		s.Network.SubnetName:       "aks-kubenet-qa-nodes",
+		s.Network.RouteTableName:   "aks-kubenet-qa-rt",
+		s.Cluster.Name:             "aks-kubenet-qa-aks",
+		s.Cluster.DNSPrefix:        "aks-kubenet-qa-aks",
+		s.Cluster.IdentityName:     "aks-kubenet-qa-aks-identity",
+		s.Cluster.NodePoolName:     DefaultNodePoolName,
+		s.Cluster.VMSize:           DefaultVMSize,
+		s.Cluster.OutboundType:     OutboundUserDefinedRouting,
+		string(s.Cluster.MaxSurge): "1",
+	} {
+		if got != want {
+			t.Errorf("default %q, want %q", got, want)
+		}
+	}
+	if *s.Cluster.MaxPods != 110 || s.Cluster.NodeCount != nil || s.Cluster.PodCidr != "" {
+		t.Errorf("maxPods %d, nodeCount %v, podCidr %q: required keys must stay unset", *s.Cluster.MaxPods, s.Cluster.NodeCount, s.Cluster.PodCidr)
+	}
+	if s.HasSSHPublicKey || s.Location != "" {
+		t.Error("unset keys were filled in")
+	}
+}
+
+func TestLoadReportsEveryStructuralProblem(t *testing.T) {
+	_, err := Load("dev", source(map[string]string{
+		KeyTags:    `["a"]`,
+		KeyNetwork: `{"vnetCIDR":"10.0.0.0/16","peeredCidrs":"10.1.0.0/16","routes":[{"name":"r","nextHop":"x"},"oops"],"colour":"blue"}`,
+		KeyCluster: `{"nodeCount":"three","kubernetesVersion":1.31,"maxSurge":true}`,
+	}))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{
+		"tags: want a map",
+		"network.vnetCIDR: unknown key (did you mean vnetCidr?)",
+		"network.peeredCidrs: want a list of strings",
+		"network.routes[0].nextHop: unknown key (known keys: addressPrefix, name, nextHopIpAddress, nextHopType)",
+		"network.routes[1]: want an object",
+		"network.colour: unknown key",
+		`cluster.nodeCount: want a whole number, got "three"`,
+		"cluster.kubernetesVersion: want a string",
+		"got 1.31",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+	if n := len(strings.Split(err.Error(), "\n")); n != 8 {
+		t.Errorf("want 8 problems, one per line, got %d:\n%v", n, err)
+	}
+
+	_, err = Load("dev", source(map[string]string{}))
+	if err == nil || !strings.Contains(err.Error(), "network: missing") || !strings.Contains(err.Error(), "cluster: missing") {
+		t.Errorf("missing objects: %v", err)
+	}
+	_, err = Load("dev", source(map[string]string{KeyNetwork: "null", KeyCluster: "[1]"}))
+	if err == nil || !strings.Contains(err.Error(), "network: want an object of keys, got null") ||
+		!strings.Contains(err.Error(), "cluster: want an object of keys, got [1]") {
+		t.Errorf("non-objects: %v", err)
+	}
+}
+
+func TestSurge(t *testing.T) {
+	cases := []struct {
+		in      string
+		pool    int
+		want    int
+		wantErr bool
+	}{
+		{"", 3, 1, false},
+		{"1", 3, 1, false},
+		{"5", 3, 5, false},
+		{"33%", 3, 1, false},
+		{"33%", 20, 7, false},
+		{"100%", 20, 20, false},
+		{"10%", 1, 1, false},
+		{"0", 3, 0, true},
+		{"-1", 3, 0, true},
+		{"0%", 3, 0, true},
+		{"101%", 3, 0, true},
+		{"abc", 3, 0, true},
+		{"1.5", 3, 0, true},
+	}
+	for _, tc := range cases {
+		got, err := Surge(tc.in).Nodes(tc.pool)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("Surge(%q).Nodes(%d) = %d, %v; want %d, error %v", tc.in, tc.pool, got, err, tc.want, tc.wantErr)
+		}
+	}
+	for raw, want := range map[string]Surge{`3`: "3", `"3"`: "3", `"33%"`: "33%", ` 2 `: "2"} {
+		var s Surge
+		if err := json.Unmarshal([]byte(raw), &s); err != nil || s != want {
+			t.Errorf("unmarshal %s = %q, %v; want %q", raw, s, err, want)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+// Package stack is the aks-kubenet program: it reads and validates a stack's
+// config, builds the components in dependency order and exports the outputs.
+package stack
+
+import (
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"github.com/aks-kubenet/aks-kubenet/cluster"
+	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/network"
+	"github.com/aks-kubenet/aks-kubenet/rules"
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// Program is the Pulumi program of one stack. It reads the stack's config and
+// validates it with package rules before it registers anything: a refused
+// config returns an error listing every problem and creates nothing. Warnings
+// go to the Pulumi log (ctx.Log.Warn) and do not stop the run.
+//
+// Then it deploys, in this order of dependencies:
+//
+//	resource group -> {VNet, route table, identity} -> {node subnet, routes}
+//	  -> Network Contributor grants on subnet and route table -> AKS cluster
+//
+// and exports the names and ids of what it created, and the kubeconfig as a
+// secret.
+func Program(ctx *pulumi.Context) error {
+	s, err := spec.Load(ctx.Stack(), func(key string) (string, bool) {
+		v, err := config.Try(ctx, key)
+		return v, err == nil
+	})
+	if err != nil {
+		return refuse(err)
+	}
+	report := rules.Check(s)
+	for _, w := range report.Warnings {
+		if err := ctx.Log.Warn(w.String(), nil); err != nil {
+			return err
+		}
+	}
+	if err := report.Err(); err != nil {
+		return err
+	}
+	var sshKey pulumi.StringInput
+	if s.HasSSHPublicKey {
+		key, err := config.TrySecret(ctx, spec.KeySSHPublicKey)
+		if err != nil {
+			return err
+		}
+		sshKey = key
+	}
+	outputs, err := deploy(ctx, s, sshKey)
+	if err != nil {
+		return err
+	}
+	for name, value := range outputs {
+		ctx.Export(name, value)
+	}
+	return nil
+}
+
+// refuse turns spec.Load's joined errors into the same one-problem-per-line
+// refusal that rules reports.
+func refuse(err error) error {
+	var report rules.Report
+	problems := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = joined.Unwrap()
+	}
+	for _, p := range problems {
+		report.Errors = append(report.Errors, rules.Finding{Message: p.Error()})
+	}
+	return report.Err()
+}
+
+// deploy registers every resource of a validated stack and returns the stack
+// outputs.
+func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulumi.Map, error) {
+	var tags pulumi.StringMapInput
+	if len(s.Tags) > 0 {
+		tags = pulumi.ToStringMap(s.Tags)
+	}
+
+	rg, err := resources.NewResourceGroup(ctx, "resource-group", &resources.ResourceGroupArgs{
+		ResourceGroupName: pulumi.String(s.ResourceGroupName),
+		Location:          pulumi.String(s.Location),
+		Tags:              tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	routes, err := network.NewRouteTable(ctx, "egress", network.RouteTableArgs{
+		ResourceGroupName: rg.Name,
+		Location:          s.Location,
+		Name:              s.Network.RouteTableName,
+		Routes:            s.Network.Routes,
+		Tags:              tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	vnet, err := network.NewVirtualNetwork(ctx, "network", network.VirtualNetworkArgs{
+		ResourceGroupName: rg.Name,
+		Location:          s.Location,
+		Name:              s.Network.VnetName,
+		AddressSpace:      s.Network.VnetCidr,
+		SubnetName:        s.Network.SubnetName,
+		SubnetPrefix:      s.Network.NodeSubnetCidr,
+		RouteTableID:      routes.Table.ID(),
+		Tags:              tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	identity, err := iam.NewClusterIdentity(ctx, "identity", iam.ClusterIdentityArgs{
+		ResourceGroupName: rg.Name,
+		Location:          s.Location,
+		Name:              s.Cluster.IdentityName,
+		SubnetID:          vnet.NodeSubnet.ID(),
+		RouteTableID:      routes.Table.ID(),
+		Tags:              tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	prerequisites := []pulumi.Resource{identity.SubnetGrant, identity.RouteTableGrant, vnet.NodeSubnet}
+	for _, r := range routes.Routes {
+		prerequisites = append(prerequisites, r)
+	}
+	aks, err := cluster.NewKubenetCluster(ctx, "aks", cluster.KubenetClusterArgs{
+		ResourceGroupName: rg.Name,
+		Location:          s.Location,
+		Config:            s.Cluster,
+		SubnetID:          vnet.NodeSubnet.ID(),
+		IdentityID:        identity.Identity.ID(),
+		SSHPublicKey:      sshKey,
+		Tags:              tags,
+		Prerequisites:     prerequisites,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"resourceGroupName": rg.Name,
+		"vnetName":          vnet.Network.Name,
+		"vnetId":            vnet.Network.ID(),
+		"subnetName":        vnet.NodeSubnet.Name,
+		"subnetId":          vnet.NodeSubnet.ID(),
+		"routeTableName":    routes.Table.Name,
+		"routeTableId":      routes.Table.ID(),
+		"identityClientId":  identity.Identity.ClientId,
+		"clusterName":       aks.Cluster.Name,
+		"nodeResourceGroup": aks.Cluster.NodeResourceGroup,
+		"kubeconfig":        aks.Kubeconfig,
+	}, nil
+}

@@ -1,0 +1,176 @@
+// Package stackfile reads a project's Pulumi.yaml and Pulumi.<stack>.yaml the way
+// the Pulumi CLI hands them to a program: every config value as a string, objects
+// and lists as JSON, project config defaults filled in. The offline plan and the
+// program-level tests use it to run the real program on a committed stack file
+// without the Pulumi CLI.
+package stackfile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the configuration of one stack as a program receives it.
+type Config struct {
+	// Stack is the stack name; File the stack file it was read from.
+	Stack, File string
+	// Values maps full keys ("aks-kubenet:network") to their values: strings as
+	// they are, anything else as JSON.
+	Values map[string]string
+	// Secure lists the config paths of encrypted (secure:) values, such as
+	// "aks-kubenet:sshPublicKey" or "aks-kubenet:cluster.token". The key that
+	// holds one is left out of Values: only the Pulumi CLI with the stack's
+	// secrets provider can decrypt it.
+	Secure []string
+}
+
+// Read returns the configuration of stack from the project in dir: the stack's
+// own values over the defaults declared in Pulumi.yaml. It returns an error
+// naming the file for a missing or unparsable file, and the file and key for a
+// value it cannot turn into config.
+func Read(dir, stack string) (Config, error) {
+	project, err := readYAML(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return Config{}, err
+	}
+	name, _ := project["name"].(string)
+	if name == "" {
+		return Config{}, fmt.Errorf("%s: no project name", filepath.Join(dir, "Pulumi.yaml"))
+	}
+	file := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	doc, err := readYAML(file)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{Stack: stack, File: file, Values: map[string]string{}}
+
+	declared, _ := project["config"].(map[string]any)
+	for key, decl := range declared {
+		d, ok := decl.(map[string]any)
+		if !ok {
+			continue
+		}
+		def, has := d["default"]
+		if !has {
+			def, has = d["value"]
+		}
+		if !has {
+			continue
+		}
+		if !strings.Contains(key, ":") {
+			key = name + ":" + key
+		}
+		v, err := configString(def)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: config %s default: %w", filepath.Join(dir, "Pulumi.yaml"), key, err)
+		}
+		cfg.Values[key] = v
+	}
+
+	values, ok := doc["config"].(map[string]any)
+	if !ok && doc["config"] != nil {
+		return Config{}, fmt.Errorf("%s: config: want a map of keys to values", file)
+	}
+	for key, value := range values {
+		if !strings.Contains(key, ":") {
+			key = name + ":" + key
+		}
+		if path := securePath(key, value); path != "" {
+			cfg.Secure = append(cfg.Secure, path)
+			delete(cfg.Values, key)
+			continue
+		}
+		v, err := configString(value)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %s: %w", file, key, err)
+		}
+		cfg.Values[key] = v
+	}
+	sort.Strings(cfg.Secure)
+	return cfg, nil
+}
+
+// Stacks returns the names of the stacks that have a Pulumi.<stack>.yaml in dir,
+// sorted.
+func Stacks(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var stacks []string
+	for _, f := range files {
+		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	slices.Sort(stacks)
+	if len(stacks) == 0 {
+		return nil, fmt.Errorf("%s: no Pulumi.<stack>.yaml files", dir)
+	}
+	return stacks, nil
+}
+
+func readYAML(file string) (map[string]any, error) {
+	raw, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such file", file)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %w", file, err)
+	}
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	return doc, nil
+}
+
+// securePath returns the config path of the first encrypted value in value
+// ("aks-kubenet:sshPublicKey", "aks-kubenet:cluster.token"), or "".
+func securePath(path string, value any) string {
+	switch v := value.(type) {
+	case map[string]any:
+		if _, ok := v["secure"]; ok && len(v) == 1 {
+			return path
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if p := securePath(path+"."+k, v[k]); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if p := securePath(fmt.Sprintf("%s[%d]", path, i), item); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// configString renders a YAML value as the Pulumi CLI passes it to a program.
+func configString(value any) (string, error) {
+	switch v := value.(type) {
+	case string:
+		return v, nil
+	case nil:
+		return "", nil
+	case bool, int, float64:
+		return fmt.Sprint(v), nil
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return "", fmt.Errorf("cannot be passed as config: %w", err)
+	}
+	return string(raw), nil
+}

@@ -1,0 +1,275 @@
+// Package tests drives stack.Program end to end with Pulumi mocks: real stack
+// files from the project root, every resource recorded with its inputs, parent
+// and dependencies, and the stack outputs read back.
+package tests
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"github.com/aks-kubenet/aks-kubenet/stack"
+	"github.com/aks-kubenet/aks-kubenet/stackfile"
+)
+
+const subscription = "00000000-1111-2222-3333-444444444444"
+
+// registered is one resource the program registered.
+type registered struct {
+	Type, Name, URN string
+	Custom          bool
+	ID              string
+	Inputs          resource.PropertyMap
+	Parent          string   // parent URN
+	Deps            []string // URNs the resource depends on (explicit and through inputs)
+	IgnoreChanges   []string
+}
+
+// recorder is the mock resource monitor: it records every registration and
+// answers with ARM-like ids and outputs. Mocks run concurrently, so it locks.
+type recorder struct {
+	mu        sync.Mutex
+	resources []registered
+	stack     string
+}
+
+// azureNameInput is the input that holds each resource type's Azure name.
+var azureNameInput = map[string]string{
+	"azure-native:resources:ResourceGroup":              "resourceGroupName",
+	"azure-native:network:VirtualNetwork":               "virtualNetworkName",
+	"azure-native:network:Subnet":                       "subnetName",
+	"azure-native:network:RouteTable":                   "routeTableName",
+	"azure-native:network:Route":                        "routeName",
+	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+	"azure-native:authorization:RoleAssignment":         "roleAssignmentName",
+	"azure-native:containerservice:ManagedCluster":      "resourceName",
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	outputs := args.Inputs.Copy()
+	id := ""
+	if args.Custom {
+		name := str(args.Inputs, azureNameInput[args.TypeToken])
+		if name == "" {
+			return "", nil, fmt.Errorf("mock: %s %s has no Azure name (%s)", args.TypeToken, args.Name, azureNameInput[args.TypeToken])
+		}
+		outputs["name"] = resource.NewProperty(name)
+		rg := "/subscriptions/" + subscription + "/resourceGroups/" + str(args.Inputs, "resourceGroupName")
+		switch args.TypeToken {
+		case "azure-native:resources:ResourceGroup":
+			id = "/subscriptions/" + subscription + "/resourceGroups/" + name
+		case "azure-native:network:VirtualNetwork":
+			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + name
+		case "azure-native:network:Subnet":
+			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + str(args.Inputs, "virtualNetworkName") + "/subnets/" + name
+		case "azure-native:network:RouteTable":
+			id = rg + "/providers/Microsoft.Network/routeTables/" + name
+		case "azure-native:network:Route":
+			id = rg + "/providers/Microsoft.Network/routeTables/" + str(args.Inputs, "routeTableName") + "/routes/" + name
+		case "azure-native:managedidentity:UserAssignedIdentity":
+			id = rg + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name
+			outputs["principalId"] = resource.NewProperty("principal-" + name)
+			outputs["clientId"] = resource.NewProperty("client-" + name)
+		case "azure-native:authorization:RoleAssignment":
+			id = str(args.Inputs, "scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name
+		case "azure-native:containerservice:ManagedCluster":
+			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + name
+			if str(args.Inputs, "nodeResourceGroup") == "" {
+				outputs["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
+					str(args.Inputs, "resourceGroupName"), name, str(args.Inputs, "location")))
+			}
+		default:
+			return "", nil, fmt.Errorf("mock: unexpected resource type %s", args.TypeToken)
+		}
+	}
+	rpc := args.RegisterRPC
+	reg := registered{
+		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, ID: id, Inputs: args.Inputs,
+		Parent: rpc.GetParent(), Deps: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(),
+		URN: urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
+	}
+	r.mu.Lock()
+	r.resources = append(r.resources, reg)
+	r.mu.Unlock()
+	return id, outputs, nil
+}
+
+// urn computes a resource's URN the way the mock monitor does.
+func urn(stackName, parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(stackName), "aks-kubenet", parentType, tokens.Type(typ), name))
+}
+
+func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	if args.Token != "azure-native:containerservice:listManagedClusterUserCredentials" {
+		return nil, fmt.Errorf("mock: unexpected call %s", args.Token)
+	}
+	kubeconfig := "apiVersion: v1\nkind: Config\nclusters:\n- name: " + str(args.Args, "resourceName") + "\n"
+	return resource.PropertyMap{
+		"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty(resource.PropertyMap{
+				"name":  resource.NewProperty("clusterUser"),
+				"value": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(kubeconfig))),
+			}),
+		}),
+	}, nil
+}
+
+// logRecorder stands in for ctx.Log and keeps the warnings.
+type logRecorder struct {
+	mu       sync.Mutex
+	warnings []string
+}
+
+func (l *logRecorder) Debug(string, *pulumi.LogArgs) error { return nil }
+func (l *logRecorder) Info(string, *pulumi.LogArgs) error  { return nil }
+func (l *logRecorder) Error(string, *pulumi.LogArgs) error { return nil }
+func (l *logRecorder) Warn(msg string, _ *pulumi.LogArgs) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.warnings = append(l.warnings, msg)
+	return nil
+}
+
+// run is the outcome of one run of stack.Program.
+type run struct {
+	err       error
+	resources []registered
+	warnings  []string
+	outputs   map[string]internals.UnsafeAwaitOutputResult
+}
+
+// runProgram runs stack.Program on stack with the given config values.
+func runProgram(t *testing.T, stackName string, config map[string]string, secretKeys ...string) run {
+	t.Helper()
+	mocks := &recorder{stack: stackName}
+	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
+		Project: "aks-kubenet", Stack: stackName, Config: config, ConfigSecretKeys: secretKeys, Mocks: mocks,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logRecorder{}
+	ctx.Log = logs
+	out := run{err: pulumi.RunWithContext(ctx, stack.Program), outputs: map[string]internals.UnsafeAwaitOutputResult{}}
+	for name, value := range ctx.GetCurrentExportMap() {
+		res, err := internals.UnsafeAwaitOutput(context.Background(), value.ToOutput()...)
+		if err != nil {
+			t.Fatalf("output %s: %v", name, err)
+		}
+		out.outputs[name] = res
+	}
+	out.resources, out.warnings = mocks.resources, logs.warnings
+	return out
+}
+
+// readStack returns the config values of a committed Pulumi.<stack>.yaml.
+func readStack(t *testing.T, stackName string) map[string]string {
+	t.Helper()
+	cfg, err := stackfile.Read("..", stackName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Secure) > 0 {
+		t.Fatalf("%s has encrypted values %v; committed stacks must run offline", cfg.File, cfg.Secure)
+	}
+	return cfg.Values
+}
+
+// runStackFile runs stack.Program on a committed Pulumi.<stack>.yaml.
+func runStackFile(t *testing.T, stackName string) run {
+	t.Helper()
+	return runProgram(t, stackName, readStack(t, stackName))
+}
+
+// byType returns the registered resources of type typ.
+func (r run) byType(typ string) []registered {
+	var out []registered
+	for _, res := range r.resources {
+		if res.Type == typ {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// one returns the only resource of type typ, failing the test otherwise.
+func (r run) one(t *testing.T, typ string) registered {
+	t.Helper()
+	found := r.byType(typ)
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s, got %d", typ, len(found))
+	}
+	return found[0]
+}
+
+// byURN returns the registered resource with the given URN.
+func (r run) byURN(u string) (registered, bool) {
+	for _, res := range r.resources {
+		if res.URN == u {
+			return res, true
+		}
+	}
+	return registered{}, false
+}
+
+// dependsOn reports whether res depends directly on dep.
+func dependsOn(res, dep registered) bool {
+	for _, d := range res.Deps {
+		if d == dep.URN {
+			return true
+		}
+	}
+	return false
+}
+
+// prop returns the value at a dotted path ("networkProfile.podCidr",
+// "agentPoolProfiles[0].count") of a property map, looking through secrets;
+// the zero PropertyValue when the path does not exist.
+func prop(m resource.PropertyMap, path string) resource.PropertyValue {
+	v := resource.NewProperty(m)
+	for _, part := range strings.Split(path, ".") {
+		name, index, hasIndex := strings.Cut(strings.TrimSuffix(part, "]"), "[")
+		v = unsecret(v)
+		if !v.IsObject() {
+			return resource.PropertyValue{}
+		}
+		v = v.ObjectValue()[resource.PropertyKey(name)]
+		if hasIndex {
+			i, _ := strconv.Atoi(index)
+			v = unsecret(v)
+			if !v.IsArray() || i >= len(v.ArrayValue()) {
+				return resource.PropertyValue{}
+			}
+			v = v.ArrayValue()[i]
+		}
+	}
+	return unsecret(v)
+}
+
+func unsecret(v resource.PropertyValue) resource.PropertyValue {
+	for v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	return v
+}
+
+// str is the string at path, or "".
+func str(m resource.PropertyMap, path string) string {
+	if v := prop(m, path); v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
