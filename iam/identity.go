@@ -92,15 +92,16 @@ func NewClusterIdentity(ctx *pulumi.Context, name string, args ClusterIdentityAr
 func grantNetworkContributor(ctx *pulumi.Context, name string, identity *managedidentity.UserAssignedIdentity,
 	scope pulumi.StringInput, opts ...pulumi.ResourceOption,
 ) (*authorization.RoleAssignment, error) {
-	roleDefinitionID := scope.ToStringOutput().ApplyT(func(scope string) (string, error) {
+	scopeID := scope.ToStringOutput()
+	roleDefinitionID := scopeID.ApplyT(func(scope string) (string, error) {
 		return RoleDefinitionID(scope, NetworkContributorRoleID)
 	}).(pulumi.StringOutput)
-	assignmentName := pulumi.All(scope, identity.PrincipalId, roleDefinitionID).ApplyT(func(v []any) string {
+	assignmentName := pulumi.All(scopeID, identity.PrincipalId, roleDefinitionID).ApplyT(func(v []any) string {
 		return AssignmentName(v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
 	return authorization.NewRoleAssignment(ctx, name, &authorization.RoleAssignmentArgs{
 		RoleAssignmentName: assignmentName,
-		Scope:              scope,
+		Scope:              scopeID,
 		PrincipalId:        identity.PrincipalId,
 		PrincipalType:      pulumi.String("ServicePrincipal"),
 		RoleDefinitionId:   roleDefinitionID,

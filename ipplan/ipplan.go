@@ -9,7 +9,6 @@
 package ipplan
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -142,6 +141,3 @@ const MaxKubenetNodes = 400
 func RouteTableNodes(udrs int) int {
 	return max(MaxRoutesPerTable-max(udrs, 0), 0)
 }
-
-// ErrNoCIDR is wrapped by the errors of Compute for a CIDR that is not set.
-var ErrNoCIDR = errors.New("not set")

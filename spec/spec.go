@@ -159,7 +159,8 @@ func (s Surge) Nodes(pool int) (int, error) {
 		if err != nil || p < 1 || p > 100 {
 			return 0, fmt.Errorf("max surge %q: want a node count such as 1 or a percentage from 1%% to 100%%", text)
 		}
-		return (p*pool + 99) / 100, nil
+		// ceil(p*pool/100) without forming p*pool, which overflows for huge pools.
+		return pool/100*p + (pool%100*p+99)/100, nil
 	}
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 1 {

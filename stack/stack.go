@@ -27,14 +27,10 @@ import (
 // and exports the names and ids of what it created, and the kubeconfig as a
 // secret.
 func Program(ctx *pulumi.Context) error {
-	s, err := spec.Load(ctx.Stack(), func(key string) (string, bool) {
+	s, report := Check(ctx.Stack(), func(key string) (string, bool) {
 		v, err := config.Try(ctx, key)
 		return v, err == nil
 	})
-	if err != nil {
-		return refuse(err)
-	}
-	report := rules.Check(s)
 	for _, w := range report.Warnings {
 		if err := ctx.Log.Warn(w.String(), nil); err != nil {
 			return err
@@ -61,9 +57,15 @@ func Program(ctx *pulumi.Context) error {
 	return nil
 }
 
-// refuse turns spec.Load's joined errors into the same one-problem-per-line
-// refusal that rules reports.
-func refuse(err error) error {
+// Check reads a stack's config from get and validates it: the findings Program
+// reports before it registers anything, in the same words. A config that does
+// not decode (a missing object, an unknown key, a mistyped value) is reported
+// as errors, one per problem, and is not checked further.
+func Check(stackName string, get spec.Source) (spec.Stack, rules.Report) {
+	s, err := spec.Load(stackName, get)
+	if err == nil {
+		return s, rules.Check(s)
+	}
 	var report rules.Report
 	problems := []error{err}
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
@@ -72,7 +74,7 @@ func refuse(err error) error {
 	for _, p := range problems {
 		report.Errors = append(report.Errors, rules.Finding{Message: p.Error()})
 	}
-	return report.Err()
+	return s, report
 }
 
 // deploy registers every resource of a validated stack and returns the stack

@@ -165,7 +165,7 @@ func runProgram(t *testing.T, stackName string, config map[string]string, secret
 	ctx.Log = logs
 	out := run{err: pulumi.RunWithContext(ctx, stack.Program), outputs: map[string]internals.UnsafeAwaitOutputResult{}}
 	for name, value := range ctx.GetCurrentExportMap() {
-		res, err := internals.UnsafeAwaitOutput(context.Background(), value.ToOutput()...)
+		res, err := internals.UnsafeAwaitOutput(context.Background(), pulumi.ToOutput(value))
 		if err != nil {
 			t.Fatalf("output %s: %v", name, err)
 		}

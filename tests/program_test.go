@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/aks-kubenet/aks-kubenet/iam"
 )
 
@@ -322,9 +324,14 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("output %s missing", name)
 			continue
 		}
-		got, _ := out.Value.(string)
-		if p, isPtr := out.Value.(*string); isPtr && p != nil {
-			got = *p
+		var got string
+		switch v := out.Value.(type) {
+		case string:
+			got = v
+		case pulumi.ID:
+			got = string(v)
+		case *string:
+			got = *v
 		}
 		if got != value || out.Secret {
 			t.Errorf("output %s = %q (secret %v), want %q in plain text", name, got, out.Secret, value)

@@ -1,0 +1,172 @@
+package ipplan
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// articlePlan is the reference article's plan: a /16 VNet, the nodes in
+// 10.0.1.0/24, three nodes, one default route to the firewall.
+func articlePlan() spec.Stack {
+	return spec.Defaults(spec.Stack{
+		Name:     "dev",
+		Location: "eastus",
+		Network: spec.Network{
+			VnetCidr:       "10.0.0.0/16",
+			NodeSubnetCidr: "10.0.1.0/24",
+			Routes: []spec.Route{{
+				Name: "default-route", AddressPrefix: "0.0.0.0/0",
+				NextHopType: spec.NextHopVirtualAppliance, NextHopIPAddress: "10.0.2.4",
+			}},
+		},
+		Cluster: spec.Cluster{
+			NodeCount:    spec.Int(3),
+			PodCidr:      "10.244.0.0/16",
+			ServiceCidr:  "10.0.4.0/24",
+			DNSServiceIP: "10.0.4.10",
+		},
+	})
+}
+
+func TestComputeArticlePlan(t *testing.T) {
+	got, err := Compute(articlePlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Capacity{
+		Nodes: 3, Surge: 1, Peak: 4,
+		VnetAddresses: 65536, SubnetAddresses: 256, SubnetUsable: 251,
+		PodCIDRNodes:     256,
+		ServiceAddresses: 256,
+		UDRs:             1,
+		RouteTableUsed:   5,
+		Limits: []Limit{
+			{"node subnet", []string{"network.nodeSubnetCidr"}, 251},
+			{"pod CIDR", []string{"cluster.podCidr"}, 256},
+			{"route table", []string{"network.routes"}, 399},
+			{"kubenet", nil, 400},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Compute(article plan) =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestComputeBindingLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*spec.Stack)
+		binding string
+		max     int
+	}{
+		{"node subnet binds in the article plan", func(*spec.Stack) {}, "node subnet", 251},
+		{"a /20 pod CIDR binds below a /24 subnet", func(s *spec.Stack) { s.Cluster.PodCidr = "10.244.0.0/20" }, "pod CIDR", 16},
+		{"the route table binds a /22 subnet and a /15 pod CIDR", func(s *spec.Stack) {
+			s.Network.NodeSubnetCidr = "10.0.0.0/22"
+			s.Cluster.PodCidr = "10.244.0.0/15"
+		}, "route table", 399},
+		{"without user-defined routes the route table ties with kubenet and comes first", func(s *spec.Stack) {
+			s.Network.NodeSubnetCidr = "10.0.0.0/22"
+			s.Cluster.PodCidr = "10.244.0.0/15"
+			s.Network.Routes = nil
+		}, "route table", 400},
+		{"a pod CIDR too small for one node", func(s *spec.Stack) { s.Cluster.PodCidr = "10.244.0.0/25" }, "pod CIDR", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := articlePlan()
+			tt.change(&s)
+			c, err := Compute(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Limits[0]; got.Name != tt.binding || got.MaxNodes != tt.max {
+				t.Errorf("Limits[0] = %+v, want %s at %d (all: %+v)", got, tt.binding, tt.max, c.Limits)
+			}
+		})
+	}
+}
+
+func TestComputeAutoscaledPercentSurge(t *testing.T) {
+	s := articlePlan()
+	s.Cluster.MinCount, s.Cluster.MaxCount = spec.Int(3), spec.Int(20)
+	s.Cluster.MaxSurge = "33%"
+	s.Network.Routes = append(s.Network.Routes, spec.Route{Name: "on-premises", AddressPrefix: "192.168.0.0/16", NextHopType: spec.NextHopVirtualNetworkGateway})
+	c, err := Compute(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ceil(33% of 20) = 7 surge nodes; 27 node routes + 2 UDRs.
+	if c.Nodes != 20 || c.Surge != 7 || c.Peak != 27 || c.UDRs != 2 || c.RouteTableUsed != 29 {
+		t.Errorf("Compute(autoscaled, 33%%) = %+v; want nodes 20, surge 7, peak 27, UDRs 2, route table 29", c)
+	}
+}
+
+func TestComputeErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*spec.Stack)
+		wantErr string
+	}{
+		{"vnet missing", func(s *spec.Stack) { s.Network.VnetCidr = "" }, `network.vnetCidr: "" is not a CIDR prefix`},
+		{"subnet host bits", func(s *spec.Stack) { s.Network.NodeSubnetCidr = "10.0.1.5/24" }, "network.nodeSubnetCidr: 10.0.1.5/24 has host bits set; did you mean 10.0.1.0/24?"},
+		{"pod IPv6", func(s *spec.Stack) { s.Cluster.PodCidr = "fd00::/8" }, "cluster.podCidr: fd00::/8 is an IPv6 prefix"},
+		{"service garbage", func(s *spec.Stack) { s.Cluster.ServiceCidr = "10.0.4.0/33" }, `cluster.serviceCidr: "10.0.4.0/33" is not a CIDR prefix`},
+		{"surge invalid", func(s *spec.Stack) { s.Cluster.MaxSurge = "0" }, `cluster.maxSurge: max surge "0"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := articlePlan()
+			tt.change(&s)
+			c, err := Compute(s)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Compute = %+v, %v; want error containing %q", c, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPoolSize(t *testing.T) {
+	tests := []struct {
+		name               string
+		cluster            spec.Cluster
+		nodes, surge, peak int
+		wantErr            bool
+	}{
+		{"no counts", spec.Cluster{}, 0, 1, 1, false},
+		{"node count and default surge", spec.Cluster{NodeCount: spec.Int(3)}, 3, 1, 4, false},
+		{"max count wins when autoscaling", spec.Cluster{NodeCount: spec.Int(3), MinCount: spec.Int(1), MaxCount: spec.Int(5), MaxSurge: "2"}, 5, 2, 7, false},
+		{"percentage rounds up", spec.Cluster{NodeCount: spec.Int(10), MaxSurge: "33%"}, 10, 4, 14, false},
+		{"percentage of a huge pool does not overflow", spec.Cluster{NodeCount: spec.Int(math.MaxInt), MaxSurge: "100%"}, math.MaxInt, math.MaxInt, math.MaxInt, false},
+		{"huge surge saturates", spec.Cluster{NodeCount: spec.Int(3), MaxSurge: "9223372036854775807"}, 3, math.MaxInt, math.MaxInt, false},
+		{"invalid surge", spec.Cluster{NodeCount: spec.Int(3), MaxSurge: "1.5"}, 3, 0, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nodes, surge, peak, err := PoolSize(tt.cluster)
+			if nodes != tt.nodes || surge != tt.surge || peak != tt.peak || (err != nil) != tt.wantErr {
+				t.Errorf("PoolSize = %d, %d, %d, %v; want %d, %d, %d, error %t", nodes, surge, peak, err, tt.nodes, tt.surge, tt.peak, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestAddSaturating(t *testing.T) {
+	tests := []struct{ a, b, want int }{
+		{3, 1, 4},
+		{-5, 2, -3},
+		{math.MaxInt, 1, math.MaxInt},
+		{math.MaxInt - 1, 1, math.MaxInt},
+		{math.MinInt, -1, math.MinInt},
+		{math.MinInt, math.MaxInt, -1},
+	}
+	for _, tt := range tests {
+		if got := addSaturating(tt.a, tt.b); got != tt.want {
+			t.Errorf("addSaturating(%d, %d) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package rules
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// nameRule is Azure's rule for the name of one kind of resource
+// (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
+type nameRule struct {
+	kind     string // "AKS cluster", as in "AKS cluster names have ..."
+	min, max int    // length in characters
+	char     func(rune) bool
+	first    func(rune) bool
+	last     func(rune) bool
+	summary  string // the rule in words, after "names have"
+}
+
+func isAlnum(r rune) bool {
+	return r < utf8.RuneSelf && (isLower(r) || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+}
+
+func isLower(r rune) bool { return 'a' <= r && r <= 'z' }
+
+func isAlnumOr(extra string) func(rune) bool {
+	return func(r rune) bool { return isAlnum(r) || strings.ContainsRune(extra, r) }
+}
+
+func anyRune(rune) bool { return true }
+
+var (
+	// Microsoft.Resources/resourceGroups; letters and digits are Unicode ones.
+	resourceGroupName = nameRule{
+		kind: "resource group", min: 1, max: 90,
+		char: func(r rune) bool {
+			return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_()-.", r)
+		},
+		first: anyRune, last: func(r rune) bool { return r != '.' },
+		summary: `1-90 characters: letters, digits, "_", "(", ")", "-" and ".", not ending in "."`,
+	}
+	// Microsoft.ContainerService/managedClusters.
+	clusterName = nameRule{
+		kind: "AKS cluster", min: 1, max: 63,
+		char: isAlnumOr("_-"), first: isAlnum, last: isAlnum,
+		summary: `1-63 characters: letters, digits, "_" and "-", starting and ending with a letter or digit`,
+	}
+	// managedClusters dnsPrefix, as the AKS API validates it (mirrored by
+	// hashicorp/terraform-provider-azurerm internal/services/containers/validate,
+	// KubernetesDNSPrefix).
+	dnsPrefix = nameRule{
+		kind: "DNS prefix", min: 1, max: 54,
+		char: isAlnumOr("-"), first: isAlnum, last: isAlnum,
+		summary: `1-54 characters: letters, digits and "-", starting and ending with a letter or digit`,
+	}
+	// Microsoft.ContainerService/managedClusters/agentPools, Linux
+	// (https://learn.microsoft.com/azure/aks/create-node-pools).
+	nodePoolName = nameRule{
+		kind: "Linux node pool", min: 1, max: 12,
+		char: func(r rune) bool { return isLower(r) || '0' <= r && r <= '9' }, first: isLower, last: anyRune,
+		summary: "1-12 characters: lowercase letters and digits, starting with a letter",
+	}
+	// Microsoft.Network/virtualNetworks.
+	vnetName = nameRule{
+		kind: "VNet", min: 2, max: 64,
+		char: isAlnumOr("_.-"), first: isAlnum, last: isAlnumOr("_"),
+		summary: `2-64 characters: letters, digits, "_", "." and "-", starting with a letter or digit and ending with a letter, digit or "_"`,
+	}
+	// Microsoft.Network/virtualNetworks/subnets.
+	subnetName = nameRule{
+		kind: "subnet", min: 1, max: 80,
+		char: isAlnumOr("_.-"), first: isAlnum, last: isAlnumOr("_"),
+		summary: `1-80 characters: letters, digits, "_", "." and "-", starting with a letter or digit and ending with a letter, digit or "_"`,
+	}
+	// Microsoft.Network/routeTables (aks-rules 6.5).
+	routeTableName = nameRule{
+		kind: "route table", min: 1, max: 80,
+		char: isAlnumOr("_.-"), first: isAlnum, last: isAlnumOr("_"),
+		summary: subnetName.summary,
+	}
+	// Microsoft.Network/routeTables/routes (aks-rules 6.5).
+	routeName = nameRule{
+		kind: "route", min: 1, max: 80,
+		char: isAlnumOr("_.-"), first: isAlnum, last: isAlnumOr("_"),
+		summary: subnetName.summary,
+	}
+	// Microsoft.ManagedIdentity/userAssignedIdentities.
+	identityName = nameRule{
+		kind: "managed identity", min: 3, max: 128,
+		char: isAlnumOr("-_"), first: isAlnum, last: anyRune,
+		summary: `3-128 characters: letters, digits, "-" and "_", starting with a letter or digit`,
+	}
+)
+
+// problem returns what is wrong with name under r ("is 70 characters long",
+// `contains '*'`), or "" when nothing is.
+func (r nameRule) problem(name string) string {
+	if n := utf8.RuneCountInString(name); n < r.min || n > r.max {
+		return fmt.Sprintf("is %s long", count(n, "character"))
+	}
+	for _, ch := range name {
+		if !r.char(ch) {
+			return fmt.Sprintf("contains %q", ch)
+		}
+	}
+	if first, _ := utf8.DecodeRuneInString(name); !r.first(first) {
+		return fmt.Sprintf("starts with %q", first)
+	}
+	if last, _ := utf8.DecodeLastRuneInString(name); !r.last(last) {
+		return fmt.Sprintf("ends with %q", last)
+	}
+	return ""
+}
+
+// checkName reports name, the value of key, when it breaks r, and reports
+// whether it is valid.
+func (c *checker) checkName(key, name string, r nameRule) bool {
+	switch p := r.problem(name); {
+	case name == "":
+		c.errorf(keys(key), "%s is missing: %s names have %s", key, r.kind, r.summary)
+	case p != "":
+		c.errorf(keys(key), "%s %s %s: %s names have %s", key, abbreviate(name), p, r.kind, r.summary)
+	default:
+		return true
+	}
+	return false
+}
+
+// kubernetesVersion is the form AKS takes a Kubernetes version in
+// (https://learn.microsoft.com/azure/aks/supported-kubernetes-versions).
+var kubernetesVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+
+// checkNames is rule 12: resource names follow Azure's rules, the Kubernetes
+// version has AKS's form, the location and VM size are set, and the tags are
+// within Azure's limits. Route names are checkRoutes'.
+func (c *checker) checkNames() {
+	s, n, cl := c.s, c.s.Network, c.s.Cluster
+	c.checkName(spec.KeyResourceGroupName, s.ResourceGroupName, resourceGroupName)
+	if cl.NodeResourceGroup != "" {
+		c.checkName("cluster.nodeResourceGroup", cl.NodeResourceGroup, resourceGroupName)
+	}
+	c.checkName("cluster.name", cl.Name, clusterName)
+	c.checkName("cluster.dnsPrefix", cl.DNSPrefix, dnsPrefix)
+	c.checkName("cluster.nodePoolName", cl.NodePoolName, nodePoolName)
+	c.checkName("network.vnetName", n.VnetName, vnetName)
+	c.checkName("network.subnetName", n.SubnetName, subnetName)
+	c.checkName("network.routeTableName", n.RouteTableName, routeTableName)
+	c.checkName("cluster.identityName", cl.IdentityName, identityName)
+	if v := cl.KubernetesVersion; v != "" && !kubernetesVersion.MatchString(v) {
+		c.errorf(keys("cluster.kubernetesVersion"), "cluster.kubernetesVersion %s is not MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.31 or 1.31.2", abbreviate(v))
+	}
+	if s.Location == "" {
+		c.errorf(keys(spec.KeyLocation), "%s is missing: set the Azure region, such as eastus (pulumi config set %s eastus)", spec.KeyLocation, spec.KeyLocation)
+	}
+	if cl.VMSize == "" {
+		c.errorf(keys("cluster.vmSize"), "cluster.vmSize is missing: set the nodes' VM size, such as %s", spec.DefaultVMSize)
+	}
+	c.checkTags()
+}
+
+// Azure's tag limits
+// (https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations).
+const (
+	maxTags          = 50
+	maxTagNameChars  = 512
+	maxTagValueChars = 256
+	tagNameForbidden = `<>%&\?/`
+)
+
+// checkTags checks the number of tags and each tag, in name order.
+func (c *checker) checkTags() {
+	key := spec.KeyTags
+	if len(c.s.Tags) > maxTags {
+		c.errorf(keys(key), "%s has %d tags, but Azure allows at most %d per resource", key, len(c.s.Tags), maxTags)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.s.Tags)) {
+		if n := utf8.RuneCountInString(name); n == 0 || n > maxTagNameChars {
+			c.errorf(keys(key), "%s name %s is %s long: tag names have 1-%d", key, abbreviate(name), count(n, "character"), maxTagNameChars)
+		}
+		if i := strings.IndexAny(name, tagNameForbidden); i >= 0 {
+			c.errorf(keys(key), "%s name %s contains %q: tag names cannot contain any of %s", key, abbreviate(name), name[i], strings.Join(strings.Split(tagNameForbidden, ""), " "))
+		}
+		if n := utf8.RuneCountInString(c.s.Tags[name]); n > maxTagValueChars {
+			c.errorf(keys(key), "%s value of %s is %s long: tag values have at most %d", key, abbreviate(name), count(n, "character"), maxTagValueChars)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package rules
+
+import (
+	"net/netip"
+
+	"github.com/aks-kubenet/aks-kubenet/ipplan"
+)
+
+// parse is rule 1: every CIDR is set when required and is a canonical IPv4
+// prefix, and every IP address is IPv4. It records the parsed values for the
+// other rules.
+//
+// Azure takes address prefixes in CIDR notation
+// (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet,
+// https://learn.microsoft.com/azure/aks/configure-kubenet); a prefix with host
+// bits set names a range other than the one written, so only the canonical form
+// is accepted. The program deploys IPv4 only.
+func (c *checker) parse() {
+	n, cl := c.s.Network, c.s.Cluster
+	c.vnet = c.prefix(keyVnetCidr, n.VnetCidr, "the VNet's address space, such as 10.0.0.0/16")
+	c.subnet = c.prefix(keyNodeSubnetCidr, n.NodeSubnetCidr, "the node subnet's range inside the VNet, such as 10.0.1.0/24")
+	c.peered = make([]netip.Prefix, len(n.PeeredCidrs))
+	for i, cidr := range n.PeeredCidrs {
+		c.peered[i] = c.prefix(peeredKey(i), cidr, "a range reachable through peering, such as 10.100.0.0/16, or remove the entry")
+	}
+	c.routePrefixes = make([]netip.Prefix, len(n.Routes))
+	c.routeHops = make([]netip.Addr, len(n.Routes))
+	for i, r := range n.Routes {
+		c.routePrefixes[i] = c.prefix(routeKey(i, "addressPrefix"), r.AddressPrefix, "the route's destination, such as 0.0.0.0/0")
+		if r.NextHopIPAddress != "" {
+			c.routeHops[i] = c.addr(routeKey(i, "nextHopIpAddress"), r.NextHopIPAddress)
+		}
+	}
+	c.pod = c.prefix(keyPodCidr, cl.PodCidr, "the range kubenet carves a /24 per node from, such as 10.244.0.0/16")
+	c.service = c.prefix(keyServiceCidr, cl.ServiceCidr, "the Kubernetes service range, such as 10.0.4.0/24")
+	if !c.missing(keyDNSServiceIP, cl.DNSServiceIP, "the cluster DNS service's address inside cluster.serviceCidr, such as 10.0.4.10") {
+		c.dns = c.addr(keyDNSServiceIP, cl.DNSServiceIP)
+	}
+}
+
+// missing reports whether value, the value of key, is empty, and then reports
+// it as missing, with hint saying what to set.
+func (c *checker) missing(key, value, hint string) bool {
+	if value != "" {
+		return false
+	}
+	c.errorf(keys(key), "%s is missing: set %s", key, hint)
+	return true
+}
+
+// prefix parses the CIDR value of key, reporting it as missing (see missing)
+// or not a canonical IPv4 prefix. It returns the zero Prefix in both cases.
+func (c *checker) prefix(key, value, hint string) netip.Prefix {
+	if c.missing(key, value, hint) {
+		return netip.Prefix{}
+	}
+	p, err := ipplan.ParsePrefix(value)
+	if err != nil {
+		c.errorf(keys(key), "%s %v", key, err)
+	}
+	return p
+}
+
+// addr parses the IP address value of key, reporting it when it is not IPv4;
+// then it returns the zero Addr.
+func (c *checker) addr(key, value string) netip.Addr {
+	a, err := ipplan.ParseAddr(value)
+	if err != nil {
+		c.errorf(keys(key), "%s %v", key, err)
+	}
+	return a
+}

@@ -1,0 +1,143 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/aks-kubenet/aks-kubenet/ipplan"
+)
+
+// checkCapacity is rule 10: maxSurge is valid, and the pod CIDR, the node
+// subnet, the route table and kubenet hold the system pool. The pool counts
+// maxCount nodes when autoscaling, else nodeCount, plus the surge nodes of an
+// upgrade. Without a node count of at least 1 only the checks that do not need
+// one run (checkPool reports the count).
+func (c *checker) checkCapacity() {
+	cl := c.s.Cluster
+	nodes, surge, peak, err := ipplan.PoolSize(cl)
+	// https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling
+	if err != nil {
+		c.errorf(keys(keyMaxSurge), "%s %q is neither a node count such as 1 nor a percentage from 1%% to 100%%",
+			keyMaxSurge, string(cl.MaxSurge))
+	}
+	// aks-rules 2.6: kubenet gives every node a /24 of the pod CIDR.
+	if c.pod.IsValid() && c.pod.Bits() > ipplan.NodePodBits {
+		c.refusef(CodeInsufficientPodCidr, keys(keyPodCidr), "%s %s is smaller than /%d: kubenet gives every node a /%d of pod addresses",
+			keyPodCidr, c.pod, ipplan.NodePodBits, ipplan.NodePodBits)
+	}
+	if nodes < 1 {
+		return
+	}
+	countKey := keyNodeCount
+	if cl.MaxCount != nil {
+		countKey = keyMaxCount
+	}
+	// aks-rules 2.1: https://learn.microsoft.com/azure/aks/configure-kubenet
+	if nodes > ipplan.MaxKubenetNodes {
+		c.errorf(keys(countKey), "%s %d exceeds %d, the most nodes a kubenet cluster can have (one route each in a route table of %d)",
+			countKey, nodes, ipplan.MaxKubenetNodes, ipplan.MaxRoutesPerTable)
+	}
+	if err != nil {
+		return
+	}
+	c.checkPeak(peak, fmt.Sprintf("(%s %d + %d surge)", countKey, nodes, surge), keys(countKey, keyMaxSurge))
+}
+
+// checkPeak checks that the pod CIDR, the node subnet and the route table hold
+// the pool at its upgrade peak of peak nodes; pool describes that peak in
+// messages, and poolKeys are its config keys.
+func (c *checker) checkPeak(peak int, pool string, poolKeys []string) {
+	// aks-rules 2.6-2.8: AKS refuses a pod CIDR without a /24 for every node,
+	// counting maxCount when autoscaling.
+	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {
+		c.refusef(CodeInsufficientPodCidr, append(keys(keyPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the pool can reach %d %s",
+			keyPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, pool)
+	}
+	// aks-rules 4.1, 4.3, 4.4: every node, surge nodes included, takes one of
+	// the subnet's addresses, after the 5 Azure reserves. A subnet below /29 is
+	// checkVNet's.
+	if c.subnet.IsValid() && c.subnet.Bits() <= ipplan.MinSubnetBits && ipplan.UsableSubnetAddresses(c.subnet) < peak {
+		c.refusef(CodeInsufficientSubnetSize, append(keys(keyNodeSubnetCidr), poolKeys...), "%s %s has %d usable addresses (%d minus the %d Azure reserves), but the pool can reach %d nodes %s",
+			keyNodeSubnetCidr, c.subnet, ipplan.UsableSubnetAddresses(c.subnet), ipplan.Addresses(c.subnet), ipplan.AzureReservedPerSubnet, peak, pool)
+	}
+	// aks-rules 2.2, 2.3: AKS adds one route per node to the table that holds
+	// the user-defined routes. More than 400 of those alone is checkRoutes'.
+	udrs := len(c.s.Network.Routes)
+	if udrs <= ipplan.MaxRoutesPerTable && ipplan.RouteTableNodes(udrs) < peak {
+		c.errorf(append(keys(keyRoutes), poolKeys...), "%s has %s, which leaves room in the route table for %d node routes, but the pool can reach %d nodes %s: a route table holds %d routes and AKS adds one per node",
+			keyRoutes, count(udrs, "user-defined route"), ipplan.RouteTableNodes(udrs), peak, pool, ipplan.MaxRoutesPerTable)
+	}
+}
+
+// minSystemPoolPods is the room for pods a system pool needs at its smallest
+// (aks-rules 2.5, https://learn.microsoft.com/azure/aks/configure-kubenet).
+const minSystemPoolPods = 30
+
+// checkPool is rule 11: the node counts are set and ordered, maxPods is in
+// kubenet's range, and the pool at its smallest has room for a system pool's
+// pods.
+func (c *checker) checkPool() {
+	cl := c.s.Cluster
+	switch {
+	case cl.NodeCount == nil:
+		c.errorf(keys(keyNodeCount), "%s is missing: set the system pool's node count, such as 3", keyNodeCount)
+	case *cl.NodeCount < 1:
+		c.errorf(keys(keyNodeCount), "%s %d is less than 1: the system pool needs at least one node", keyNodeCount, *cl.NodeCount)
+	}
+	// https://learn.microsoft.com/azure/aks/cluster-autoscaler: the autoscaler
+	// takes a minimum and a maximum count.
+	switch {
+	case cl.MinCount != nil && cl.MaxCount == nil:
+		c.errorf(keys(keyMinCount, keyMaxCount), "%s %d is set without %s: set both to autoscale the system pool, or neither", keyMinCount, *cl.MinCount, keyMaxCount)
+	case cl.MinCount == nil && cl.MaxCount != nil:
+		c.errorf(keys(keyMaxCount, keyMinCount), "%s %d is set without %s: set both to autoscale the system pool, or neither", keyMaxCount, *cl.MaxCount, keyMinCount)
+	}
+	if cl.MinCount != nil && *cl.MinCount < 1 {
+		c.errorf(keys(keyMinCount), "%s %d is less than 1: the system pool needs at least one node", keyMinCount, *cl.MinCount)
+	}
+	c.checkOrder(keyMinCount, cl.MinCount, keyNodeCount, cl.NodeCount)
+	c.checkOrder(keyNodeCount, cl.NodeCount, keyMaxCount, cl.MaxCount)
+	if cl.NodeCount == nil {
+		c.checkOrder(keyMinCount, cl.MinCount, keyMaxCount, cl.MaxCount)
+	}
+	c.checkMaxPods()
+}
+
+// checkOrder reports the count of lowKey exceeding the count of highKey, when
+// both are set.
+func (c *checker) checkOrder(lowKey string, low *int, highKey string, high *int) {
+	if low != nil && high != nil && *low > *high {
+		c.errorf(keys(lowKey, highKey), "%s %d exceeds %s %d: want 1 <= minCount <= nodeCount <= maxCount", lowKey, *low, highKey, *high)
+	}
+}
+
+// Kubenet's range of maxPods (aks-rules 2.5, https://learn.microsoft.com/azure/aks/configure-kubenet).
+const (
+	minMaxPods = 10
+	maxMaxPods = 250
+)
+
+// checkMaxPods checks maxPods and the pods the pool holds at its smallest:
+// minCount nodes when autoscaling, else nodeCount.
+func (c *checker) checkMaxPods() {
+	cl := c.s.Cluster
+	switch {
+	case cl.MaxPods == nil:
+		c.errorf(keys(keyMaxPods), "%s is missing: set the pods per node, from %d to %d (kubenet's default is 110)", keyMaxPods, minMaxPods, maxMaxPods)
+		return
+	case *cl.MaxPods < minMaxPods || *cl.MaxPods > maxMaxPods:
+		c.errorf(keys(keyMaxPods), "%s %d is outside %d-%d, the pods per node kubenet allows", keyMaxPods, *cl.MaxPods, minMaxPods, maxMaxPods)
+		return
+	}
+	smallestKey, smallest := keyNodeCount, cl.NodeCount
+	if cl.MinCount != nil {
+		smallestKey, smallest = keyMinCount, cl.MinCount
+	}
+	if smallest == nil || *smallest < 1 {
+		return
+	}
+	// Compared as nodes, not pods, so that a huge count cannot overflow.
+	if need := (minSystemPoolPods + *cl.MaxPods - 1) / *cl.MaxPods; *smallest < need {
+		c.errorf(keys(keyMaxPods, smallestKey), "%s %d × %s %d gives the system pool room for %d pods at its smallest, but a system pool needs room for at least %d",
+			keyMaxPods, *cl.MaxPods, smallestKey, *smallest, *cl.MaxPods**smallest, minSystemPoolPods)
+	}
+}

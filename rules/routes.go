@@ -1,0 +1,237 @@
+package rules
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/aks-kubenet/aks-kubenet/ipplan"
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// checkRoutes is rule 7: the route table holds the routes, and each route has
+// a valid name unique in the table, a prefix unique in the table, a next hop
+// type Azure knows, and a next hop address exactly when the type is
+// VirtualAppliance, one an appliance can have.
+func (c *checker) checkRoutes() {
+	routes := c.s.Network.Routes
+	// aks-rules 2.2: https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#networking-limits
+	if len(routes) > ipplan.MaxRoutesPerTable {
+		c.errorf(keys(keyRoutes), "%s has %d routes, but a route table holds at most %d",
+			keyRoutes, len(routes), ipplan.MaxRoutesPerTable)
+	}
+	names := map[string]int{}
+	prefixes := map[netip.Prefix]int{}
+	for i, r := range routes {
+		c.checkRouteName(i, r.Name, names)
+		c.checkRoutePrefixUnique(i, prefixes)
+		if c.checkNextHopType(i, r.NextHopType) {
+			c.checkNextHopAddress(i, r)
+		}
+	}
+}
+
+// checkRouteName checks the name of route i; names maps the lower-case names
+// of the routes before it to their index.
+func (c *checker) checkRouteName(i int, name string, names map[string]int) {
+	key := routeKey(i, "name")
+	// aks-rules 6.5: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftnetwork
+	if !c.checkName(key, name, routeName) {
+		return
+	}
+	// Route names are case-insensitive and unique in their table (aks-rules 6.5).
+	folded := strings.ToLower(name)
+	if j, ok := names[folded]; ok {
+		c.errorf(keys(key, routeKey(j, "name")), "%s %q repeats %s %q: route names are case-insensitive and unique in a route table",
+			key, name, routeKey(j, "name"), c.s.Network.Routes[j].Name)
+		return
+	}
+	names[folded] = i
+}
+
+// checkRoutePrefixUnique checks that route i's prefix is not one of an earlier
+// route's; prefixes maps those to their route's index (aks-rules 6.4,
+// https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview).
+func (c *checker) checkRoutePrefixUnique(i int, prefixes map[netip.Prefix]int) {
+	p := c.routePrefixes[i]
+	if !p.IsValid() {
+		return
+	}
+	if j, ok := prefixes[p]; ok {
+		c.errorf(keys(routeKey(i, "addressPrefix"), routeKey(j, "addressPrefix")), "%s %s repeats %s: a route table holds one route per address prefix",
+			routeKey(i, "addressPrefix"), p, routeKey(j, "addressPrefix"))
+		return
+	}
+	prefixes[p] = i
+}
+
+// checkNextHopType checks route i's next hop type and reports whether it is
+// one of spec.NextHopTypes (aks-rules 6.1,
+// https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#user-defined).
+func (c *checker) checkNextHopType(i int, typ string) bool {
+	key := routeKey(i, "nextHopType")
+	allowed := join("or", spec.NextHopTypes)
+	switch {
+	case slices.Contains(spec.NextHopTypes, typ):
+		return true
+	case typ == "":
+		c.errorf(keys(key), "%s is missing: set %s", key, allowed)
+	case caseFold(spec.NextHopTypes, typ) != "":
+		c.errorf(keys(key), "%s %q is not a next hop type; did you mean %s? (next hop types are case-sensitive)",
+			key, typ, caseFold(spec.NextHopTypes, typ))
+	default:
+		c.errorf(keys(key), "%s %q is not a next hop type: want %s", key, typ, allowed)
+	}
+	return false
+}
+
+// checkNextHopAddress checks the next hop address of route r, number i, whose
+// type is valid: required for VirtualAppliance and refused for every other
+// type (aks-rules 6.2); for an appliance, outside the pod and service ranges,
+// and best inside the VNet or a peered range but outside the node subnet.
+func (c *checker) checkNextHopAddress(i int, r spec.Route) {
+	key, typeKey := routeKey(i, "nextHopIpAddress"), routeKey(i, "nextHopType")
+	switch {
+	case r.NextHopType != spec.NextHopVirtualAppliance && r.NextHopIPAddress != "":
+		c.errorf(keys(key, typeKey), "%s %q is set, but %s is %s: only VirtualAppliance routes take a next hop address",
+			key, r.NextHopIPAddress, typeKey, r.NextHopType)
+		return
+	case r.NextHopType != spec.NextHopVirtualAppliance:
+		return
+	case r.NextHopIPAddress == "":
+		c.errorf(keys(key, typeKey), "%s is missing: %s VirtualAppliance needs the appliance's private IP address, such as the firewall's 10.0.2.4",
+			key, typeKey)
+		return
+	}
+	c.checkApplianceAddress(i, c.routeHops[i])
+}
+
+// checkApplianceAddress checks hop, the parsed next hop address of
+// VirtualAppliance route i (the zero Addr when it did not parse).
+func (c *checker) checkApplianceAddress(i int, hop netip.Addr) {
+	if !hop.IsValid() {
+		return
+	}
+	key := routeKey(i, "nextHopIpAddress")
+	// Pod addresses move with pods, and service addresses are virtual, answered
+	// by no machine: neither can be an appliance (aks-rules 1.7, 3.4, 6.2).
+	for _, r := range []struct {
+		key    string
+		prefix netip.Prefix
+		why    string
+	}{
+		{keyPodCidr, c.pod, "pod addresses come and go with pods"},
+		{keyServiceCidr, c.service, "service addresses are virtual and no appliance answers on them"},
+	} {
+		if r.prefix.IsValid() && r.prefix.Contains(hop) {
+			c.errorf(keys(key, r.key), "%s %s lies inside %s %s: a next hop must be an appliance's address, and %s",
+				key, hop, r.key, r.prefix, r.why)
+		}
+	}
+	// aks-rules 6.2: the appliance must be directly reachable, through the VNet
+	// or a peering (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#user-defined).
+	if c.reachable(hop) == unreachable {
+		c.warnf(keys(key, keyVnetCidr, keyPeeredCidrs), "%s %s lies outside %s %s and every %s range: the VNet probably cannot reach that appliance, and traffic on this route would be dropped",
+			key, hop, keyVnetCidr, c.vnet, keyPeeredCidrs)
+	}
+	// aks-rules 6.2: an appliance in the subnet whose traffic it routes risks a
+	// routing loop.
+	if c.subnet.IsValid() && c.subnet.Contains(hop) {
+		c.warnf(keys(key, keyNodeSubnetCidr), "%s %s lies inside %s %s: an appliance in the subnet it routes risks a routing loop; put it in a subnet of its own",
+			key, hop, keyNodeSubnetCidr, c.subnet)
+	}
+}
+
+// reachability is whether the VNet reaches an address.
+type reachability int
+
+const (
+	unknown     reachability = iota // a range it depends on is missing or did not parse
+	reachable                       // inside the VNet or a peered range
+	unreachable                     // outside all of them
+)
+
+func (c *checker) reachable(a netip.Addr) reachability {
+	if !c.vnet.IsValid() {
+		return unknown
+	}
+	result := unreachable
+	for _, p := range append([]netip.Prefix{c.vnet}, c.peered...) {
+		switch {
+		case p.IsValid() && p.Contains(a):
+			return reachable
+		case !p.IsValid():
+			result = unknown
+		}
+	}
+	return result
+}
+
+// checkPodRoutes is rule 8: no route's prefix lies inside the pod range, where
+// AKS adds one /24 route per node and the Kubernetes route controller deletes
+// every other route (aks-rules 1.7, 1.8). A route around the whole pod range,
+// such as 0.0.0.0/0, is fine.
+func (c *checker) checkPodRoutes() {
+	for i, p := range c.routePrefixes {
+		if ipplan.Contains(c.pod, p) {
+			c.errorf(keys(routeKey(i, "addressPrefix"), keyPodCidr), "%s %s lies inside %s %s: AKS routes that range itself, one /24 per node, and its route controller would delete or collide with this route",
+				routeKey(i, "addressPrefix"), p, keyPodCidr, c.pod)
+		}
+	}
+}
+
+// defaultRoute is the prefix of a default route, 0.0.0.0/0.
+var defaultRoute = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+
+// outboundTypes are the values of cluster.outboundType the program supports.
+var outboundTypes = []string{spec.OutboundUserDefinedRouting, spec.OutboundLoadBalancer}
+
+// checkOutbound is rule 9: cluster.outboundType is supported and, for
+// userDefinedRouting, the route table sends 0.0.0.0/0 to an appliance or a
+// gateway, as AKS checks at create time (aks-rules 5.2-5.4,
+// https://learn.microsoft.com/azure/aks/egress-udr).
+func (c *checker) checkOutbound() {
+	typ := c.s.Cluster.OutboundType
+	switch {
+	case typ == spec.OutboundUserDefinedRouting:
+		c.checkDefaultRoute()
+	case typ == spec.OutboundLoadBalancer:
+	case typ == "":
+		c.errorf(keys(keyOutboundType), "%s is missing: set %s", keyOutboundType, join("or", outboundTypes))
+	case caseFold(outboundTypes, typ) != "":
+		c.errorf(keys(keyOutboundType), "%s %q is not supported; did you mean %s? (outbound types are case-sensitive)",
+			keyOutboundType, typ, caseFold(outboundTypes, typ))
+	default:
+		c.errorf(keys(keyOutboundType), "%s %q is not supported: want %s", keyOutboundType, typ, join("or", outboundTypes))
+	}
+}
+
+// checkDefaultRoute checks the first 0.0.0.0/0 route for outboundType
+// userDefinedRouting. When there is none, it reports it missing only if every
+// route's prefix parsed (one that did not might have been meant as it).
+func (c *checker) checkDefaultRoute() {
+	i := slices.Index(c.routePrefixes, defaultRoute)
+	if i < 0 {
+		if !slices.Contains(c.routePrefixes, netip.Prefix{}) {
+			c.refusef(CodeRouteTableMissingDefaultRoute, keys(keyRoutes, keyOutboundType), "%s has no %s route, which %s %s requires: add one with nextHopType VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
+				keyRoutes, defaultRoute, keyOutboundType, spec.OutboundUserDefinedRouting)
+		}
+		return
+	}
+	switch typ := c.s.Network.Routes[i].NextHopType; typ {
+	case spec.NextHopInternet, spec.NextHopVnetLocal, spec.NextHopNone:
+		c.refusef(CodeRouteTableInvalidNextHop, keys(routeKey(i, "nextHopType"), keyOutboundType), "%s %s on the %s route is refused with %s %s: send the default route to VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
+			routeKey(i, "nextHopType"), typ, defaultRoute, keyOutboundType, spec.OutboundUserDefinedRouting)
+	}
+}
+
+// caseFold returns the element of allowed equal to s under Unicode case
+// folding, or "" when there is none.
+func caseFold(allowed []string, s string) string {
+	for _, a := range allowed {
+		if strings.EqualFold(a, s) {
+			return a
+		}
+	}
+	return ""
+}

@@ -1,0 +1,185 @@
+// Package rules validates a stack's configuration against the rules Azure and
+// AKS enforce on a kubenet cluster in its own VNet, subnet and route table, so
+// that a plan Azure would refuse, or that would break later, is refused before
+// anything is created.
+//
+// Check reports every problem at once, each as a Finding that names the config
+// keys and values involved and the rule they break. Rule numbers in comments
+// ("aks-rules 3.1") refer to the project's aks-rules reference, which names the
+// Microsoft document or source behind each.
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// Error codes AKS or Azure answer with when they refuse a plan at create time,
+// as Finding.Code reports them.
+const (
+	// CodeRouteTableMissingDefaultRoute: outboundType userDefinedRouting without a
+	// 0.0.0.0/0 route (aks-rules 5.3).
+	CodeRouteTableMissingDefaultRoute = "RouteTableMissingDefaultRouteError"
+	// CodeRouteTableInvalidNextHop: a 0.0.0.0/0 route to a next hop other than
+	// VirtualAppliance or VirtualNetworkGateway (aks-rules 5.3, 5.4).
+	CodeRouteTableInvalidNextHop = "RouteTableInvalidNextHop"
+	// CodeInsufficientPodCidr: a pod CIDR without a /24 for every node (aks-rules 2.8).
+	CodeInsufficientPodCidr = "InsufficientPodCidr"
+	// CodeInsufficientSubnetSize: a node subnet without an address for every node
+	// (aks-rules 2.8, 4.4).
+	CodeInsufficientSubnetSize = "InsufficientSubnetSize"
+)
+
+// Finding is one problem with a stack's configuration.
+type Finding struct {
+	// Keys are the config paths involved, such as "cluster.podCidr" or
+	// "network.routes[0].nextHopIpAddress", the offending key first.
+	Keys []string
+	// Message is one sentence naming the keys, their values and the rule.
+	Message string
+	// Code is the error code AKS or Azure would refuse the cluster with at
+	// create time, or "" when they would accept it (and it would break later)
+	// or the code is not known.
+	Code string
+}
+
+// String returns the message, followed by " (AKS would refuse the cluster with
+// <Code>)" when Code is set.
+func (f Finding) String() string {
+	if f.Code == "" {
+		return f.Message
+	}
+	return fmt.Sprintf("%s (AKS would refuse the cluster with %s)", f.Message, f.Code)
+}
+
+// Report is the result of Check. Errors refuse the stack; warnings do not. Both
+// are in rule order, then in config order.
+type Report struct {
+	Errors, Warnings []Finding
+}
+
+// Err returns nil when r has no errors. Otherwise it returns an error whose
+// text lists every error, one per line:
+//
+//	stack configuration refused, nothing was created (2 errors):
+//	  - ...
+//	  - ...
+func (r Report) Err() error {
+	if len(r.Errors) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "stack configuration refused, nothing was created (%s):", count(len(r.Errors), "error"))
+	for _, f := range r.Errors {
+		b.WriteString("\n  - ")
+		b.WriteString(f.Message)
+	}
+	return errors.New(b.String())
+}
+
+// Check validates s, which must have had spec.Defaults applied (spec.Load does
+// that; an unset default is reported as missing). It never panics.
+//
+// A key that is missing or does not parse is reported once, and the checks that
+// need its value are skipped; every other check still runs, so that the report
+// lists every problem of s at once.
+func Check(s spec.Stack) Report {
+	c := &checker{s: s}
+	for _, rule := range []func(*checker){
+		(*checker).parse,             // 1
+		(*checker).checkVNet,         // 2
+		(*checker).checkReserved,     // 3
+		(*checker).checkPodCIDR,      // 4
+		(*checker).checkServiceCIDR,  // 5
+		(*checker).checkDNSServiceIP, // 6
+		(*checker).checkRoutes,       // 7
+		(*checker).checkPodRoutes,    // 8
+		(*checker).checkOutbound,     // 9
+		(*checker).checkCapacity,     // 10
+		(*checker).checkPool,         // 11
+		(*checker).checkNames,        // 12
+	} {
+		rule(c)
+	}
+	return c.report
+}
+
+// checker holds the stack under check, the values parsed from it and the
+// findings so far. A parsed value is the zero Prefix or Addr when its key is
+// missing or did not parse, and checks that need it skip it.
+type checker struct {
+	s      spec.Stack
+	report Report
+
+	vnet, subnet, pod, service netip.Prefix
+	dns                        netip.Addr
+	peered                     []netip.Prefix // by index of network.peeredCidrs
+	routePrefixes              []netip.Prefix // by index of network.routes
+	routeHops                  []netip.Addr   // by index of network.routes
+}
+
+func (c *checker) errorf(keys []string, format string, args ...any) {
+	c.refusef("", keys, format, args...)
+}
+
+func (c *checker) refusef(code string, keys []string, format string, args ...any) {
+	c.report.Errors = append(c.report.Errors, Finding{Keys: keys, Message: fmt.Sprintf(format, args...), Code: code})
+}
+
+func (c *checker) warnf(keys []string, format string, args ...any) {
+	c.report.Warnings = append(c.report.Warnings, Finding{Keys: keys, Message: fmt.Sprintf(format, args...)})
+}
+
+// keys returns its arguments, for the Keys of a Finding.
+func keys(k ...string) []string { return k }
+
+// Config keys of the values Check parses.
+const (
+	keyVnetCidr       = "network.vnetCidr"
+	keyNodeSubnetCidr = "network.nodeSubnetCidr"
+	keyRoutes         = "network.routes"
+	keyPeeredCidrs    = "network.peeredCidrs"
+	keyPodCidr        = "cluster.podCidr"
+	keyServiceCidr    = "cluster.serviceCidr"
+	keyDNSServiceIP   = "cluster.dnsServiceIP"
+	keyOutboundType   = "cluster.outboundType"
+	keyNodeCount      = "cluster.nodeCount"
+	keyMinCount       = "cluster.minCount"
+	keyMaxCount       = "cluster.maxCount"
+	keyMaxPods        = "cluster.maxPods"
+	keyMaxSurge       = "cluster.maxSurge"
+)
+
+func peeredKey(i int) string { return fmt.Sprintf("%s[%d]", keyPeeredCidrs, i) }
+
+func routeKey(i int, field string) string { return fmt.Sprintf("%s[%d].%s", keyRoutes, i, field) }
+
+// count returns "1 error", "2 errors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// join returns the items as an English list with conjunction conj: "a",
+// "a or b", "a, b or c".
+func join(conj string, items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
+}
+
+// abbreviate returns s quoted, shortened to about 60 characters, for messages
+// about values that may be very long.
+func abbreviate(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q...", string(r[:57]))
+	}
+	return fmt.Sprintf("%q", s)
+}
