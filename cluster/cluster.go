@@ -86,9 +86,15 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 	}
 	kc.Cluster = managed
 
+	// The credentials are read with the cluster's id among the arguments, so
+	// that a preview of a cluster that does not exist yet (its id unknown)
+	// leaves the kubeconfig unknown instead of asking Azure for it.
+	existing := pulumi.All(managed.ID(), managed.Name).ApplyT(func(v []any) string {
+		return v[1].(string)
+	}).(pulumi.StringOutput)
 	creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
 		ResourceGroupName: args.ResourceGroupName,
-		ResourceName:      managed.Name,
+		ResourceName:      existing,
 	})
 	kc.Kubeconfig = pulumi.ToSecret(creds.Kubeconfigs().ApplyT(decodeKubeconfig)).(pulumi.StringOutput)
 

@@ -59,7 +59,7 @@ func NewClusterIdentity(ctx *pulumi.Context, name string, args ClusterIdentityAr
 	}
 	parent := pulumi.Parent(ci)
 
-	identity, err := managedidentity.NewUserAssignedIdentity(ctx, name, &managedidentity.UserAssignedIdentityArgs{
+	identity, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-uami", &managedidentity.UserAssignedIdentityArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		ResourceName:      pulumi.String(args.Name),
 		Location:          pulumi.String(args.Location),

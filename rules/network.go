@@ -119,9 +119,9 @@ func (c *checker) checkPodCIDR() {
 	}
 }
 
-// MinServiceBits is the prefix length of the largest IPv4 service range
+// minServiceBits is the prefix length of the largest IPv4 service range
 // Kubernetes accepts, a /12 (aks-rules 3.4, 3.5).
-const MinServiceBits = 12
+const minServiceBits = 12
 
 // checkServiceCIDR is rule 5: the service range is no larger than a /12 and
 // is used by no subnet and no peered range; its overlap with the pod range is
@@ -131,9 +131,9 @@ func (c *checker) checkServiceCIDR() {
 		return
 	}
 	// aks-rules 3.4, 3.5: https://learn.microsoft.com/azure/aks/concepts-network-ip-address-planning
-	if c.service.Bits() < MinServiceBits {
+	if c.service.Bits() < minServiceBits {
 		c.errorf(keys(keyServiceCidr), "%s %s is larger than /%d: Kubernetes refuses IPv4 service ranges larger than /%d",
-			keyServiceCidr, c.service, MinServiceBits, MinServiceBits)
+			keyServiceCidr, c.service, minServiceBits, minServiceBits)
 	}
 	// aks-rules 3.4: the service range must not be used by any network element
 	// on or connected to the VNet.

@@ -76,7 +76,7 @@ func (r Report) Err() error {
 	fmt.Fprintf(&b, "stack configuration refused, nothing was created (%s):", count(len(r.Errors), "error"))
 	for _, f := range r.Errors {
 		b.WriteString("\n  - ")
-		b.WriteString(f.Message)
+		b.WriteString(f.String())
 	}
 	return errors.New(b.String())
 }

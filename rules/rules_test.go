@@ -641,8 +641,8 @@ func TestErr(t *testing.T) {
 	if err := (Report{Warnings: []Finding{{Message: "w"}}}).Err(); err != nil {
 		t.Errorf("Err() with warnings only = %v, want nil", err)
 	}
-	r := Report{Errors: []Finding{{Message: "cluster.podCidr is missing"}}}
-	want := "stack configuration refused, nothing was created (1 error):\n  - cluster.podCidr is missing"
+	r := Report{Errors: []Finding{{Message: "cluster.podCidr is missing"}, {Message: "too small", Code: CodeInsufficientPodCidr}}}
+	want := "stack configuration refused, nothing was created (2 errors):\n  - cluster.podCidr is missing\n  - too small (AKS would refuse the cluster with InsufficientPodCidr)"
 	if got := r.Err().Error(); got != want {
 		t.Errorf("Err() = %q, want %q", got, want)
 	}
