@@ -14,37 +14,41 @@ import (
 type Limit struct {
 	// Name says what sets the ceiling: "node subnet", "pod CIDR", "route table"
 	// or "kubenet".
-	Name string
+	Name string `json:"name"`
 	// Keys are the config keys that set the ceiling, such as
 	// "network.nodeSubnetCidr"; none for the kubenet limit, a fixed number.
-	Keys []string
+	Keys []string `json:"keys"`
 	// MaxNodes is the most nodes the ceiling allows. The node subnet, pod CIDR
 	// and route table must hold the pool at its upgrade peak (Capacity.Peak);
 	// the kubenet limit applies to the pool outside upgrades (Capacity.Nodes).
-	MaxNodes int
+	MaxNodes int `json:"maxNodes"`
 }
 
 // Capacity is the size of a stack's IP plan next to the size of its system pool.
 type Capacity struct {
 	// Nodes is the pool's largest size outside upgrades (spec.Cluster.MaxNodes),
 	// Surge the nodes an upgrade adds, and Peak their sum.
-	Nodes, Surge, Peak int
+	Nodes int `json:"nodes"`
+	Surge int `json:"surge"`
+	Peak  int `json:"peak"`
 	// VnetAddresses and SubnetAddresses are the sizes of network.vnetCidr and
 	// network.nodeSubnetCidr; SubnetUsable is what Azure leaves of the subnet.
-	VnetAddresses, SubnetAddresses, SubnetUsable int
+	VnetAddresses   int `json:"vnetAddresses"`
+	SubnetAddresses int `json:"subnetAddresses"`
+	SubnetUsable    int `json:"subnetUsable"`
 	// PodCIDRNodes is how many nodes cluster.podCidr has a /24 for.
-	PodCIDRNodes int
+	PodCIDRNodes int `json:"podCidrNodes"`
 	// ServiceAddresses is the size of cluster.serviceCidr.
-	ServiceAddresses int
+	ServiceAddresses int `json:"serviceAddresses"`
 	// UDRs is the number of user-defined routes configured (network.routes).
-	UDRs int
+	UDRs int `json:"udrs"`
 	// RouteTableUsed is the routes the table holds at the upgrade peak: one per
 	// node (Peak) plus the UDRs.
-	RouteTableUsed int
+	RouteTableUsed int `json:"routeTableUsed"`
 	// Limits are the ceilings on the pool: node subnet, pod CIDR, route table
 	// and kubenet, sorted by MaxNodes, lowest first (ties in that order), so
 	// that Limits[0] is the one that binds first.
-	Limits []Limit
+	Limits []Limit `json:"limits"`
 }
 
 // Compute returns the capacity of s's IP plan. It parses network.vnetCidr,

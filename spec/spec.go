@@ -135,9 +135,13 @@ func (c Cluster) SurgeNodes() (int, error) {
 // percentage of the pool ("33%"). It accepts a JSON number or string.
 type Surge string
 
-// UnmarshalJSON accepts 3, "3" and "33%".
+// UnmarshalJSON accepts 3, "3" and "33%"; null leaves s unset. Anything else
+// is kept as written, for package rules to refuse with the key and the value.
 func (s *Surge) UnmarshalJSON(b []byte) error {
 	text := strings.TrimSpace(string(b))
+	if text == "null" {
+		return nil
+	}
 	if unquoted, err := strconv.Unquote(text); err == nil {
 		text = unquoted
 	}
@@ -174,7 +178,7 @@ func (s Surge) Nodes(pool int) (int, error) {
 // dnsPrefix and outboundType. Required keys (CIDRs, nodeCount) stay unset so
 // that validation reports them as missing.
 func Defaults(s Stack) Stack {
-	prefix := Project + "-" + s.Name
+	prefix := Project + "-" + nameSafe(s.Name, 40)
 	setDefault(&s.ResourceGroupName, prefix+"-rg")
 	n := &s.Network
 	setDefault(&n.VnetName, prefix+"-vnet")
@@ -182,7 +186,7 @@ func Defaults(s Stack) Stack {
 	setDefault(&n.RouteTableName, prefix+"-rt")
 	c := &s.Cluster
 	setDefault(&c.Name, prefix+"-aks")
-	setDefault(&c.DNSPrefix, c.Name)
+	setDefault(&c.DNSPrefix, nameSafe(c.Name, 54))
 	setDefault(&c.IdentityName, c.Name+"-identity")
 	setDefault(&c.NodePoolName, DefaultNodePoolName)
 	setDefault(&c.VMSize, DefaultVMSize)
@@ -194,6 +198,24 @@ func Defaults(s Stack) Stack {
 		c.MaxPods = Int(DefaultMaxPods)
 	}
 	return s
+}
+
+// nameSafe returns name with every character but ASCII letters, digits and
+// hyphens replaced by a hyphen, cut to at most max characters and without
+// hyphens at either end: a stack or cluster name made fit for the names
+// derived from it (a stack may be called "team.dev", a DNS prefix allows only
+// letters, digits and hyphens and 54 characters).
+func nameSafe(name string, max int) string {
+	safe := []byte(name)
+	for i, ch := range safe {
+		if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9') {
+			safe[i] = '-'
+		}
+	}
+	if len(safe) > max {
+		safe = safe[:max]
+	}
+	return strings.Trim(string(safe), "-")
 }
 
 func setDefault(field *string, value string) {

@@ -146,3 +146,20 @@ func TestSurge(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultNamesAreValidForAnyStackName(t *testing.T) {
+	s := Defaults(Stack{Name: "team.dev_eu", Cluster: Cluster{Name: "my_cluster_with_a_name_that_is_much_longer_than_a_dns_prefix_may_be"}})
+	if s.ResourceGroupName != "aks-kubenet-team-dev-eu-rg" || s.Cluster.IdentityName != "my_cluster_with_a_name_that_is_much_longer_than_a_dns_prefix_may_be-identity" {
+		t.Errorf("names from stack team.dev_eu: %q, %q", s.ResourceGroupName, s.Cluster.IdentityName)
+	}
+	if s.Cluster.DNSPrefix != "my-cluster-with-a-name-that-is-much-longer-than-a-dns" || len(s.Cluster.DNSPrefix) > 54 {
+		t.Errorf("dnsPrefix from cluster name = %q", s.Cluster.DNSPrefix)
+	}
+	if got := Defaults(Stack{Name: "-x-"}).Cluster.Name; got != "aks-kubenet-x-aks" {
+		t.Errorf("cluster name from stack -x- = %q", got)
+	}
+	var surge Surge
+	if err := json.Unmarshal([]byte("null"), &surge); err != nil || surge != "" {
+		t.Errorf("null maxSurge = %q, %v; want unset", surge, err)
+	}
+}
