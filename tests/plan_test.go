@@ -221,14 +221,14 @@ func TestPlanExitStatusAndInputErrors(t *testing.T) {
 			stacks:     map[string]string{"dev": strings.Replace(dev, "    vnetCidr: 10.0.0.0/16", "    vnetCidr:\n      secure: AAABAGNpcGhlcnRleHQ=", 1)},
 			args:       []string{"-stack", "dev"},
 			wantStatus: plan.ExitInputError, wantErr: []string{"Pulumi.dev.yaml: aks-kubenet:network.vnetCidr is encrypted (secure:)"},
-			never:      "AAABAGNpcGhlcnRleHQ=",
+			never: "AAABAGNpcGhlcnRleHQ=",
 		},
 		{
 			name:       "encrypted SSH key is planned without being read",
 			stacks:     map[string]string{"dev": dev + "  aks-kubenet:sshPublicKey:\n    secure: AAABAGNpcGhlcnRleHQ=\n"},
 			args:       []string{"-stack", "dev"},
 			wantStatus: plan.ExitOK, wantOut: []string{"linuxProfile.ssh.publicKeys[0].keyData: [secret]"},
-			never:      "AAABAGNpcGhlcnRleHQ=",
+			never: "AAABAGNpcGhlcnRleHQ=",
 		},
 		{
 			name:       "refused config",
