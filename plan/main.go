@@ -1,0 +1,111 @@
+package plan
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/aks-kubenet/aks-kubenet/rules"
+	"github.com/aks-kubenet/aks-kubenet/spec"
+	"github.com/aks-kubenet/aks-kubenet/stackfile"
+)
+
+// Exit statuses of Main.
+const (
+	ExitOK         = 0 // no errors (warnings allowed)
+	ExitFindings   = 1 // a stack's config, or two stacks together, would be refused
+	ExitInputError = 2 // bad flags, or a stack file that cannot be read
+)
+
+// Main is the plan command: it parses args, plans one stack (-stack NAME) or
+// every Pulumi.*.yaml of the project (-all), writes the plan to stdout in the
+// -format asked for, and returns the exit status. Problems with the input go
+// to stderr, one line each, naming the file and key.
+func Main(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	stackName := flags.String("stack", "", "plan the stack in Pulumi.`NAME`.yaml")
+	all := flags.Bool("all", false, "plan every Pulumi.*.yaml, and check the stacks against each other")
+	format := flags.String("format", "text", "output `format`: text, mermaid or json")
+	dir := flags.String("dir", ".", "the project `directory` (where Pulumi.yaml is)")
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: plan (-stack NAME | -all) [-format text|mermaid|json] [-dir DIR]")
+		fmt.Fprintln(stderr, "Shows what `pulumi up` would create, offline: resources, dependencies, IP plan and findings.")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		return ExitInputError
+	}
+	if (*stackName == "") == !*all || flags.NArg() > 0 {
+		flags.Usage()
+		return ExitInputError
+	}
+	if *format != "text" && *format != "mermaid" && *format != "json" {
+		fmt.Fprintf(stderr, "plan: -format %q: want text, mermaid or json\n", *format)
+		return ExitInputError
+	}
+
+	names := []string{*stackName}
+	if *all {
+		var err error
+		if names, err = stackfile.Stacks(*dir); err != nil {
+			fmt.Fprintf(stderr, "plan: %v\n", err)
+			return ExitInputError
+		}
+	}
+	status := ExitOK
+	var stacks []Stack
+	for _, name := range names {
+		s, err := Build(*dir, name)
+		if err != nil {
+			fmt.Fprintf(stderr, "plan: %v\n", err)
+			if errors.As(err, new(InputError)) {
+				status = ExitInputError
+			} else {
+				status = ExitFindings
+			}
+			continue
+		}
+		stacks = append(stacks, s)
+		if len(s.Errors) > 0 && status == ExitOK {
+			status = ExitFindings
+		}
+	}
+	crossStack := across(stacks)
+	if len(crossStack) > 0 && status == ExitOK {
+		status = ExitFindings
+	}
+
+	switch *format {
+	case "json":
+		if err := WriteJSON(stdout, stacks, crossStack); err != nil {
+			fmt.Fprintf(stderr, "plan: %v\n", err)
+			return ExitInputError
+		}
+	case "mermaid":
+		WriteMermaid(stdout, stacks)
+		for _, e := range crossStack {
+			fmt.Fprintf(stderr, "plan: %s\n", e)
+		}
+	default:
+		WriteText(stdout, stacks, crossStack)
+	}
+	return status
+}
+
+// across checks the stacks against each other (package rules' CheckAcross).
+func across(stacks []Stack) []string {
+	if len(stacks) < 2 {
+		return nil
+	}
+	configs := make([]spec.Stack, len(stacks))
+	for i, s := range stacks {
+		configs[i] = s.config
+	}
+	var out []string
+	for _, f := range rules.CheckAcross(configs) {
+		out = append(out, f.String())
+	}
+	return out
+}

@@ -1,0 +1,390 @@
+// Package plan runs the real aks-kubenet program against Pulumi mocks, with no
+// cloud calls and no Pulumi CLI, and reports what `pulumi up` would create for a
+// stack file: every resource with its parent, dependencies and key properties,
+// the IP plan with its capacity, and the validation findings in the words
+// `pulumi preview` uses. cmd/plan is its command line.
+package plan
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/ipplan"
+	"github.com/aks-kubenet/aks-kubenet/spec"
+	"github.com/aks-kubenet/aks-kubenet/stack"
+	"github.com/aks-kubenet/aks-kubenet/stackfile"
+)
+
+// Placeholders stand for values only Azure knows before the resources exist.
+const (
+	// SubscriptionPlaceholder stands for the target subscription's id in
+	// resource ids, which are otherwise known from the config.
+	SubscriptionPlaceholder = "<subscription-id>"
+	// Unknown marks a value Azure assigns when it creates a resource.
+	Unknown = "<known after apply>"
+	// Secret replaces every secret value; secrets are never printed.
+	Secret = "[secret]"
+)
+
+// Resource is one resource the program would register.
+type Resource struct {
+	// Type is the Pulumi type token; Name the logical name.
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// Component is true for the program's component resources.
+	Component bool `json:"component,omitempty"`
+	// Parent is the logical name of the component the resource belongs to, or
+	// "" for a resource of the stack itself.
+	Parent string `json:"parent,omitempty"`
+	// DependsOn lists the logical names of the cloud resources this one waits
+	// for, sorted.
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// Step is the resource's place in the longest chain of creations that
+	// leads to it: 1 for what depends on nothing, n+1 for what waits for a
+	// step-n resource. Resources of the same step are created in parallel.
+	// Components have none.
+	Step int `json:"step,omitempty"`
+	// ID is the resource id, with SubscriptionPlaceholder for the subscription.
+	ID string `json:"id,omitempty"`
+	// Properties are the inputs: values from config as they are, values only
+	// Azure knows as Unknown, secrets as Secret.
+	Properties map[string]any `json:"properties,omitempty"`
+
+	urn, parentURN string
+	depURNs        []string
+}
+
+// Stack is the plan of one stack.
+type Stack struct {
+	// Stack is the stack name, File its stack file, Location its region.
+	Stack    string `json:"stack"`
+	File     string `json:"file"`
+	Location string `json:"location"`
+	// Errors and Warnings are the validation findings, each in the words
+	// Program reports it. A stack with errors registers no resource.
+	Errors   []string `json:"errors"`
+	Warnings []string `json:"warnings"`
+	// IPPlan is the IP plan with its capacity; nil when the CIDRs do not parse.
+	IPPlan *IPPlan `json:"ipPlan,omitempty"`
+	// Resources are the resources `pulumi up` would create, in dependency order.
+	Resources []Resource `json:"resources"`
+
+	config spec.Stack
+}
+
+// IPPlan is a stack's address plan next to the capacity it gives the pool.
+type IPPlan struct {
+	VnetCidr       string `json:"vnetCidr"`
+	NodeSubnetCidr string `json:"nodeSubnetCidr"`
+	PodCidr        string `json:"podCidr"`
+	ServiceCidr    string `json:"serviceCidr"`
+	DNSServiceIP   string `json:"dnsServiceIP"`
+	ipplan.Capacity
+	// Binding is the limit that binds first (Capacity.Limits[0]).
+	Binding ipplan.Limit `json:"binding"`
+}
+
+// InputError is a stack file the plan cannot read: missing, not YAML, or with
+// an encrypted value it cannot decrypt.
+type InputError struct{ Err error }
+
+func (e InputError) Error() string { return e.Err.Error() }
+func (e InputError) Unwrap() error { return e.Err }
+
+// Build plans the stack stackName of the project in dir. It returns an
+// InputError when the stack file cannot be read; validation errors are not
+// Go errors but the plan's Errors. An encrypted aks-kubenet:sshPublicKey is
+// replaced by a placeholder (its value does not change the plan); any other
+// encrypted value is an InputError naming the file and the key.
+func Build(dir, stackName string) (Stack, error) {
+	cfg, err := stackfile.Read(dir, stackName)
+	if err != nil {
+		return Stack{}, InputError{err}
+	}
+	var secretKeys []string
+	for _, path := range cfg.Secure {
+		if path != spec.KeySSHPublicKey {
+			return Stack{}, InputError{fmt.Errorf("%s: %s is encrypted (secure:) and the offline plan cannot decrypt it; only %s may be a secret",
+				cfg.File, path, spec.KeySSHPublicKey)}
+		}
+		cfg.Values[path] = Secret
+		secretKeys = append(secretKeys, path)
+	}
+
+	s, report := stack.Check(stackName, func(key string) (string, bool) {
+		v, ok := cfg.Values[key]
+		return v, ok
+	})
+	p := Stack{Stack: stackName, File: cfg.File, Location: s.Location, config: s, Errors: []string{}, Warnings: []string{}}
+	for _, f := range report.Errors {
+		p.Errors = append(p.Errors, f.String())
+	}
+	for _, f := range report.Warnings {
+		p.Warnings = append(p.Warnings, f.String())
+	}
+	if capacity, err := ipplan.Compute(s); err == nil && len(capacity.Limits) > 0 {
+		p.IPPlan = &IPPlan{
+			VnetCidr: s.Network.VnetCidr, NodeSubnetCidr: s.Network.NodeSubnetCidr,
+			PodCidr: s.Cluster.PodCidr, ServiceCidr: s.Cluster.ServiceCidr, DNSServiceIP: s.Cluster.DNSServiceIP,
+			Capacity: capacity, Binding: capacity.Limits[0],
+		}
+	}
+	if len(p.Errors) > 0 {
+		p.Resources = []Resource{}
+		return p, nil
+	}
+	p.Resources, err = register(stackName, cfg.Values, secretKeys)
+	if err != nil {
+		return Stack{}, fmt.Errorf("%s: running the program: %w", cfg.File, err)
+	}
+	return p, nil
+}
+
+// register runs stack.Program as `pulumi preview` would and returns what it
+// registered.
+func register(stackName string, config map[string]string, secretKeys []string) ([]Resource, error) {
+	mocks := &recorder{stack: stackName}
+	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
+		Project: spec.Project, Stack: stackName, Config: config, ConfigSecretKeys: secretKeys,
+		Mocks: mocks, DryRun: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := pulumi.RunWithContext(ctx, stack.Program); err != nil {
+		return nil, err
+	}
+	if mocks.err != nil {
+		return nil, mocks.err
+	}
+	return order(mocks.resources), nil
+}
+
+// recorder is the mock resource monitor: it records each registration and
+// answers with what a preview knows, the inputs, the Azure name and an id
+// predicted from the names, and nothing that Azure assigns.
+type recorder struct {
+	mu        sync.Mutex
+	stack     string
+	resources []Resource
+	err       error
+}
+
+// azureName is the input holding each resource type's Azure name, and the
+// ARM id template of the type ({rg} the resource group's id, {name} the name).
+var azureName = map[string]struct{ input, id string }{
+	"azure-native:resources:ResourceGroup":              {"resourceGroupName", "/subscriptions/" + SubscriptionPlaceholder + "/resourceGroups/{name}"},
+	"azure-native:network:VirtualNetwork":               {"virtualNetworkName", "{rg}/providers/Microsoft.Network/virtualNetworks/{name}"},
+	"azure-native:network:Subnet":                       {"subnetName", "{rg}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{name}"},
+	"azure-native:network:RouteTable":                   {"routeTableName", "{rg}/providers/Microsoft.Network/routeTables/{name}"},
+	"azure-native:network:Route":                        {"routeName", "{rg}/providers/Microsoft.Network/routeTables/{routeTableName}/routes/{name}"},
+	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName", "{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"},
+	"azure-native:authorization:RoleAssignment":         {"roleAssignmentName", ""},
+	"azure-native:containerservice:ManagedCluster":      {"resourceName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"},
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.RegisterRPC
+	inputs, err := plugin.UnmarshalProperties(rpc.GetObject(), plugin.MarshalOptions{
+		KeepUnknowns: true, KeepSecrets: true, KeepResources: true,
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	res := Resource{
+		Type: args.TypeToken, Name: args.Name, Component: !args.Custom,
+		urn: newURN(r.stack, rpc.GetParent(), args.TypeToken, args.Name), parentURN: rpc.GetParent(),
+		depURNs: rpc.GetDependencies(),
+	}
+	outputs := resource.PropertyMap{}
+	if args.Custom {
+		res.Properties = plainMap(inputs)
+		kind, known := azureName[args.TypeToken]
+		if !known {
+			return "", nil, fmt.Errorf("plan: the program registered %s, which the plan does not know", args.TypeToken)
+		}
+		for k, v := range inputs {
+			if !v.ContainsUnknowns() {
+				outputs[k] = v
+			}
+		}
+		if name := knownString(inputs, kind.input); name != "" {
+			outputs["name"] = resource.NewProperty(name)
+			res.ID = predictID(kind.id, name, inputs)
+		}
+	}
+	r.mu.Lock()
+	r.resources = append(r.resources, res)
+	r.mu.Unlock()
+	return res.ID, outputs, nil
+}
+
+// predictID fills an ARM id template from known inputs, or returns "" when one
+// is unknown (the id is then unknown too).
+func predictID(template, name string, inputs resource.PropertyMap) string {
+	if template == "" {
+		return ""
+	}
+	rg := knownString(inputs, "resourceGroupName")
+	id := strings.ReplaceAll(template, "{rg}", "/subscriptions/"+SubscriptionPlaceholder+"/resourceGroups/"+rg)
+	id = strings.ReplaceAll(id, "{name}", name)
+	for _, key := range []string{"virtualNetworkName", "routeTableName"} {
+		id = strings.ReplaceAll(id, "{"+key+"}", knownString(inputs, key))
+	}
+	if strings.Contains(id, "//") || strings.HasSuffix(id, "/") {
+		return ""
+	}
+	return id
+}
+
+func knownString(m resource.PropertyMap, key string) string {
+	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	// The program's only call reads the cluster's kubeconfig, a secret output
+	// the plan never shows: answer with a placeholder.
+	if args.Token != "azure-native:containerservice:listManagedClusterUserCredentials" {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.err == nil {
+			r.err = fmt.Errorf("plan: the program called %s, which the plan does not know", args.Token)
+		}
+		return resource.PropertyMap{}, nil
+	}
+	placeholder := base64.StdEncoding.EncodeToString([]byte(Unknown))
+	return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
+		resource.NewProperty(resource.PropertyMap{"name": resource.NewProperty("clusterUser"), "value": resource.NewProperty(placeholder)}),
+	})}, nil
+}
+
+// newURN computes a resource's URN as the mock monitor does.
+func newURN(stackName, parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(stackName), tokens.PackageName(spec.Project), parentType, tokens.Type(typ), name))
+}
+
+// plainMap turns inputs into plain values for printing: unknowns become
+// Unknown and secrets Secret.
+func plainMap(m resource.PropertyMap) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if strings.HasPrefix(string(k), "__") {
+			continue
+		}
+		out[string(k)] = plainValue(v)
+	}
+	return out
+}
+
+func plainValue(v resource.PropertyValue) any {
+	switch {
+	case v.IsSecret():
+		return Secret
+	case v.IsComputed(), v.IsOutput() && !v.OutputValue().Known:
+		return Unknown
+	case v.IsOutput():
+		if v.OutputValue().Secret {
+			return Secret
+		}
+		return plainValue(v.OutputValue().Element)
+	case v.IsString():
+		return v.StringValue()
+	case v.IsNumber():
+		return v.NumberValue()
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsArray():
+		items := []any{}
+		for _, item := range v.ArrayValue() {
+			items = append(items, plainValue(item))
+		}
+		return items
+	case v.IsObject():
+		return plainMap(v.ObjectValue())
+	}
+	return nil
+}
+
+// order resolves URNs to logical names and sorts resources so that every
+// resource comes after what it depends on, ties by name; a component comes
+// just before its first child.
+func order(all []Resource) []Resource {
+	byURN := map[string]*Resource{}
+	for i := range all {
+		byURN[all[i].urn] = &all[i]
+	}
+	depth := map[string]int{}
+	var visit func(r *Resource) int
+	visit = func(r *Resource) int {
+		if d, ok := depth[r.urn]; ok {
+			return d
+		}
+		depth[r.urn] = 0 // guards against a cycle, which a Pulumi program cannot build
+		d := 0
+		for _, u := range r.depURNs {
+			if dep, ok := byURN[u]; ok && !dep.Component {
+				d = max(d, visit(dep)+1)
+			}
+		}
+		depth[r.urn] = d
+		return d
+	}
+	for i := range all {
+		r := &all[i]
+		if p, ok := byURN[r.parentURN]; ok {
+			r.Parent = p.Name
+		}
+		for _, u := range r.depURNs {
+			if dep, ok := byURN[u]; ok && !dep.Component {
+				r.DependsOn = append(r.DependsOn, dep.Name)
+			}
+		}
+		slices.Sort(r.DependsOn)
+		if !r.Component {
+			r.Step = visit(r) + 1
+		}
+	}
+	// A component sorts with its earliest child.
+	rank := map[string]int{}
+	for _, r := range all {
+		if !r.Component {
+			rank[r.urn] = depth[r.urn]
+		}
+	}
+	for _, r := range all {
+		if p, ok := byURN[r.parentURN]; ok && p.Component && !r.Component {
+			if cur, seen := rank[p.urn]; !seen || depth[r.urn] < cur {
+				rank[p.urn] = depth[r.urn]
+			}
+		}
+	}
+	slices.SortStableFunc(all, func(a, b Resource) int {
+		if c := rank[a.urn] - rank[b.urn]; c != 0 {
+			return c
+		}
+		if a.Component != b.Component {
+			if a.Component {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return all
+}

@@ -1,0 +1,329 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/aks-kubenet/aks-kubenet/ipplan"
+)
+
+// keyProperties are the properties the text format shows for each type, the
+// ones a network reviewer reads; the json format has them all.
+var keyProperties = map[string][]string{
+	"azure-native:resources:ResourceGroup":              {"resourceGroupName", "location"},
+	"azure-native:network:VirtualNetwork":               {"virtualNetworkName", "addressSpace.addressPrefixes"},
+	"azure-native:network:Subnet":                       {"subnetName", "addressPrefix", "routeTable.id"},
+	"azure-native:network:RouteTable":                   {"routeTableName", "routes"},
+	"azure-native:network:Route":                        {"routeName", "addressPrefix", "nextHopType", "nextHopIpAddress"},
+	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName"},
+	"azure-native:authorization:RoleAssignment":         {"roleDefinitionId", "scope", "principalId", "principalType", "roleAssignmentName"},
+	"azure-native:containerservice:ManagedCluster": {
+		"resourceName", "dnsPrefix", "kubernetesVersion", "nodeResourceGroup", "identity.userAssignedIdentities",
+		"networkProfile.networkPlugin", "networkProfile.podCidr", "networkProfile.serviceCidr",
+		"networkProfile.dnsServiceIP", "networkProfile.outboundType", "networkProfile.loadBalancerSku",
+		"agentPoolProfiles[0].name", "agentPoolProfiles[0].vmSize", "agentPoolProfiles[0].count",
+		"agentPoolProfiles[0].enableAutoScaling", "agentPoolProfiles[0].minCount", "agentPoolProfiles[0].maxCount",
+		"agentPoolProfiles[0].maxPods", "agentPoolProfiles[0].upgradeSettings.maxSurge",
+		"agentPoolProfiles[0].vnetSubnetID", "linuxProfile.ssh.publicKeys[0].keyData",
+	},
+}
+
+// roleNames names the built-in roles the program assigns.
+var roleNames = map[string]string{"4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor"}
+
+// WriteText writes the plan of each stack and the cross-stack errors for people.
+func WriteText(w io.Writer, stacks []Stack, crossStack []string) {
+	for i, s := range stacks {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		writeStackText(w, s)
+	}
+	if len(stacks) > 1 {
+		fmt.Fprintf(w, "\nAcross stacks (%d)\n", len(stacks))
+		if len(crossStack) == 0 {
+			fmt.Fprintln(w, "  no VNet overlaps another stack's VNet or peered ranges")
+		}
+		for _, e := range crossStack {
+			fmt.Fprintf(w, "  error: %s\n", e)
+		}
+	}
+}
+
+func writeStackText(w io.Writer, s Stack) {
+	fmt.Fprintf(w, "Stack %s (%s), location %s\n", s.Stack, s.File, orNone(s.Location))
+
+	fmt.Fprintf(w, "\nFindings: %s, %s\n", count(len(s.Errors), "error"), count(len(s.Warnings), "warning"))
+	for _, e := range s.Errors {
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warning)
+	}
+
+	if p := s.IPPlan; p != nil {
+		fmt.Fprintln(w, "\nIP plan")
+		fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "VNet", p.VnetCidr, p.VnetAddresses)
+		fmt.Fprintf(w, "  %-15s %-18s %d addresses, %d usable (Azure reserves 5); holds the pool at its peak of %d nodes (%d + %d surge) with %d to spare\n",
+			"Node subnet", p.NodeSubnetCidr, p.SubnetAddresses, p.SubnetUsable, p.Peak, p.Nodes, p.Surge, p.SubnetUsable-p.Peak)
+		fmt.Fprintf(w, "  %-15s %-18s %d nodes at one /24 per node\n", "Pod CIDR", p.PodCidr, p.PodCIDRNodes)
+		fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "Service CIDR", p.ServiceCidr, p.ServiceAddresses)
+		fmt.Fprintf(w, "  %-15s %s\n", "DNS service IP", p.DNSServiceIP)
+		fmt.Fprintf(w, "  %-15s %d of %d routes at the peak: %d AKS node routes + %d user-defined\n",
+			"Route table", p.RouteTableUsed, ipplan.MaxRoutesPerTable, p.Peak, p.UDRs)
+		var rest []string
+		for _, l := range p.Limits[1:] {
+			rest = append(rest, fmt.Sprintf("%s %d", l.Name, l.MaxNodes))
+		}
+		fmt.Fprintf(w, "  %-15s %d nodes, bound first by the %s%s; then %s\n",
+			"Node ceiling", p.Binding.MaxNodes, p.Binding.Name, keysSuffix(p.Binding.Keys), strings.Join(rest, ", "))
+		fmt.Fprintf(w, "  %-15s (subnet, pod CIDR and route table must hold the pool at its upgrade peak; kubenet's 400 is outside upgrades)\n", "")
+	}
+
+	if len(s.Errors) > 0 {
+		fmt.Fprintln(w, "\nResources: none; the program refuses this config before registering anything")
+		return
+	}
+	custom := 0
+	for _, r := range s.Resources {
+		if !r.Component {
+			custom++
+		}
+	}
+	fmt.Fprintf(w, "\nResources: %s in %s, by step of creation (one step's resources are created in parallel)\n",
+		count(custom, "Azure resource"), count(len(s.Resources)-custom, "component"))
+	fmt.Fprintf(w, "  (%s: only Azure knows it before apply; %s: the subscription you deploy to)\n", Unknown, SubscriptionPlaceholder)
+	var components []string
+	types := map[string]string{}
+	for _, r := range s.Resources {
+		if r.Component {
+			components = append(components, fmt.Sprintf("%s (%s)", r.Name, r.Type))
+			types[r.Name] = r.Type
+		}
+	}
+	fmt.Fprintf(w, "  components: %s\n", strings.Join(components, ", "))
+	for _, r := range s.Resources {
+		if !r.Component {
+			writeResourceText(w, r, types[r.Parent])
+		}
+	}
+}
+
+func writeResourceText(w io.Writer, r Resource, parentType string) {
+	fmt.Fprintf(w, "  step %d  %s  %s\n", r.Step, r.Name, r.Type)
+	if r.Parent != "" {
+		fmt.Fprintf(w, "      in component: %s (%s)\n", r.Parent, parentType)
+	}
+	if len(r.DependsOn) > 0 {
+		fmt.Fprintf(w, "      depends on: %s\n", strings.Join(r.DependsOn, ", "))
+	}
+	for _, path := range keyProperties[r.Type] {
+		v, ok := lookup(r.Properties, path)
+		switch {
+		case path == "routes" && !ok:
+			fmt.Fprintln(w, "      routes: none inline (AKS adds one per node; the UDRs are the Route resources)")
+		case !ok:
+		case path == "roleDefinitionId":
+			fmt.Fprintf(w, "      role: %s (%s)\n", roleName(fmt.Sprint(v)), v)
+		default:
+			fmt.Fprintf(w, "      %s: %s\n", path, format(v))
+		}
+	}
+}
+
+func roleName(id string) string {
+	for guid, name := range roleNames {
+		if strings.HasSuffix(id, "/"+guid) {
+			return name
+		}
+	}
+	return "custom role"
+}
+
+// lookup returns the value at a dotted path with [i] indexes.
+func lookup(props map[string]any, path string) (any, bool) {
+	var v any = props
+	for _, part := range strings.Split(path, ".") {
+		name, index, hasIndex := strings.Cut(strings.TrimSuffix(part, "]"), "[")
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[name]; !ok {
+			return nil, false
+		}
+		if hasIndex {
+			items, ok := v.([]any)
+			var i int
+			if _, err := fmt.Sscan(index, &i); err != nil || !ok || i >= len(items) {
+				return nil, false
+			}
+			v = items[i]
+		}
+	}
+	return v, true
+}
+
+func format(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, item := range x {
+			parts[i] = format(item)
+		}
+		return strings.Join(parts, ", ")
+	case float64:
+		return fmt.Sprintf("%g", x)
+	}
+	return fmt.Sprint(v)
+}
+
+func keysSuffix(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(keys, ", ") + ")"
+}
+
+// count is "1 error", "2 errors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(not set)"
+	}
+	return s
+}
+
+// WriteJSON writes everything machine-readable: each stack's plan, the
+// cross-stack errors, and ok, false when any error was found.
+func WriteJSON(w io.Writer, stacks []Stack, crossStack []string) error {
+	ok := len(crossStack) == 0
+	for _, s := range stacks {
+		ok = ok && len(s.Errors) == 0
+	}
+	if crossStack == nil {
+		crossStack = []string{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Stacks     []Stack  `json:"stacks"`
+		CrossStack []string `json:"crossStackErrors"`
+		OK         bool     `json:"ok"`
+	}{stacks, crossStack, ok})
+}
+
+// WriteMermaid writes each stack's dependency graph as a Mermaid flowchart:
+// one subgraph per component, and an arrow from each resource to those that
+// wait for it. An arrow that a longer path already implies (the resource group
+// to the cluster, say) is left out, so that the graph shows the order of
+// creation; the text and json formats list every dependency.
+func WriteMermaid(w io.Writer, stacks []Stack) {
+	for i, s := range stacks {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%%%% aks-kubenet stack %s: generated by go run ./cmd/plan -stack %s -format mermaid\n", s.Stack, s.Stack)
+		fmt.Fprintln(w, "flowchart LR")
+		for _, r := range s.Resources {
+			switch {
+			case r.Component:
+				fmt.Fprintf(w, "  subgraph %s[\"%s\"]\n", "component_"+nodeID(r.Name), label(shortType(r.Type)+" component: "+r.Name))
+				for _, child := range s.Resources {
+					if child.Parent == r.Name {
+						fmt.Fprintf(w, "    %s[\"%s\"]\n", nodeID(child.Name), label(nodeLabel(child)))
+					}
+				}
+				fmt.Fprintln(w, "  end")
+			case r.Parent == "":
+				fmt.Fprintf(w, "  %s[\"%s\"]\n", nodeID(r.Name), label(nodeLabel(r)))
+			}
+		}
+		var edges []string
+		for _, r := range s.Resources {
+			for _, dep := range directDependencies(s.Resources, r) {
+				edges = append(edges, fmt.Sprintf("  %s --> %s", nodeID(dep), nodeID(r.Name)))
+			}
+		}
+		sort.Strings(edges)
+		for _, e := range edges {
+			fmt.Fprintln(w, e)
+		}
+	}
+}
+
+// directDependencies returns the dependencies of r that no other dependency
+// of r depends on, directly or not: the transitive reduction of the graph.
+func directDependencies(all []Resource, r Resource) []string {
+	deps := map[string][]string{}
+	for _, res := range all {
+		deps[res.Name] = res.DependsOn
+	}
+	var reaches func(from, to string) bool
+	reaches = func(from, to string) bool {
+		for _, d := range deps[from] {
+			if d == to || reaches(d, to) {
+				return true
+			}
+		}
+		return false
+	}
+	var direct []string
+	for _, d := range r.DependsOn {
+		implied := false
+		for _, other := range r.DependsOn {
+			implied = implied || other != d && reaches(other, d)
+		}
+		if !implied {
+			direct = append(direct, d)
+		}
+	}
+	return direct
+}
+
+// nodeLabel is a resource's type and what tells it apart: its Azure name and,
+// for routes and address spaces, the prefixes.
+func nodeLabel(r Resource) string {
+	parts := []string{shortType(r.Type)}
+	if name, ok := lookup(r.Properties, keyProperties[r.Type][0]); ok && name != Unknown {
+		parts = append(parts, fmt.Sprint(name))
+	}
+	switch shortType(r.Type) {
+	case "Route":
+		hop := fmt.Sprint(r.Properties["addressPrefix"]) + " → " + fmt.Sprint(r.Properties["nextHopType"])
+		if ip, ok := r.Properties["nextHopIpAddress"]; ok {
+			hop += " " + fmt.Sprint(ip)
+		}
+		parts = append(parts, hop)
+	case "VirtualNetwork":
+		if v, ok := lookup(r.Properties, "addressSpace.addressPrefixes"); ok {
+			parts = append(parts, format(v))
+		}
+	case "Subnet":
+		parts = append(parts, fmt.Sprint(r.Properties["addressPrefix"]))
+	case "RoleAssignment":
+		parts = []string{"RoleAssignment", roleName(fmt.Sprint(r.Properties["roleDefinitionId"]))}
+		if scope := strings.Split(fmt.Sprint(r.Properties["scope"]), "/"); len(scope) >= 2 {
+			parts = append(parts, "on "+strings.Join(scope[len(scope)-2:], "/"))
+		}
+	}
+	return strings.Join(parts, "<br/>")
+}
+
+func shortType(t string) string { return t[strings.LastIndex(t, ":")+1:] }
+
+var notID = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+func nodeID(name string) string { return notID.ReplaceAllString(name, "_") }
+
+func label(s string) string { return strings.ReplaceAll(s, `"`, "#quot;") }
