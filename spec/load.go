@@ -21,10 +21,6 @@ const (
 	KeyCluster           = Project + ":cluster"
 )
 
-// Keys lists every config key Load reads, for tools that check a stack file for
-// keys the program would ignore.
-var Keys = []string{KeyLocation, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyNetwork, KeyCluster}
-
 // Source returns the raw value of a config key ("aks-kubenet:network") and
 // whether the key is set.
 type Source func(key string) (value string, ok bool)
