@@ -85,6 +85,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	case "mermaid":
 		WriteMermaid(stdout, stacks)
+		for _, s := range stacks {
+			for _, e := range s.Errors {
+				fmt.Fprintf(stderr, "plan: %s: %s\n", s.File, e)
+			}
+		}
 		for _, e := range crossStack {
 			fmt.Fprintf(stderr, "plan: %s\n", e)
 		}
