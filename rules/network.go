@@ -111,10 +111,15 @@ func (c *checker) checkPodCIDR() {
 		c.errorf(keys(keyPodCidr, keyServiceCidr), "%s %s overlaps %s %s: pod and service addresses must be distinct",
 			keyPodCidr, c.pod, keyServiceCidr, c.service)
 	}
+	c.refusePeeredOverlap(keyPodCidr, c.pod, "pod addresses must not be used in any network the VNet reaches")
+}
+
+// refusePeeredOverlap reports every network.peeredCidrs range that overlaps
+// prefix, the value of key, with why as the rule.
+func (c *checker) refusePeeredOverlap(key string, prefix netip.Prefix, why string) {
 	for i, p := range c.peered {
-		if ipplan.Overlaps(c.pod, p) {
-			c.errorf(keys(keyPodCidr, peeredKey(i)), "%s %s overlaps %s %s: pod addresses must not be used in any network the VNet reaches",
-				keyPodCidr, c.pod, peeredKey(i), p)
+		if ipplan.Overlaps(prefix, p) {
+			c.errorf(keys(key, peeredKey(i)), "%s %s overlaps %s %s: %s", key, prefix, peeredKey(i), p, why)
 		}
 	}
 }
@@ -141,12 +146,7 @@ func (c *checker) checkServiceCIDR() {
 		c.errorf(keys(keyServiceCidr, keyNodeSubnetCidr), "%s %s overlaps %s %s: service addresses must not be used by any subnet",
 			keyServiceCidr, c.service, keyNodeSubnetCidr, c.subnet)
 	}
-	for i, p := range c.peered {
-		if ipplan.Overlaps(c.service, p) {
-			c.errorf(keys(keyServiceCidr, peeredKey(i)), "%s %s overlaps %s %s: service addresses must not be used in any network the VNet reaches",
-				keyServiceCidr, c.service, peeredKey(i), p)
-		}
-	}
+	c.refusePeeredOverlap(keyServiceCidr, c.service, "service addresses must not be used in any network the VNet reaches")
 	// aks-rules 3.4: AKS accepts a service range in the VNet's address space
 	// outside every subnet, but a subnet added there later would take its
 	// addresses. A range that overlaps the VNet and not the subnet lies inside
