@@ -1,0 +1,291 @@
+package azuresim
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// networkContributor is the id of the built-in Network Contributor role.
+const networkContributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+// ID returns the ARM id of a resource of type typ with inputs in.
+func (c *Cloud) ID(typ string, in resource.PropertyMap) (string, error) {
+	id, _, err := armID(c.Subscription, typ, in)
+	return id, err
+}
+
+// Put creates (create) or updates the resource of type typ with inputs in, as
+// an ARM PUT does, after the checks Azure makes; urn is the Pulumi resource
+// that asks, logged with the operation. A create of an id that exists fails,
+// as azure-native refuses to adopt a resource it did not create.
+func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Resource, error) {
+	id, parent, err := armID(c.Subscription, typ, in)
+	if err != nil {
+		return nil, err
+	}
+	existing := c.Get(id)
+	switch {
+	case create && existing != nil:
+		return nil, fmt.Errorf("resource %q already exists; to manage it with Pulumi, import it", id)
+	case !create && existing == nil:
+		return nil, fmt.Errorf("ResourceNotFound: the resource %q to update does not exist", id)
+	}
+	if parent != "" && c.Get(parent) == nil {
+		if typ == RoleAssignment {
+			return nil, fmt.Errorf("InvalidScope: the scope %q of role assignment %q does not exist", parent, id)
+		}
+		if strings.Count(parent, "/") == 4 {
+			return nil, fmt.Errorf("ResourceGroupNotFound: Resource group '%s' could not be found", lastSegment(parent))
+		}
+		return nil, fmt.Errorf("ParentResourceNotFound: cannot create %q: its parent %q does not exist", id, parent)
+	}
+	if err := c.check(typ, id, in); err != nil {
+		return nil, err
+	}
+
+	k := kinds[typ]
+	props := in.Copy()
+	inline, hasInline := props[resource.PropertyKey(k.inlineKey)]
+	if k.inlineKey != "" {
+		delete(props, resource.PropertyKey(k.inlineKey))
+	}
+	r := &Resource{ID: id, Type: typ, URN: urn, By: "pulumi", Properties: Properties(props)}
+	if existing != nil {
+		r.Computed, r.Kubeconfig = existing.Computed, existing.Kubeconfig
+	} else {
+		r.Computed = Properties(computed(typ, id, in))
+		if typ == ManagedCluster {
+			r.Kubeconfig = kubeconfig(r)
+		}
+	}
+	c.put(r)
+	if hasInline && inline.IsArray() {
+		c.replaceChildren(r, k, inline.ArrayValue())
+	}
+	op := "update"
+	if create {
+		op = "create"
+	}
+	c.Log = append(c.Log, Operation{Op: op, Type: typ, ID: id, URN: urn})
+	return r, nil
+}
+
+// replaceChildren makes the declared sub-resources the only ones of parent,
+// as a PUT that lists them does (aks-rules 9.3): the others, AKS's included,
+// are gone.
+func (c *Cloud) replaceChildren(parent *Resource, k kind, items []resource.PropertyValue) {
+	for _, child := range c.Children(parent.ID, k.inlineType) {
+		delete(c.Resources, strings.ToLower(child.ID))
+	}
+	ck := kinds[k.inlineType]
+	for _, item := range items {
+		if !item.IsObject() {
+			continue
+		}
+		props := item.ObjectValue().Copy()
+		name := str(props, "name")
+		delete(props, "name")
+		props[resource.PropertyKey(ck.nameKey)] = resource.NewProperty(name)
+		props["resourceGroupName"] = parent.Properties["resourceGroupName"]
+		props[resource.PropertyKey(ck.parentKeys[0])] = resource.NewProperty(lastSegment(parent.ID))
+		id, _, err := armID(c.Subscription, k.inlineType, props)
+		if err != nil {
+			continue
+		}
+		c.put(&Resource{ID: id, Type: k.inlineType, By: "pulumi", Properties: Properties(props), Computed: Properties(computed(k.inlineType, id, props))})
+	}
+}
+
+// check makes the type-specific checks Azure makes before it accepts a PUT.
+func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
+	switch typ {
+	case Subnet:
+		if table := refID(in, "routeTable"); table != "" && c.Get(table) == nil {
+			return fmt.Errorf("InvalidResourceReference: route table %q referenced by subnet %q was not found", table, id)
+		}
+	case RoleAssignment:
+		if c.identityByPrincipal(str(in, "principalId")) == nil {
+			return fmt.Errorf("PrincipalNotFound: Principal %s does not exist in the directory", str(in, "principalId"))
+		}
+	case ManagedCluster:
+		return c.checkCluster(id, in)
+	}
+	return nil
+}
+
+// checkCluster makes AKS's create-time checks of a kubenet cluster in a
+// bring-your-own subnet with a custom route table.
+func (c *Cloud) checkCluster(id string, in resource.PropertyMap) error {
+	ident, _ := in["identity"].V.(resource.PropertyMap)
+	var principals []string
+	if ids, ok := ident["userAssignedIdentities"]; ok && ids.IsArray() {
+		for _, v := range ids.ArrayValue() {
+			uami := c.Get(v.StringValue())
+			if uami == nil {
+				return fmt.Errorf("InvalidParameter: user-assigned identity %q of cluster %q does not exist", v.StringValue(), id)
+			}
+			principals = append(principals, str(resource.PropertyMap(uami.Computed), "principalId"))
+		}
+	}
+	netProfile, _ := in["networkProfile"].V.(resource.PropertyMap)
+	pools, _ := in["agentPoolProfiles"].V.([]resource.PropertyValue)
+	for _, p := range pools {
+		pool, _ := p.V.(resource.PropertyMap)
+		subnetID := str(pool, "vnetSubnetID")
+		if subnetID == "" {
+			continue
+		}
+		subnet := c.Get(subnetID)
+		if subnet == nil {
+			return fmt.Errorf("InvalidParameter: subnet %q of pool %q does not exist", subnetID, str(pool, "name"))
+		}
+		tableID := refID(resource.PropertyMap(subnet.Properties), "routeTable")
+		if tableID == "" {
+			continue
+		}
+		if len(principals) == 0 {
+			return fmt.Errorf("CustomRouteTableWithUnsupportedMSIType: Clusters using managed identity type SystemAssigned do not support bringing your own route table")
+		}
+		for _, principal := range principals {
+			if !c.granted(principal, tableID) {
+				return fmt.Errorf("CustomRouteTableMissingPermission: Managed identity or service principle must be given permission to read and write to custom route table %s", tableID)
+			}
+			if !c.granted(principal, subnetID) {
+				return fmt.Errorf("LinkedAuthorizationFailed: the cluster identity %s has no permission to join subnet %s", principal, subnetID)
+			}
+		}
+		if str(netProfile, "outboundType") == "userDefinedRouting" && !c.hasDefaultRoute(tableID) {
+			return fmt.Errorf("RouteTableMissingDefaultRouteError: Default route 0.0.0.0/0 missing from route table %s", tableID)
+		}
+	}
+	return nil
+}
+
+// granted reports whether principal holds Network Contributor on scope or on
+// a scope above it.
+func (c *Cloud) granted(principal, scope string) bool {
+	for _, ra := range c.Find(RoleAssignment) {
+		p := resource.PropertyMap(ra.Properties)
+		if str(p, "principalId") != principal || !strings.HasSuffix(str(p, "roleDefinitionId"), "/"+networkContributor) {
+			continue
+		}
+		at := strings.ToLower(str(p, "scope"))
+		if s := strings.ToLower(scope); s == at || strings.HasPrefix(s, at+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cloud) hasDefaultRoute(tableID string) bool {
+	for _, r := range c.Children(tableID, Route) {
+		if str(resource.PropertyMap(r.Properties), "addressPrefix") == "0.0.0.0/0" {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cloud) identityByPrincipal(principal string) *Resource {
+	for _, r := range c.Find(UserAssignedIdentity) {
+		if str(resource.PropertyMap(r.Computed), "principalId") == principal {
+			return r
+		}
+	}
+	return nil
+}
+
+// refID is the id of the reference object under key ({id: ...}), or "".
+func refID(m resource.PropertyMap, key string) string {
+	ref, ok := m[resource.PropertyKey(key)]
+	if !ok || !ref.IsObject() {
+		return ""
+	}
+	return str(ref.ObjectValue(), "id")
+}
+
+// Delete deletes the resource with id as an ARM DELETE does, refusing what
+// Azure refuses: a route table or subnet still in use. Deleting what does not
+// exist succeeds, as azure-native treats a 404 on delete.
+func (c *Cloud) Delete(typ, urn, id string) error {
+	r := c.Get(id)
+	if r == nil {
+		return nil
+	}
+	switch typ {
+	case RouteTable:
+		for _, s := range c.Find(Subnet) {
+			if strings.EqualFold(refID(resource.PropertyMap(s.Properties), "routeTable"), id) {
+				return fmt.Errorf("InUseRouteTableCannotBeDeleted: Route table %s is in use by subnet %s", id, s.ID)
+			}
+		}
+	case Subnet, VirtualNetwork:
+		for _, cl := range c.Find(ManagedCluster) {
+			for _, s := range c.clusterSubnets(cl) {
+				if strings.EqualFold(s, id) || strings.HasPrefix(strings.ToLower(s), strings.ToLower(id)+"/") {
+					return fmt.Errorf("InUseSubnetCannotBeDeleted: Subnet %s is in use by cluster %s", s, cl.ID)
+				}
+			}
+		}
+	}
+	if err := c.Remove(id); err != nil {
+		return err
+	}
+	c.Log = append(c.Log, Operation{Op: "delete", Type: typ, ID: r.ID, URN: urn})
+	return nil
+}
+
+// clusterSubnets are the node subnets of a cluster's pools.
+func (c *Cloud) clusterSubnets(cluster *Resource) []string {
+	var out []string
+	pools, _ := cluster.Properties["agentPoolProfiles"].V.([]resource.PropertyValue)
+	for _, p := range pools {
+		if pool, ok := p.V.(resource.PropertyMap); ok && str(pool, "vnetSubnetID") != "" {
+			out = append(out, str(pool, "vnetSubnetID"))
+		}
+	}
+	return out
+}
+
+// ListUserCredentials answers listClusterUserCredential for the cluster
+// resourceName in resourceGroup: its kubeconfig, base64-encoded as ARM
+// returns it.
+func (c *Cloud) ListUserCredentials(resourceGroup, resourceName string) (string, error) {
+	id, err := c.ID(ManagedCluster, resource.PropertyMap{
+		"resourceGroupName": resource.NewProperty(resourceGroup),
+		"resourceName":      resource.NewProperty(resourceName),
+	})
+	if err != nil {
+		return "", err
+	}
+	r := c.Get(id)
+	if r == nil {
+		return "", fmt.Errorf("ResourceNotFound: the managed cluster %q was not found", id)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(r.Kubeconfig)), nil
+}
+
+// kubeconfig is the user kubeconfig of a new cluster, with a token unique to
+// it, so that a test can look for it in Pulumi's state.
+func kubeconfig(cluster *Resource) string {
+	fqdn := str(resource.PropertyMap(cluster.Computed), "fqdn")
+	name := lastSegment(cluster.ID)
+	return fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: %[1]s
+  cluster:
+    server: https://%[2]s:443
+contexts:
+- name: %[1]s
+  context: {cluster: %[1]s, user: clusterUser_%[1]s}
+current-context: %[1]s
+users:
+- name: clusterUser_%[1]s
+  user:
+    token: %[3]s
+`, name, fqdn, "simtoken-"+stableUUID("token", cluster.ID))
+}

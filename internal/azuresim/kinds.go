@@ -1,0 +1,177 @@
+package azuresim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Type tokens of the resources the simulated cloud holds.
+const (
+	ResourceGroup        = "azure-native:resources:ResourceGroup"
+	VirtualNetwork       = "azure-native:network:VirtualNetwork"
+	Subnet               = "azure-native:network:Subnet"
+	RouteTable           = "azure-native:network:RouteTable"
+	Route                = "azure-native:network:Route"
+	UserAssignedIdentity = "azure-native:managedidentity:UserAssignedIdentity"
+	RoleAssignment       = "azure-native:authorization:RoleAssignment"
+	ManagedCluster       = "azure-native:containerservice:ManagedCluster"
+)
+
+// kind is what the simulated ARM knows about one resource type.
+type kind struct {
+	// armType is the type as ARM spells it in ids and in the type property.
+	armType string
+	// nameKey is the input that holds the resource's Azure name.
+	nameKey string
+	// parentKeys are the inputs that name the resource's parent (other than the
+	// resource group); with nameKey and resourceGroupName they form the id.
+	parentKeys []string
+	// replaceKeys are inputs that name or place the resource: ARM cannot change
+	// them in place, so a change means a new resource. nameKey,
+	// resourceGroupName, parentKeys and location are always among them.
+	replaceKeys []string
+	// inlineKey is the input under which the resource may declare
+	// sub-resources that are also resources of their own (routes, subnets),
+	// and inlineType their type.
+	inlineKey, inlineType string
+}
+
+var kinds = map[string]kind{
+	ResourceGroup:  {armType: "Microsoft.Resources/resourceGroups", nameKey: "resourceGroupName"},
+	VirtualNetwork: {armType: "Microsoft.Network/virtualNetworks", nameKey: "virtualNetworkName", inlineKey: "subnets", inlineType: Subnet},
+	Subnet:         {armType: "Microsoft.Network/virtualNetworks/subnets", nameKey: "subnetName", parentKeys: []string{"virtualNetworkName"}},
+	RouteTable:     {armType: "Microsoft.Network/routeTables", nameKey: "routeTableName", inlineKey: "routes", inlineType: Route},
+	Route:          {armType: "Microsoft.Network/routeTables/routes", nameKey: "routeName", parentKeys: []string{"routeTableName"}},
+	UserAssignedIdentity: {
+		armType: "Microsoft.ManagedIdentity/userAssignedIdentities", nameKey: "resourceName",
+	},
+	RoleAssignment: {
+		armType: "Microsoft.Authorization/roleAssignments", nameKey: "roleAssignmentName",
+		parentKeys:  []string{"scope"},
+		replaceKeys: []string{"principalId", "roleDefinitionId"},
+	},
+	ManagedCluster: {armType: "Microsoft.ContainerService/managedClusters", nameKey: "resourceName"},
+}
+
+// pathKey reports whether key is part of the resource's id rather than of its
+// body: the name, the resource group, the parent's name.
+func (k kind) pathKey(key string) bool {
+	if key == k.nameKey || key == "resourceGroupName" {
+		return true
+	}
+	for _, p := range k.parentKeys {
+		if key == p {
+			return true
+		}
+	}
+	return false
+}
+
+// replaces reports whether a change of key replaces the resource.
+func (k kind) replaces(key string) bool {
+	if k.pathKey(key) || key == "location" {
+		return true
+	}
+	for _, r := range k.replaceKeys {
+		if key == r {
+			return true
+		}
+	}
+	return false
+}
+
+// str is the string input key of m, or "".
+func str(m resource.PropertyMap, key string) string {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return ""
+	}
+	if v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+// armID returns the ARM id of a resource of type typ with inputs in, in
+// subscription sub, and the id of the resource that must exist before it.
+func armID(sub, typ string, in resource.PropertyMap) (id, parent string, err error) {
+	k, ok := kinds[typ]
+	if !ok {
+		return "", "", fmt.Errorf("azuresim: %s is not a simulated resource type", typ)
+	}
+	name := str(in, k.nameKey)
+	if name == "" {
+		return "", "", fmt.Errorf("azuresim: %s: missing required property %q", typ, k.nameKey)
+	}
+	group := "/subscriptions/" + sub + "/resourceGroups/" + str(in, "resourceGroupName")
+	provider := func(path string) string { return group + "/providers/" + path }
+	switch typ {
+	case ResourceGroup:
+		return "/subscriptions/" + sub + "/resourceGroups/" + name, "", nil
+	case RoleAssignment:
+		scope := str(in, "scope")
+		if scope == "" {
+			return "", "", fmt.Errorf("azuresim: %s: missing required property \"scope\"", typ)
+		}
+		return scope + "/providers/Microsoft.Authorization/roleAssignments/" + name, scope, nil
+	}
+	if str(in, "resourceGroupName") == "" {
+		return "", "", fmt.Errorf("azuresim: %s: missing required property \"resourceGroupName\"", typ)
+	}
+	switch typ {
+	case Subnet:
+		vnet := provider("Microsoft.Network/virtualNetworks/" + str(in, "virtualNetworkName"))
+		return vnet + "/subnets/" + name, vnet, nil
+	case Route:
+		table := provider("Microsoft.Network/routeTables/" + str(in, "routeTableName"))
+		return table + "/routes/" + name, table, nil
+	default:
+		return provider(k.armType + "/" + name), group, nil
+	}
+}
+
+// stableUUID is a UUID that is the same for the same id on every run, for the
+// ids Azure makes up (principal and client ids).
+func stableUUID(what, id string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(what+":"+strings.ToLower(id))).String()
+}
+
+// computed returns the values Azure fills in when it creates a resource; with
+// preview, the ones that cannot be known yet are unknown.
+func computed(typ, id string, in resource.PropertyMap) resource.PropertyMap {
+	out := resource.PropertyMap{
+		"provisioningState": resource.NewProperty("Succeeded"),
+		"type":              resource.NewProperty(kinds[typ].armType),
+	}
+	switch typ {
+	case UserAssignedIdentity:
+		out["principalId"] = resource.NewProperty(stableUUID("principal", id))
+		out["clientId"] = resource.NewProperty(stableUUID("client", id))
+		out["tenantId"] = resource.NewProperty("72f988bf-86f1-41af-91ab-2d7cd011db47")
+	case ManagedCluster:
+		if str(in, "nodeResourceGroup") == "" {
+			out["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
+				str(in, "resourceGroupName"), str(in, "resourceName"), str(in, "location")))
+		}
+		out["fqdn"] = resource.NewProperty(str(in, "dnsPrefix") + "-" + stableUUID("fqdn", id)[:8] + ".hcp." + str(in, "location") + ".azmk8s.io")
+	}
+	return out
+}
+
+// unknownComputed is computed for a preview: every value Azure makes up is
+// unknown.
+func unknownComputed(typ, id string, in resource.PropertyMap) resource.PropertyMap {
+	out := computed(typ, id, in)
+	for k := range out {
+		if k != "type" {
+			out[k] = resource.MakeComputed(resource.NewProperty(""))
+		}
+	}
+	return out
+}

@@ -1,0 +1,328 @@
+package azuresim
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Version is the plugin version the simulated provider reports: the
+// azure-native provider version the SDK modules in go.mod ask the engine for.
+const Version = "2.82.0"
+
+// listUserCredentials is the invoke behind
+// containerservice.ListManagedClusterUserCredentials.
+const listUserCredentials = "azure-native:containerservice:listManagedClusterUserCredentials"
+
+// Provider serves the cloud in one file as the azure-native resource provider.
+// Every call opens the file, works on it and saves it, one call at a time, so
+// that the tests may change the cloud between engine operations.
+type Provider struct {
+	pulumirpc.UnimplementedResourceProviderServer
+
+	path string
+	mu   sync.Mutex
+}
+
+// NewProvider returns the provider of the cloud file at path.
+func NewProvider(path string) *Provider {
+	return &Provider{path: path}
+}
+
+// GetPluginInfo answers the version the SDK asks for.
+func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: Version}, nil
+}
+
+// CheckConfig accepts any provider config.
+func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+}
+
+// DiffConfig reports no change to the provider's config.
+func (p *Provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+}
+
+// Configure accepts secrets and previews, like azure-native.
+func (p *Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
+}
+
+// Cancel has nothing to cancel: every call is short.
+func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
+
+// Check refuses resource types the simulation does not know and passes the
+// inputs through.
+func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	if _, err := kindOf(req.GetUrn()); err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+}
+
+// Diff compares the old and the new inputs key by key. A change of a key that
+// names or places the resource asks for a replacement, deleted first as
+// azure-native does for resources with a fixed name; any other change is an
+// update. An unknown new value counts as a change.
+func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	k, err := kindOf(req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	oldStruct := req.GetOldInputs()
+	if oldStruct == nil {
+		oldStruct = req.GetOlds()
+	}
+	olds, err := unmarshal(oldStruct, false)
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews(), false)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.DiffResponse{DetailedDiff: map[string]*pulumirpc.PropertyDiff{}, HasDetailedDiff: true}
+	for _, key := range unionKeys(olds, news) {
+		ov, inOld := olds[key]
+		nv, inNew := news[key]
+		var kind pulumirpc.PropertyDiff_Kind
+		switch {
+		case inOld && !inNew:
+			kind = pulumirpc.PropertyDiff_DELETE
+		case !inOld && inNew:
+			kind = pulumirpc.PropertyDiff_ADD
+		case nv.ContainsUnknowns() || !ov.DeepEquals(nv):
+			kind = pulumirpc.PropertyDiff_UPDATE
+		default:
+			continue
+		}
+		name := string(key)
+		resp.Diffs = append(resp.Diffs, name)
+		if k.replaces(name) {
+			resp.Replaces = append(resp.Replaces, name)
+			kind += pulumirpc.PropertyDiff_ADD_REPLACE - pulumirpc.PropertyDiff_ADD
+		}
+		resp.DetailedDiff[name] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
+	}
+	resp.Changes = pulumirpc.DiffResponse_DIFF_NONE
+	if len(resp.Diffs) > 0 {
+		resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
+	}
+	resp.DeleteBeforeReplace = len(resp.Replaces) > 0
+	return resp, nil
+}
+
+// Create creates the resource in the cloud; a preview only predicts its outputs.
+func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	typ := resource.URN(req.GetUrn()).Type().String()
+	in, err := unmarshal(req.GetProperties(), true)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		outs := in.Copy()
+		for k, v := range unknownComputed(typ, "", in) {
+			outs[k] = v
+		}
+		outs["name"] = in[resource.PropertyKey(kinds[typ].nameKey)]
+		props, err := marshal(outs)
+		return &pulumirpc.CreateResponse{Properties: props}, err
+	}
+	var id string
+	var outs resource.PropertyMap
+	err = p.withCloud(func(c *Cloud) error {
+		r, err := c.Put(typ, req.GetUrn(), in, true)
+		if err != nil {
+			return err
+		}
+		id, outs = r.ID, c.outputs(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	props, err := marshal(outs)
+	return &pulumirpc.CreateResponse{Id: id, Properties: props}, err
+}
+
+// Update PUTs the new inputs; a preview only predicts the outputs.
+func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	typ := resource.URN(req.GetUrn()).Type().String()
+	news, err := unmarshal(req.GetNews(), true)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		outs, err := unmarshal(req.GetOlds(), true)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range news {
+			outs[k] = v
+		}
+		props, err := marshal(outs)
+		return &pulumirpc.UpdateResponse{Properties: props}, err
+	}
+	var outs resource.PropertyMap
+	err = p.withCloud(func(c *Cloud) error {
+		r, err := c.Put(typ, req.GetUrn(), news, false)
+		if err != nil {
+			return err
+		}
+		outs = c.outputs(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	props, err := marshal(outs)
+	return &pulumirpc.UpdateResponse{Properties: props}, err
+}
+
+// Read returns the resource as the cloud holds it, or no id when it is gone.
+// The refreshed inputs are the old ones with every key the program declared
+// read back from the cloud, as azure-native projects a GET onto the inputs it
+// was given: a key the program never declared (a table's routes, which AKS
+// writes) stays undeclared.
+func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	oldInputs, err := unmarshal(req.GetInputs(), true)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.ReadResponse{}
+	err = p.withCloud(func(c *Cloud) error {
+		r := c.Get(req.GetId())
+		if r == nil {
+			return nil
+		}
+		view := c.View(r)
+		inputs := view
+		if len(oldInputs) > 0 {
+			inputs = resource.PropertyMap{}
+			for k := range oldInputs {
+				if v, ok := view[k]; ok {
+					inputs[k] = v
+				}
+			}
+		}
+		if resp.Inputs, err = marshal(inputs); err != nil {
+			return err
+		}
+		if resp.Properties, err = marshal(c.outputs(r)); err != nil {
+			return err
+		}
+		resp.Id = r.ID
+		return nil
+	})
+	return resp, err
+}
+
+// Delete deletes the resource from the cloud.
+func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	typ := resource.URN(req.GetUrn()).Type().String()
+	err := p.withCloud(func(c *Cloud) error {
+		return c.Delete(typ, req.GetUrn(), req.GetId())
+	})
+	return &emptypb.Empty{}, err
+}
+
+// Invoke answers listManagedClusterUserCredentials; other functions are not
+// simulated and fail.
+func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
+	if req.GetTok() != listUserCredentials {
+		return nil, fmt.Errorf("azuresim: function %s is not simulated", req.GetTok())
+	}
+	args, err := unmarshal(req.GetArgs(), false)
+	if err != nil {
+		return nil, err
+	}
+	var encoded string
+	err = p.withCloud(func(c *Cloud) error {
+		encoded, err = c.ListUserCredentials(str(args, "resourceGroupName"), str(args, "resourceName"))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ret, err := marshal(resource.PropertyMap{
+		"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty(resource.PropertyMap{
+				"name":  resource.NewProperty("clusterUser"),
+				"value": resource.NewProperty(encoded),
+			}),
+		}),
+	})
+	return &pulumirpc.InvokeResponse{Return: ret}, err
+}
+
+// withCloud runs fn on the cloud, one call at a time, and saves what fn did.
+func (p *Provider) withCloud(fn func(c *Cloud) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := Open(p.path)
+	if err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	return c.Save()
+}
+
+// outputs are the resource's state as the provider returns it: its view, the
+// values Azure computed, and its name.
+func (c *Cloud) outputs(r *Resource) resource.PropertyMap {
+	outs := c.View(r)
+	for k, v := range r.Computed {
+		outs[k] = v
+	}
+	outs["name"] = resource.NewProperty(lastSegment(r.ID))
+	return outs
+}
+
+func kindOf(urn string) (kind, error) {
+	typ := resource.URN(urn).Type().String()
+	k, ok := kinds[typ]
+	if !ok {
+		return kind{}, fmt.Errorf("azuresim: %s is not a simulated resource type", typ)
+	}
+	return k, nil
+}
+
+func unionKeys(a, b resource.PropertyMap) []resource.PropertyKey {
+	seen := map[resource.PropertyKey]bool{}
+	var keys []resource.PropertyKey
+	for _, m := range []resource.PropertyMap{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// unmarshal reads properties from the engine, unknowns kept, secrets kept
+// only with keepSecrets (a diff compares plain values).
+func unmarshal(s *structpb.Struct, keepSecrets bool) (resource.PropertyMap, error) {
+	if s == nil {
+		return resource.PropertyMap{}, nil
+	}
+	return plugin.UnmarshalProperties(s, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: keepSecrets})
+}
+
+func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
+	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
+}

@@ -1,0 +1,271 @@
+// Package engine runs stack.Program in the real Pulumi engine, through the
+// Automation API and the pulumi CLI, against the simulated Azure of package
+// azuresim: diffs, ignoreChanges, refresh, drift, the state as the backend
+// stores it, and config the CLI writes, which the mock tests in package tests
+// cannot see.
+//
+// TestMain builds the pulumi CLI (module tools/, pinned to v3.274.1) and the
+// simulated provider plugin, and fails when it cannot: these tests never pass
+// by skipping.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
+	"github.com/aks-kubenet/aks-kubenet/stack"
+)
+
+// cliVersion is the pulumi CLI the tests build and run.
+const cliVersion = "v3.274.1"
+
+// subscription is the simulated subscription every stack deploys into.
+const subscription = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+
+// repoRoot is the repository's root: the stack files and tools/ are there.
+var repoRoot = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}()
+
+// cli is the pulumi command every stack runs with; set by TestMain.
+var cli auto.PulumiCommand
+
+func TestMain(m *testing.M) {
+	if err := setup(); err != nil {
+		fmt.Fprintln(os.Stderr, "engine tests: setup failed (they never skip):", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// setup builds the pulumi CLI into tools/bin and the simulated provider into
+// a temporary folder put first on PATH, where the engine finds it as
+// pulumi-resource-azure-native.
+func setup() error {
+	tools := filepath.Join(repoRoot, "tools")
+	build := exec.Command("go", "build", "-o", filepath.Join(tools, "bin", "pulumi"),
+		"-ldflags", "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version="+cliVersion,
+		"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+	build.Dir = tools
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the pulumi CLI in %s: %w\n%s", tools, err, out)
+	}
+	var err error
+	// The version check stays on: it fails when the CLI was built without its
+	// version.
+	cli, err = auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: tools})
+	if err != nil {
+		return fmt.Errorf("the pulumi CLI in %s: %w", tools, err)
+	}
+	if got := "v" + cli.Version().String(); got != cliVersion {
+		return fmt.Errorf("the pulumi CLI in %s is %s, want %s", tools, got, cliVersion)
+	}
+
+	pluginDir, err := os.MkdirTemp("", "azuresim-plugin-")
+	if err != nil {
+		return err
+	}
+	build = exec.Command("go", "build", "-o", filepath.Join(pluginDir, "pulumi-resource-azure-native"),
+		"./internal/azuresim/pulumi-resource-azure-native")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the simulated provider: %w\n%s", err, out)
+	}
+	return os.Setenv("PATH", pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// world is one stack in its own workspace, backend, Pulumi home and
+// simulated cloud.
+type world struct {
+	t       *testing.T
+	ctx     context.Context
+	stack   auto.Stack
+	name    string
+	cloud   string // the simulated cloud's file
+	backend string // the local backend's folder
+}
+
+// newWorld makes a workspace with the committed Pulumi.yaml and
+// Pulumi.<name>.yaml, so that the CLI parses them, a file backend, an empty
+// simulated cloud, and the stack name in it running stack.Program inline.
+func newWorld(t *testing.T, name string) *world {
+	t.Helper()
+	dir := t.TempDir()
+	work := filepath.Join(dir, "work")
+	backend := filepath.Join(dir, "backend")
+	home := filepath.Join(dir, "home")
+	for _, d := range []string{work, backend, home} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"Pulumi.yaml", "Pulumi." + name + ".yaml"} {
+		b, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cloud := filepath.Join(dir, "cloud.json")
+	if _, err := azuresim.Create(cloud, subscription); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := auto.UpsertStackInlineSource(ctx, name, "aks-kubenet", stack.Program,
+		auto.Pulumi(cli),
+		auto.WorkDir(work),
+		auto.PulumiHome(home),
+		auto.SecretsProvider("passphrase"),
+		auto.EnvVars(map[string]string{
+			"PULUMI_BACKEND_URL":                          "file://" + backend,
+			"PULUMI_CONFIG_PASSPHRASE":                    "engine-test-passphrase",
+			"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			azuresim.CloudEnv:                             cloud,
+			"ARM_SUBSCRIPTION_ID":                         subscription,
+		}),
+	)
+	if err != nil {
+		t.Fatalf("creating stack %s: %v", name, err)
+	}
+	return &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend}
+}
+
+// openCloud reads the simulated cloud.
+func (w *world) openCloud() *azuresim.Cloud {
+	w.t.Helper()
+	c, err := azuresim.Open(w.cloud)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+// changeCloud changes the simulated cloud behind Pulumi's back.
+func (w *world) changeCloud(change func(c *azuresim.Cloud) error) {
+	w.t.Helper()
+	c := w.openCloud()
+	if err := change(c); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// up runs pulumi up and fails the test when it fails.
+func (w *world) up() {
+	w.t.Helper()
+	if _, err := w.stack.Up(w.ctx); err != nil {
+		w.t.Fatalf("pulumi up -s %s: %v", w.name, err)
+	}
+}
+
+// refresh runs pulumi refresh and fails the test when it fails.
+func (w *world) refresh() {
+	w.t.Helper()
+	if _, err := w.stack.Refresh(w.ctx); err != nil {
+		w.t.Fatalf("pulumi refresh -s %s: %v", w.name, err)
+	}
+}
+
+// expectNoChanges runs pulumi preview --expect-no-changes and fails the test,
+// naming every planned step, when the preview plans any change.
+func (w *world) expectNoChanges(when string) {
+	w.t.Helper()
+	steps, err := w.previewSteps(optpreview.ExpectNoChanges())
+	if err != nil {
+		w.t.Errorf("%s: pulumi preview --expect-no-changes failed: %v\nplanned steps: %v", when, err, changed(steps))
+	}
+}
+
+// previewSteps runs pulumi preview and returns the operation it plans for
+// each resource, by URN.
+func (w *world) previewSteps(opts ...optpreview.Option) (map[string]step, error) {
+	w.t.Helper()
+	ch := make(chan events.EngineEvent)
+	var mu sync.Mutex
+	steps := map[string]step{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range ch {
+			if e.ResourcePreEvent == nil {
+				continue
+			}
+			md := e.ResourcePreEvent.Metadata
+			mu.Lock()
+			steps[md.URN] = step{Op: md.Op, Type: md.Type, Diffs: md.Diffs}
+			mu.Unlock()
+		}
+	}()
+	_, err := w.stack.Preview(w.ctx, append(opts, optpreview.EventStreams(ch))...)
+	<-done
+	return steps, err
+}
+
+// step is what a preview plans for one resource.
+type step struct {
+	Op    apitype.OpType
+	Type  string
+	Diffs []string
+}
+
+// changed lists the steps that are not "same", for messages.
+func changed(steps map[string]step) []string {
+	var out []string
+	for urn, s := range steps {
+		if s.Op != apitype.OpSame {
+			out = append(out, fmt.Sprintf("%s %s %v", s.Op, urn, s.Diffs))
+		}
+	}
+	return out
+}
+
+// stepFor returns the step planned for the one resource of type typ whose
+// URN ends with suffix.
+func stepFor(t *testing.T, steps map[string]step, typ, suffix string) step {
+	t.Helper()
+	for urn, s := range steps {
+		if s.Type == typ && strings.HasSuffix(urn, suffix) {
+			return s
+		}
+	}
+	t.Fatalf("no step planned for a %s whose URN ends with %q; steps: %v", typ, suffix, steps)
+	return step{}
+}
+
+// stateFiles returns every file of the local backend, by path: the state, its
+// backups and its history, as the backend stores them.
+func (w *world) stateFiles() map[string]string {
+	w.t.Helper()
+	files := map[string]string{}
+	err := filepath.Walk(w.backend, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		files[path] = string(b)
+		return err
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return files
+}
