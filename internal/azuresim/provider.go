@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -20,6 +21,9 @@ const Version = "2.82.0"
 // listUserCredentials is the invoke behind
 // containerservice.ListManagedClusterUserCredentials.
 const listUserCredentials = "azure-native:containerservice:listManagedClusterUserCredentials"
+
+// roleAssignmentLatency is how long a role assignment takes to create.
+const roleAssignmentLatency = 500 * time.Millisecond
 
 // Provider serves the cloud in one file as the azure-native resource provider.
 // Every call opens the file, works on it and saves it, one call at a time, so
@@ -137,6 +141,13 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 		outs["name"] = in[resource.PropertyKey(kinds[typ].nameKey)]
 		props, err := marshal(outs)
 		return &pulumirpc.CreateResponse{Properties: props}, err
+	}
+	// A role assignment takes a moment in Azure. Waiting outside the lock
+	// lets the engine's other creates go on meanwhile, so that a resource that
+	// ought to wait for a grant, and does not, is refused every time, not by
+	// chance.
+	if typ == RoleAssignment {
+		time.Sleep(roleAssignmentLatency)
 	}
 	var id string
 	var outs resource.PropertyMap
