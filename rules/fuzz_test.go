@@ -20,7 +20,7 @@ func fuzzStack(names, network, routes, cluster, tags string, nodeCount, minCount
 	net := fields(network, 3)
 	cl := fields(cluster, 7)
 	s := spec.Stack{
-		Name: field[0], Location: field[1], ResourceGroupName: field[2],
+		Name: field[0], Location: field[1], ResourceGroup: spec.ResourceGroup{Name: field[2]},
 		Network: spec.Network{
 			VnetName: field[3], SubnetName: field[4], RouteTableName: field[5],
 			VnetCidr: net[0], NodeSubnetCidr: net[1],

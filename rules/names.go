@@ -90,6 +90,12 @@ var (
 		char: isAlnumOr("_.-"), first: isAlnum, last: isAlnumOr("_"),
 		summary: subnetName.summary,
 	}
+	// Microsoft.Network/networkSecurityGroups.
+	nsgName = nameRule{
+		kind: "network security group", min: 1, max: 80,
+		char: isAlnumOr("_.-"), first: isAlnum, last: isAlnumOr("_"),
+		summary: subnetName.summary,
+	}
 	// Microsoft.ManagedIdentity/userAssignedIdentities.
 	identityName = nameRule{
 		kind: "managed identity", min: 3, max: 128,
@@ -141,7 +147,14 @@ var kubernetesVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 // within Azure's limits. Route names are checkRoutes'.
 func (c *checker) checkNames() {
 	s, n, cl := c.s, c.s.Network, c.s.Cluster
-	c.checkName(spec.KeyResourceGroupName, s.ResourceGroupName, resourceGroupName)
+	if s.ResourceGroup.Existing && s.ResourceGroup.Name == "" {
+		c.errorf(keys(s.ResourceGroupKey), "%s is missing: name the existing group (resourceGroup.existing is true)", s.ResourceGroupKey)
+	} else {
+		c.checkName(s.ResourceGroupKey, s.ResourceGroup.Name, resourceGroupName)
+	}
+	if n.NSG {
+		c.checkName("network.nsgName", n.NSGName, nsgName)
+	}
 	if cl.NodeResourceGroup != "" {
 		c.checkName("cluster.nodeResourceGroup", cl.NodeResourceGroup, resourceGroupName)
 	}
@@ -152,6 +165,7 @@ func (c *checker) checkNames() {
 	c.checkName("network.subnetName", n.SubnetName, subnetName)
 	c.checkName("network.routeTableName", n.RouteTableName, routeTableName)
 	c.checkName("cluster.identityName", cl.IdentityName, identityName)
+	c.checkZones()
 	if v := cl.KubernetesVersion; v != "" && !kubernetesVersion.MatchString(v) {
 		c.errorf(keys("cluster.kubernetesVersion"), "cluster.kubernetesVersion %s is not MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.31 or 1.31.2", abbreviate(v))
 	}

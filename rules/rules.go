@@ -102,6 +102,7 @@ func Check(s spec.Stack) Report {
 		(*checker).checkCapacity,     // 10
 		(*checker).checkPool,         // 11
 		(*checker).checkNames,        // 12
+		(*checker).checkSubscription, // 13
 	} {
 		rule(c)
 	}

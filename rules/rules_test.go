@@ -15,10 +15,12 @@ import (
 // the nodes in 10.0.1.0/24, all egress to the firewall at 10.0.2.4, three nodes.
 func base() spec.Stack {
 	return spec.Defaults(spec.Stack{
-		Name:              "dev",
-		Location:          "eastus",
-		ResourceGroupName: "aks-kubenet-rg",
-		Tags:              map[string]string{"environment": "dev"},
+		Name:             "dev",
+		Location:         "eastus",
+		Subscription:     "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+		ResourceGroup:    spec.ResourceGroup{Name: "aks-kubenet-rg"},
+		ResourceGroupKey: spec.KeyResourceGroupName,
+		Tags:             map[string]string{"environment": "dev"},
 		Network: spec.Network{
 			VnetName:       "aks-vnet",
 			SubnetName:     "aks-subnet",
@@ -523,7 +525,7 @@ func TestRule12Names(t *testing.T) {
 	field := func(pick func(*spec.Stack) *string, value string) func(*spec.Stack) {
 		return func(s *spec.Stack) { *pick(s) = value }
 	}
-	rg := func(s *spec.Stack) *string { return &s.ResourceGroupName }
+	rg := func(s *spec.Stack) *string { return &s.ResourceGroup.Name }
 	nodeRG := func(s *spec.Stack) *string { return &s.Cluster.NodeResourceGroup }
 	cluster := func(s *spec.Stack) *string { return &s.Cluster.Name }
 	dns := func(s *spec.Stack) *string { return &s.Cluster.DNSPrefix }
@@ -686,6 +688,7 @@ func TestLoadedStacks(t *testing.T) {
 	}{
 		{"dev", map[string]any{
 			spec.KeyLocation:          "eastus",
+			spec.KeySubscriptionID:    "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
 			spec.KeyResourceGroupName: "aks-kubenet-rg",
 			spec.KeyTags:              map[string]string{"environment": "dev"},
 			spec.KeyNetwork: map[string]any{
@@ -700,6 +703,7 @@ func TestLoadedStacks(t *testing.T) {
 		}, 1},
 		{"prod", map[string]any{
 			spec.KeyLocation:          "westeurope",
+			spec.KeySubscriptionID:    "5c3a9e41-7d2b-4f60-9a8e-2b1d4c6f8a90",
 			spec.KeyResourceGroupName: "aks-kubenet-prod-weu-rg",
 			spec.KeyTags:              map[string]string{"environment": "prod", "region": "westeurope"},
 			spec.KeyNetwork: map[string]any{

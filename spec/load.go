@@ -7,16 +7,23 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
 // Config keys the program reads. Object keys hold JSON, as the Pulumi engine
 // passes structured stack config to a program.
 const (
-	KeyLocation          = "azure-native:location"
+	KeyLocation       = "azure-native:location"
+	KeySubscriptionID = "azure-native:subscriptionId"
+	KeyResourceGroup  = Project + ":resourceGroup"
+	// KeyResourceGroupName is the older spelling of resourceGroup.name; it
+	// still works, for a group the program creates.
 	KeyResourceGroupName = Project + ":resourceGroupName"
 	KeyTags              = Project + ":tags"
 	KeySSHPublicKey      = Project + ":sshPublicKey"
+	KeyProtect           = Project + ":protect"
+	KeyExportKubeconfig  = Project + ":exportKubeconfig"
 	KeyNetwork           = Project + ":network"
 	KeyCluster           = Project + ":cluster"
 )
@@ -39,8 +46,36 @@ func Load(stackName string, get Source) (Stack, error) {
 	if v, ok := get(KeyLocation); ok {
 		s.Location = strings.TrimSpace(v)
 	}
-	if v, ok := get(KeyResourceGroupName); ok {
-		s.ResourceGroupName = v
+	if v, ok := get(KeySubscriptionID); ok {
+		s.Subscription = strings.TrimSpace(v)
+	}
+	legacy, hasLegacy := get(KeyResourceGroupName)
+	group, hasGroup := get(KeyResourceGroup)
+	switch {
+	case hasLegacy && hasGroup:
+		errs = append(errs, fmt.Errorf("resourceGroupName: set %s or %s, not both (resourceGroupName is the older spelling of resourceGroup.name)", KeyResourceGroup, KeyResourceGroupName))
+	case hasLegacy:
+		s.ResourceGroup.Name = legacy
+	case hasGroup:
+		errs = append(errs, decodeObject("resourceGroup", []byte(group), &s.ResourceGroup)...)
+	}
+	s.ResourceGroupKey = KeyResourceGroup + ".name"
+	if hasLegacy && !hasGroup {
+		s.ResourceGroupKey = KeyResourceGroupName
+	}
+	s.Protect = true
+	for _, flag := range []struct {
+		key, name string
+		dst       *bool
+	}{{KeyProtect, "protect", &s.Protect}, {KeyExportKubeconfig, "exportKubeconfig", &s.ExportKubeconfig}} {
+		if v, ok := get(flag.key); ok {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: want true or false, got %s", flag.name, compact([]byte(v))))
+				continue
+			}
+			*flag.dst = b
+		}
 	}
 	if v, ok := get(KeyTags); ok {
 		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
@@ -122,6 +157,10 @@ func describeType(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeFor[Surge]():
 		return `a node count or a percentage such as "33%"`
+	case t == reflect.TypeFor[Zones]():
+		return `a list of availability zones, such as ["1", "2", "3"]`
+	case t.Kind() == reflect.Bool:
+		return "true or false"
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Int:
 		return "a whole number"
 	case t.Kind() == reflect.Slice:

@@ -8,6 +8,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,18 +54,46 @@ type Stack struct {
 	Name string
 	// Location is azure-native:location, the Azure region of every resource.
 	Location string
-	// ResourceGroupName is aks-kubenet:resourceGroupName.
-	ResourceGroupName string
+	// Subscription is azure-native:subscriptionId, the subscription the stack
+	// deploys into; "" when the stack does not name one.
+	Subscription string
+	// ResourceGroup is aks-kubenet:resourceGroup (or the older
+	// aks-kubenet:resourceGroupName, which sets only its name).
+	ResourceGroup ResourceGroup
+	// ResourceGroupKey is the config key that names the group, for messages:
+	// aks-kubenet:resourceGroupName or aks-kubenet:resourceGroup.name.
+	ResourceGroupKey string
 	// Tags is aks-kubenet:tags, applied to every resource that takes tags.
 	Tags map[string]string
 	// HasSSHPublicKey reports whether the secret aks-kubenet:sshPublicKey is set;
 	// the key itself never enters this struct, so it cannot be printed by accident.
 	HasSSHPublicKey bool
+	// Protect is aks-kubenet:protect (default true): the cluster, the VNet, the
+	// node subnet and the route table are protected, so that no config edit can
+	// delete them.
+	Protect bool
+	// ExportKubeconfig is aks-kubenet:exportKubeconfig (default false): export
+	// the cluster user's kubeconfig as the secret stack output kubeconfig.
+	ExportKubeconfig bool
 	// Network is aks-kubenet:network.
 	Network Network
 	// Cluster is aks-kubenet:cluster.
 	Cluster Cluster
 }
+
+// ResourceGroup is the aks-kubenet:resourceGroup config object: the group
+// every resource is in.
+type ResourceGroup struct {
+	// Name is the group's name.
+	Name string `json:"name"`
+	// Existing is true for a group that exists already: the program looks it up
+	// instead of creating it, and never deletes it.
+	Existing bool `json:"existing"`
+}
+
+// PlaceholderSubscription is the subscription id the committed stack files
+// carry until their owner replaces it: pulumi up refuses it.
+const PlaceholderSubscription = "00000000-0000-0000-0000-000000000000"
 
 // Network is the aks-kubenet:network config object: the VNet, the node subnet,
 // the ranges reachable through peering, and the user-defined routes.
@@ -76,6 +105,10 @@ type Network struct {
 	NodeSubnetCidr string   `json:"nodeSubnetCidr"`
 	PeeredCidrs    []string `json:"peeredCidrs"`
 	Routes         []Route  `json:"routes"`
+	// NSG, when true, puts a network security group on the node subnet.
+	NSG bool `json:"nsg"`
+	// NSGName is the NSG's name, when NSG is true.
+	NSGName string `json:"nsgName"`
 }
 
 // Route is one user-defined route in the cluster's route table.
@@ -97,6 +130,7 @@ type Cluster struct {
 	KubernetesVersion string `json:"kubernetesVersion"`
 	NodePoolName      string `json:"nodePoolName"`
 	VMSize            string `json:"vmSize"`
+	Zones             Zones  `json:"zones"`
 	NodeCount         *int   `json:"nodeCount"`
 	MinCount          *int   `json:"minCount"`
 	MaxCount          *int   `json:"maxCount"`
@@ -129,6 +163,37 @@ func (c Cluster) MaxNodes() int {
 // count rounded up. It returns an error when maxSurge is neither.
 func (c Cluster) SurgeNodes() (int, error) {
 	return c.MaxSurge.Nodes(c.MaxNodes())
+}
+
+// Zones are the availability zones of the system pool, as AKS takes them:
+// "1", "2", "3". They accept JSON strings or numbers.
+type Zones []string
+
+// UnmarshalJSON accepts a list of strings or numbers, such as [1, 2, 3] or
+// ["1", "2", "3"]; null leaves z unset.
+func (z *Zones) UnmarshalJSON(b []byte) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(b, &items); err != nil {
+		return err
+	}
+	out := Zones{}
+	for _, item := range items {
+		var text string
+		if err := json.Unmarshal(item, &text); err == nil {
+			out = append(out, text)
+			continue
+		}
+		var n json.Number
+		if err := json.Unmarshal(item, &n); err != nil {
+			return fmt.Errorf("zone %s: want a zone such as 1 or \"1\"", item)
+		}
+		out = append(out, n.String())
+	}
+	if items == nil {
+		return nil
+	}
+	*z = out
+	return nil
 }
 
 // Surge is an upgrade max surge as AKS takes it: a node count ("1", "3") or a
@@ -179,11 +244,14 @@ func (s Surge) Nodes(pool int) (int, error) {
 // that validation reports them as missing.
 func Defaults(s Stack) Stack {
 	prefix := Project + "-" + nameSafe(s.Name, 40)
-	setDefault(&s.ResourceGroupName, prefix+"-rg")
+	setDefault(&s.ResourceGroup.Name, prefix+"-rg")
 	n := &s.Network
 	setDefault(&n.VnetName, prefix+"-vnet")
 	setDefault(&n.SubnetName, prefix+"-nodes")
 	setDefault(&n.RouteTableName, prefix+"-rt")
+	if n.NSG {
+		setDefault(&n.NSGName, n.SubnetName+"-nsg")
+	}
 	c := &s.Cluster
 	setDefault(&c.Name, prefix+"-aks")
 	setDefault(&c.DNSPrefix, nameSafe(c.Name, 54))

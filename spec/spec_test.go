@@ -25,7 +25,7 @@ func TestLoadDecodesTheConfigContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Location != "eastus" || s.ResourceGroupName != "my-rg" || s.Tags["env"] != "dev" || !s.HasSSHPublicKey {
+	if s.Location != "eastus" || s.ResourceGroup.Name != "my-rg" || s.Tags["env"] != "dev" || !s.HasSSHPublicKey {
 		t.Errorf("top-level keys: %+v", s)
 	}
 	n := s.Network
@@ -49,7 +49,7 @@ func TestLoadAppliesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	for got, want := range map[string]string{
-		s.ResourceGroupName:        "aks-kubenet-qa-rg",
+		s.ResourceGroup.Name:       "aks-kubenet-qa-rg",
 		s.Network.VnetName:         "aks-kubenet-qa-vnet",
 		s.Network.SubnetName:       "aks-kubenet-qa-nodes",
 		s.Network.RouteTableName:   "aks-kubenet-qa-rt",
@@ -149,8 +149,8 @@ func TestSurge(t *testing.T) {
 
 func TestDefaultNamesAreValidForAnyStackName(t *testing.T) {
 	s := Defaults(Stack{Name: "team.dev_eu", Cluster: Cluster{Name: "my_cluster_with_a_name_that_is_much_longer_than_a_dns_prefix_may_be"}})
-	if s.ResourceGroupName != "aks-kubenet-team-dev-eu-rg" || s.Cluster.IdentityName != "my_cluster_with_a_name_that_is_much_longer_than_a_dns_prefix_may_be-identity" {
-		t.Errorf("names from stack team.dev_eu: %q, %q", s.ResourceGroupName, s.Cluster.IdentityName)
+	if s.ResourceGroup.Name != "aks-kubenet-team-dev-eu-rg" || s.Cluster.IdentityName != "my_cluster_with_a_name_that_is_much_longer_than_a_dns_prefix_may_be-identity" {
+		t.Errorf("names from stack team.dev_eu: %q, %q", s.ResourceGroup.Name, s.Cluster.IdentityName)
 	}
 	if s.Cluster.DNSPrefix != "my-cluster-with-a-name-that-is-much-longer-than-a-dns" || len(s.Cluster.DNSPrefix) > 54 {
 		t.Errorf("dnsPrefix from cluster name = %q", s.Cluster.DNSPrefix)
@@ -161,5 +161,60 @@ func TestDefaultNamesAreValidForAnyStackName(t *testing.T) {
 	var surge Surge
 	if err := json.Unmarshal([]byte("null"), &surge); err != nil || surge != "" {
 		t.Errorf("null maxSurge = %q, %v; want unset", surge, err)
+	}
+}
+
+func TestLoadSafetyKeys(t *testing.T) {
+	s, err := Load("prod", source(map[string]string{
+		KeySubscriptionID:   " 0b1f6471-1bf0-4dda-aec3-cb9272f09590 ",
+		KeyResourceGroup:    `{"name":"platform-rg","existing":true}`,
+		KeyProtect:          "false",
+		KeyExportKubeconfig: "true",
+		KeyNetwork:          `{"nsg":true}`,
+		KeyCluster:          `{"zones":[1,"2",3]}`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Subscription != "0b1f6471-1bf0-4dda-aec3-cb9272f09590" || s.ResourceGroup != (ResourceGroup{Name: "platform-rg", Existing: true}) ||
+		s.ResourceGroupKey != KeyResourceGroup+".name" || s.Protect || !s.ExportKubeconfig {
+		t.Errorf("top-level keys: %+v", s)
+	}
+	if !s.Network.NSG || s.Network.NSGName != "aks-kubenet-prod-nodes-nsg" {
+		t.Errorf("nsg %v, name %q", s.Network.NSG, s.Network.NSGName)
+	}
+	if strings.Join(s.Cluster.Zones, ",") != "1,2,3" {
+		t.Errorf("zones %q, want 1,2,3", s.Cluster.Zones)
+	}
+
+	defaults, err := Load("dev", source(map[string]string{KeyNetwork: `{}`, KeyCluster: `{}`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !defaults.Protect || defaults.ExportKubeconfig || defaults.Network.NSG || defaults.Network.NSGName != "" || defaults.Cluster.Zones != nil {
+		t.Errorf("defaults: protect %v, exportKubeconfig %v, nsg %v %q, zones %v", defaults.Protect, defaults.ExportKubeconfig,
+			defaults.Network.NSG, defaults.Network.NSGName, defaults.Cluster.Zones)
+	}
+}
+
+func TestLoadSafetyKeyErrors(t *testing.T) {
+	_, err := Load("dev", source(map[string]string{
+		KeyResourceGroupName: "rg",
+		KeyResourceGroup:     `{"name":"rg"}`,
+		KeyProtect:           "yes please",
+		KeyExportKubeconfig:  "1x",
+		KeyNetwork:           `{"nsg":"on"}`,
+		KeyCluster:           `{"zones":"1,2"}`,
+	}))
+	for _, want := range []string{
+		"resourceGroupName: set aks-kubenet:resourceGroup or aks-kubenet:resourceGroupName, not both",
+		`protect: want true or false, got yes please`,
+		`exportKubeconfig: want true or false, got 1x`,
+		`network.nsg: want true or false, got "on"`,
+		`cluster.zones: want a list of availability zones, such as ["1", "2", "3"], got "1,2"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error containing %q, got %v", want, err)
+		}
 	}
 }

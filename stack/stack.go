@@ -86,7 +86,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 	}
 
 	rg, err := resources.NewResourceGroup(ctx, "resource-group", &resources.ResourceGroupArgs{
-		ResourceGroupName: pulumi.String(s.ResourceGroupName),
+		ResourceGroupName: pulumi.String(s.ResourceGroup.Name),
 		Location:          pulumi.String(s.Location),
 		Tags:              tags,
 	})

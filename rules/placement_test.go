@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/binary"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+func TestRule13Subscription(t *testing.T) {
+	sub := func(v string) func(*spec.Stack) { return func(s *spec.Stack) { s.Subscription = v } }
+	runCases(t, []testCase{
+		{"a subscription id", sub("0B1F6471-1BF0-4DDA-AEC3-CB9272F09590"), nil, ""},
+		{"not a GUID", sub("my-subscription"), []string{`azure-native:subscriptionId "my-subscription" is not a subscription id`}, ""},
+		{"not set", sub(""), nil, ""},
+		{"the placeholder", sub(spec.PlaceholderSubscription), nil, ""},
+	})
+	for _, tc := range []struct {
+		sub, want string
+	}{
+		{"", "azure-native:subscriptionId is not set: the stack deploys into whatever subscription the Azure login points at"},
+		{spec.PlaceholderSubscription, "azure-native:subscriptionId is the placeholder 00000000-0000-0000-0000-000000000000: replace it"},
+	} {
+		s := base()
+		s.Subscription = tc.sub
+		if _, ok := findingWith(Check(s).Warnings, []string{tc.want}); !ok {
+			t.Errorf("subscription %q: want a warning containing %q, got %v", tc.sub, tc.want, Check(s).Warnings)
+		}
+	}
+}
+
+func TestZones(t *testing.T) {
+	zones := func(z ...string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.Zones = z } }
+	runCases(t, []testCase{
+		{"three zones", zones("1", "2", "3"), nil, ""},
+		{"one zone", zones("2"), nil, ""},
+		{"zone 4", zones("1", "4"), []string{`cluster.zones[1] "4" is not an availability zone: AKS takes 1, 2 and 3`}, ""},
+		{"a zone twice", zones("1", "1"), []string{`cluster.zones[1] "1" is listed twice`}, ""},
+	})
+}
+
+func TestResourceGroupAndNSGNames(t *testing.T) {
+	runCases(t, []testCase{
+		{"existing group without a name", func(s *spec.Stack) {
+			s.ResourceGroup, s.ResourceGroupKey = spec.ResourceGroup{Existing: true}, spec.KeyResourceGroup+".name"
+		}, []string{"aks-kubenet:resourceGroup.name is missing: name the existing group"}, ""},
+		{"existing group", func(s *spec.Stack) { s.ResourceGroup.Existing = true }, nil, ""},
+		{"NSG name ending in a hyphen", func(s *spec.Stack) { s.Network.NSG, s.Network.NSGName = true, "nsg-" },
+			[]string{`network.nsgName "nsg-" ends with '-': network security group names have`}, ""},
+		{"NSG off, name ignored", func(s *spec.Stack) { s.Network.NSGName = "nsg-" }, nil, ""},
+	})
+}
+
+// sshRSA returns an OpenSSH ssh-rsa public key of the given size.
+func sshRSA(t *testing.T, bits int) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "ssh-rsa " + base64.StdEncoding.EncodeToString(wire([]byte("ssh-rsa"), big.NewInt(int64(key.E)).Bytes(), append([]byte{0}, key.N.Bytes()...))) + " me@host"
+}
+
+func wire(fields ...[]byte) []byte {
+	var out []byte
+	for _, f := range fields {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(f)))
+		out = append(out, f...)
+	}
+	return out
+}
+
+func TestCheckSSHPublicKey(t *testing.T) {
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed := "ssh-ed25519 " + base64.StdEncoding.EncodeToString(wire([]byte("ssh-ed25519"), pub)) + " me@host"
+	rsa4096, rsa2048, rsa1024 := sshRSA(t, 4096), sshRSA(t, 2048), sshRSA(t, 1024)
+	for _, tc := range []struct {
+		name, key, want string
+	}{
+		{"RSA 4096", rsa4096, ""},
+		{"RSA 2048", rsa2048, ""},
+		{"RSA 2048 without a comment", strings.Join(strings.Fields(rsa2048)[:2], " "), ""},
+		{"RSA 1024", rsa1024, "aks-kubenet:sshPublicKey is a 1024-bit RSA key: AKS nodes take only an RSA public key of at least 2048 bits"},
+		{"Ed25519", ed, "aks-kubenet:sshPublicKey is a ssh-ed25519 key: AKS nodes take only an RSA public key"},
+		{"a private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----", "aks-kubenet:sshPublicKey is not an OpenSSH public key"},
+		{"ssh-rsa with a broken body", "ssh-rsa AAAA!!!! me", "aks-kubenet:sshPublicKey is not a readable ssh-rsa key"},
+		{"ssh-rsa with an ed25519 body", "ssh-rsa " + strings.Fields(ed)[1], "aks-kubenet:sshPublicKey is not a readable ssh-rsa key"},
+		{"empty", "", "aks-kubenet:sshPublicKey is not an OpenSSH public key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := CheckSSHPublicKey(tc.key)
+			switch {
+			case tc.want == "" && f != nil:
+				t.Fatalf("refused a good key: %s", f)
+			case tc.want != "" && f == nil:
+				t.Fatalf("accepted the key, want %q", tc.want)
+			case tc.want != "" && !strings.Contains(f.Message, tc.want):
+				t.Fatalf("message %q, want it to contain %q", f.Message, tc.want)
+			}
+			if f != nil && len(tc.key) > 20 {
+				for _, part := range strings.Fields(tc.key) {
+					if len(part) > 20 && strings.Contains(f.Message, part) {
+						t.Errorf("the message prints the key: %s", f.Message)
+					}
+				}
+			}
+		})
+	}
+}
+
+// FuzzCheckSSHPublicKey: any input is refused or accepted without a panic,
+// and a refusal never contains a long part of the input.
+func FuzzCheckSSHPublicKey(f *testing.F) {
+	f.Add("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== me")
+	f.Add("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA== me")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, key string) {
+		finding := CheckSSHPublicKey(key)
+		if finding == nil {
+			return
+		}
+		for _, part := range strings.Fields(key) {
+			if len(part) > 40 && strings.Contains(finding.Message, part) {
+				t.Fatalf("the message prints the key: %s", finding.Message)
+			}
+		}
+	})
+}
