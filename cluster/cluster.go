@@ -31,6 +31,10 @@ type KubenetClusterArgs struct {
 	// grants, the user-defined routes (egress) and the subnet. The cluster
 	// depends on each of them explicitly.
 	Prerequisites []pulumi.Resource
+	// Protect protects the cluster: no config edit can delete it.
+	Protect bool
+	// ExportKubeconfig reads the cluster user's kubeconfig into Kubeconfig.
+	ExportKubeconfig bool
 }
 
 // KubenetCluster is an AKS cluster on kubenet in a bring-your-own subnet: one
@@ -43,8 +47,22 @@ type KubenetCluster struct {
 
 	// Cluster is the managed cluster.
 	Cluster *containerservice.ManagedCluster
-	// Kubeconfig is the cluster user's kubeconfig, a secret.
+	// Kubeconfig is the cluster user's kubeconfig, a secret; read only with
+	// ExportKubeconfig.
 	Kubeconfig pulumi.StringOutput
+}
+
+// CreateOnlyInputs are the ManagedCluster inputs on which the azure-native v2
+// provider plans a replacement (deleting the cluster first) instead of an
+// update, as its forceNewMap and schema mark them (willReplaceOnChanges):
+// pulumi-azure-native provider/pkg/gen (forceNewMap, ContainerService
+// ManagedCluster), with resourceGroupName and resourceName. The whole
+// networkProfile is among them in v2 (only later releases narrowed it,
+// pulumi-azure-native#4756). The simulated Azure of the engine tests asks for
+// a replacement on exactly these.
+var CreateOnlyInputs = []string{
+	"resourceGroupName", "resourceName", "location", "dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID",
+	"linuxProfile", "networkProfile", "nodeResourceGroup", "windowsProfile",
 }
 
 // NewKubenetCluster registers the managed cluster as the child of a component of
@@ -53,6 +71,12 @@ type KubenetCluster struct {
 // With autoscaling on, the cluster ignores later changes to the pool's count:
 // the autoscaler owns it, and resetting it to nodeCount on every update would
 // fight the autoscaler.
+//
+// The cluster also ignores later changes to linuxProfile, the SSH key: the
+// provider replaces the cluster on any change to it (CreateOnlyInputs), while
+// AKS rotates, adds or removes the key in place
+// (az aks update --ssh-key-value, https://learn.microsoft.com/azure/aks/node-access).
+// The key in config counts when the cluster is created.
 func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs, opts ...pulumi.ResourceOption) (*KubenetCluster, error) {
 	kc := &KubenetCluster{}
 	if err := ctx.RegisterComponentResource("aks-kubenet:cluster:KubenetCluster", name, kc, opts...); err != nil {
@@ -60,9 +84,12 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 	}
 	c := args.Config
 
-	childOpts := []pulumi.ResourceOption{pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites)}
+	ignore := []string{"linuxProfile"}
 	if c.Autoscaling() {
-		childOpts = append(childOpts, pulumi.IgnoreChanges([]string{"agentPoolProfiles[0].count"}))
+		ignore = append(ignore, "agentPoolProfiles[0].count")
+	}
+	childOpts := []pulumi.ResourceOption{
+		pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites), pulumi.IgnoreChanges(ignore), pulumi.Protect(args.Protect),
 	}
 	managed, err := containerservice.NewManagedCluster(ctx, name+"-cluster", &containerservice.ManagedClusterArgs{
 		ResourceGroupName: args.ResourceGroupName,
@@ -86,23 +113,25 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 	}
 	kc.Cluster = managed
 
-	// The credentials are read with the cluster's id among the arguments, so
-	// that a preview of a cluster that does not exist yet (its id unknown)
-	// leaves the kubeconfig unknown instead of asking Azure for it.
-	existing := pulumi.All(managed.ID(), managed.Name).ApplyT(func(v []any) string {
-		return v[1].(string)
-	}).(pulumi.StringOutput)
-	creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
-		ResourceGroupName: args.ResourceGroupName,
-		ResourceName:      existing,
-	})
-	kc.Kubeconfig = pulumi.ToSecret(creds.Kubeconfigs().ApplyT(decodeKubeconfig)).(pulumi.StringOutput)
-
-	return kc, ctx.RegisterResourceOutputs(kc, pulumi.Map{
+	outputs := pulumi.Map{
 		"name":              managed.Name,
 		"nodeResourceGroup": managed.NodeResourceGroup,
-		"kubeconfig":        kc.Kubeconfig,
-	})
+	}
+	if args.ExportKubeconfig {
+		// The credentials are read with the cluster's id among the arguments,
+		// so that a preview of a cluster that does not exist yet (its id
+		// unknown) leaves the kubeconfig unknown instead of asking Azure.
+		existing := pulumi.All(managed.ID(), managed.Name).ApplyT(func(v []any) string {
+			return v[1].(string)
+		}).(pulumi.StringOutput)
+		creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
+			ResourceGroupName: args.ResourceGroupName,
+			ResourceName:      existing,
+		})
+		kc.Kubeconfig = pulumi.ToSecret(creds.Kubeconfigs().ApplyT(decodeKubeconfig)).(pulumi.StringOutput)
+		outputs["kubeconfig"] = kc.Kubeconfig
+	}
+	return kc, ctx.RegisterResourceOutputs(kc, outputs)
 }
 
 // systemPool is the cluster's one node pool: Linux, System mode, in the node
@@ -119,6 +148,7 @@ func systemPool(c spec.Cluster, subnetID pulumi.StringInput) containerservice.Ma
 		MaxPods:             pulumi.IntPtrFromPtr(c.MaxPods),
 		VnetSubnetID:        subnetID,
 		OrchestratorVersion: optional(c.KubernetesVersion),
+		AvailabilityZones:   zones(c.Zones),
 		UpgradeSettings: &containerservice.AgentPoolUpgradeSettingsArgs{
 			MaxSurge: pulumi.String(string(c.MaxSurge)),
 		},
@@ -170,6 +200,14 @@ func decodeKubeconfig(kubeconfigs []containerservice.CredentialResultResponse) (
 		return "", fmt.Errorf("decoding the cluster's kubeconfig: %w", err)
 	}
 	return string(raw), nil
+}
+
+// zones is the pool's availability zones, or nil for none (a regional pool).
+func zones(z spec.Zones) pulumi.StringArrayInput {
+	if len(z) == 0 {
+		return nil
+	}
+	return pulumi.ToStringArray(z)
 }
 
 // optional is nil for an unset string, so that the key stays out of the request.

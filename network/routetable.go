@@ -21,6 +21,9 @@ type RouteTableArgs struct {
 	Routes []spec.Route
 	// Tags are applied to the table when it is created (see NewRouteTable).
 	Tags pulumi.StringMapInput
+	// Protect protects the table: AKS cannot move to another table once the
+	// cluster exists (aks-rules 1.3), so the table must never be replaced.
+	Protect bool
 }
 
 // RouteTable is the route table of the node subnet. Its user-defined routes are
@@ -58,7 +61,7 @@ func NewRouteTable(ctx *pulumi.Context, name string, args RouteTableArgs, opts .
 		RouteTableName:    pulumi.String(args.Name),
 		Location:          pulumi.String(args.Location),
 		Tags:              args.Tags,
-	}, parent, pulumi.IgnoreChanges([]string{"tags"}))
+	}, parent, pulumi.IgnoreChanges([]string{"tags"}), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

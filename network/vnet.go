@@ -17,8 +17,14 @@ type VirtualNetworkArgs struct {
 	SubnetName, SubnetPrefix string
 	// RouteTableID is the route table the node subnet is associated with.
 	RouteTableID pulumi.StringInput
-	// Tags are applied to the VNet.
+	// NSGName, when not empty, names a network security group the node subnet
+	// is associated with.
+	NSGName string
+	// Tags are applied to the VNet and the NSG.
 	Tags pulumi.StringMapInput
+	// Protect protects the VNet and the node subnet from deletion, including
+	// the delete-first replacement a rename plans.
+	Protect bool
 }
 
 // VirtualNetwork is the cluster's VNet and its node subnet. The subnet is its own
@@ -35,6 +41,8 @@ type VirtualNetwork struct {
 	// NodeSubnet is the subnet the cluster's nodes live in; the cluster and the
 	// Network Contributor grant depend on it.
 	NodeSubnet *network.Subnet
+	// NSG is the node subnet's network security group, or nil without one.
+	NSG *network.NetworkSecurityGroup
 }
 
 // NewVirtualNetwork registers the VNet and the node subnet as children of a
@@ -54,19 +62,37 @@ func NewVirtualNetwork(ctx *pulumi.Context, name string, args VirtualNetworkArgs
 			AddressPrefixes: pulumi.StringArray{pulumi.String(args.AddressSpace)},
 		},
 		Tags: args.Tags,
-	}, parent)
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}
 	vn.Network = vnet
 
-	subnet, err := network.NewSubnet(ctx, name+"-node-subnet", &network.SubnetArgs{
+	subnetArgs := &network.SubnetArgs{
 		ResourceGroupName:  args.ResourceGroupName,
 		VirtualNetworkName: vnet.Name,
 		SubnetName:         pulumi.String(args.SubnetName),
 		AddressPrefix:      pulumi.String(args.SubnetPrefix),
 		RouteTable:         &network.RouteTableTypeArgs{Id: args.RouteTableID},
-	}, parent)
+	}
+	if args.NSGName != "" {
+		// No inline securityRules: the NSG keeps Azure's default rules
+		// (VNet and load balancer inbound allowed, other inbound denied) and
+		// takes rules of its own as separate resources, as the route table
+		// does its routes.
+		nsg, err := network.NewNetworkSecurityGroup(ctx, name+"-nsg", &network.NetworkSecurityGroupArgs{
+			ResourceGroupName:        args.ResourceGroupName,
+			NetworkSecurityGroupName: pulumi.String(args.NSGName),
+			Location:                 pulumi.String(args.Location),
+			Tags:                     args.Tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		vn.NSG = nsg
+		subnetArgs.NetworkSecurityGroup = &network.NetworkSecurityGroupTypeArgs{Id: nsg.ID()}
+	}
+	subnet, err := network.NewSubnet(ctx, name+"-node-subnet", subnetArgs, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

@@ -152,7 +152,7 @@ func Build(dir, stackName string) (Stack, error) {
 // register runs stack.Program as `pulumi preview` would and returns what it
 // registered.
 func register(stackName string, config map[string]string, secretKeys []string) ([]Resource, error) {
-	mocks := &recorder{stack: stackName}
+	mocks := &recorder{stack: stackName, subscription: config[spec.KeySubscriptionID]}
 	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
 		Project: spec.Project, Stack: stackName, Config: config, ConfigSecretKeys: secretKeys,
 		Mocks: mocks, DryRun: true,
@@ -177,6 +177,9 @@ type recorder struct {
 	stack     string
 	resources []Resource
 	err       error
+	// subscription is the one the stack names, which the plan assumes the
+	// Azure login deploys into.
+	subscription string
 }
 
 // azureName is the input holding each resource type's Azure name, and the
@@ -186,6 +189,7 @@ var azureName = map[string]struct{ input, id string }{
 	"azure-native:network:VirtualNetwork":               {"virtualNetworkName", "{rg}/providers/Microsoft.Network/virtualNetworks/{name}"},
 	"azure-native:network:Subnet":                       {"subnetName", "{rg}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{name}"},
 	"azure-native:network:RouteTable":                   {"routeTableName", "{rg}/providers/Microsoft.Network/routeTables/{name}"},
+	"azure-native:network:NetworkSecurityGroup":         {"networkSecurityGroupName", "{rg}/providers/Microsoft.Network/networkSecurityGroups/{name}"},
 	"azure-native:network:Route":                        {"routeName", "{rg}/providers/Microsoft.Network/routeTables/{routeTableName}/routes/{name}"},
 	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName", "{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"},
 	"azure-native:authorization:RoleAssignment":         {"roleAssignmentName", ""},
@@ -193,6 +197,11 @@ var azureName = map[string]struct{ input, id string }{
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		// The program reads its own last deployment to call out renames; the
+		// plan knows none, and shows no such read.
+		return args.ID, resource.PropertyMap{"outputs": resource.NewProperty(resource.PropertyMap{})}, nil
+	}
 	rpc := args.RegisterRPC
 	inputs, err := plugin.UnmarshalProperties(rpc.GetObject(), plugin.MarshalOptions{
 		KeepUnknowns: true, KeepSecrets: true, KeepResources: true,
@@ -254,8 +263,21 @@ func knownString(m resource.PropertyMap, key string) string {
 }
 
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	// The program's only call reads the cluster's kubeconfig, a secret output
-	// the plan never shows: answer with a placeholder.
+	switch args.Token {
+	case "azure-native:authorization:getClientConfig":
+		// Offline, the login is assumed to be in the subscription the stack
+		// names; the plan's findings say when it names none.
+		sub := r.subscription
+		if sub == "" {
+			sub = SubscriptionPlaceholder
+		}
+		return resource.PropertyMap{"subscriptionId": resource.NewProperty(sub)}, nil
+	case "azure-native:resources:getResourceGroup":
+		// An existing group is assumed to exist; pulumi preview looks it up.
+		return resource.PropertyMap{"name": args.Args["resourceGroupName"]}, nil
+	}
+	// The program's other call reads the cluster's kubeconfig, a secret
+	// output the plan never shows: answer with a placeholder.
 	if args.Token != "azure-native:containerservice:listManagedClusterUserCredentials" {
 		r.mu.Lock()
 		defer r.mu.Unlock()

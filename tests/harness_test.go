@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
+	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stack"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
@@ -32,6 +33,7 @@ type registered struct {
 	Parent          string   // parent URN
 	Deps            []string // URNs the resource depends on (explicit and through inputs)
 	IgnoreChanges   []string
+	Protect         bool
 }
 
 // recorder is the mock resource monitor: it records every registration and
@@ -39,7 +41,15 @@ type registered struct {
 type recorder struct {
 	mu        sync.Mutex
 	resources []registered
+	calls     []string // tokens of the invokes, in order
 	stack     string
+
+	// loginSubscription is the subscription getClientConfig answers.
+	loginSubscription string
+	// groups are the resource groups that exist before the program runs.
+	groups map[string]bool
+	// deployed are the outputs of the stack's last deployment.
+	deployed map[string]any
 }
 
 // azureNameInput is the input that holds each resource type's Azure name.
@@ -48,6 +58,7 @@ var azureNameInput = map[string]string{
 	"azure-native:network:VirtualNetwork":               "virtualNetworkName",
 	"azure-native:network:Subnet":                       "subnetName",
 	"azure-native:network:RouteTable":                   "routeTableName",
+	"azure-native:network:NetworkSecurityGroup":         "networkSecurityGroupName",
 	"azure-native:network:Route":                        "routeName",
 	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",
 	"azure-native:authorization:RoleAssignment":         "roleAssignmentName",
@@ -55,6 +66,11 @@ var azureNameInput = map[string]string{
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		// The program reads its own last deployment: the mock stack has none
+		// unless the test gave it.
+		return args.ID, resource.PropertyMap{"outputs": resource.NewProperty(resource.NewPropertyMapFromMap(r.deployed))}, nil
+	}
 	outputs := args.Inputs.Copy()
 	id := ""
 	if args.Custom {
@@ -73,6 +89,8 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + str(args.Inputs, "virtualNetworkName") + "/subnets/" + name
 		case "azure-native:network:RouteTable":
 			id = rg + "/providers/Microsoft.Network/routeTables/" + name
+		case "azure-native:network:NetworkSecurityGroup":
+			id = rg + "/providers/Microsoft.Network/networkSecurityGroups/" + name
 		case "azure-native:network:Route":
 			id = rg + "/providers/Microsoft.Network/routeTables/" + str(args.Inputs, "routeTableName") + "/routes/" + name
 		case "azure-native:managedidentity:UserAssignedIdentity":
@@ -94,7 +112,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	rpc := args.RegisterRPC
 	reg := registered{
 		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, ID: id, Inputs: args.Inputs,
-		Parent: rpc.GetParent(), Deps: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(),
+		Parent: rpc.GetParent(), Deps: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(), Protect: rpc.GetProtect(),
 		URN: urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
 	}
 	r.mu.Lock()
@@ -113,7 +131,29 @@ func urn(stackName, parent, typ, name string) string {
 }
 
 func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	if args.Token != "azure-native:containerservice:listManagedClusterUserCredentials" {
+	r.mu.Lock()
+	r.calls = append(r.calls, args.Token)
+	r.mu.Unlock()
+	switch args.Token {
+	case "azure-native:authorization:getClientConfig":
+		return resource.PropertyMap{
+			"subscriptionId": resource.NewProperty(r.loginSubscription),
+			"tenantId":       resource.NewProperty("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+			"clientId":       resource.NewProperty("client"),
+			"objectId":       resource.NewProperty("object"),
+		}, nil
+	case "azure-native:resources:getResourceGroup":
+		name := str(args.Args, "resourceGroupName")
+		if !r.groups[name] {
+			return nil, fmt.Errorf("ResourceGroupNotFound: Resource group '%s' could not be found", name)
+		}
+		return resource.PropertyMap{
+			"name":     resource.NewProperty(name),
+			"id":       resource.NewProperty("/subscriptions/" + subscription + "/resourceGroups/" + name),
+			"location": resource.NewProperty("eastus"),
+		}, nil
+	case "azure-native:containerservice:listManagedClusterUserCredentials":
+	default:
 		return nil, fmt.Errorf("mock: unexpected call %s", args.Token)
 	}
 	kubeconfig := "apiVersion: v1\nkind: Config\nclusters:\n- name: " + str(args.Args, "resourceName") + "\n"
@@ -147,16 +187,47 @@ func (l *logRecorder) Warn(msg string, _ *pulumi.LogArgs) error {
 type run struct {
 	err       error
 	resources []registered
+	calls     []string
 	warnings  []string
 	outputs   map[string]internals.UnsafeAwaitOutputResult
 }
 
-// runProgram runs stack.Program on stack with the given config values.
+// surroundings are what a run of the program meets outside its config.
+type surroundings struct {
+	// preview runs the program as pulumi preview does (a dry run); else as
+	// pulumi up does.
+	preview bool
+	// loginSubscription is the subscription the provider deploys into; ""
+	// is the one the stack names, or subscription when it names none.
+	loginSubscription string
+	// groups are the resource groups that exist already.
+	groups []string
+	// deployed are the outputs of the stack's last deployment.
+	deployed map[string]any
+}
+
+// runProgram runs stack.Program on stack with the given config values, as
+// pulumi up would, logged in to the stack's subscription.
 func runProgram(t *testing.T, stackName string, config map[string]string, secretKeys ...string) run {
 	t.Helper()
-	mocks := &recorder{stack: stackName}
+	return runProgramIn(t, surroundings{}, stackName, config, secretKeys...)
+}
+
+// runProgramIn runs stack.Program in the given surroundings.
+func runProgramIn(t *testing.T, env surroundings, stackName string, config map[string]string, secretKeys ...string) run {
+	t.Helper()
+	mocks := &recorder{stack: stackName, loginSubscription: env.loginSubscription, groups: map[string]bool{}, deployed: env.deployed}
+	if mocks.loginSubscription == "" {
+		mocks.loginSubscription = config[spec.KeySubscriptionID]
+	}
+	if mocks.loginSubscription == "" {
+		mocks.loginSubscription = subscription
+	}
+	for _, g := range env.groups {
+		mocks.groups[g] = true
+	}
 	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
-		Project: "aks-kubenet", Stack: stackName, Config: config, ConfigSecretKeys: secretKeys, Mocks: mocks,
+		Project: "aks-kubenet", Stack: stackName, Config: config, ConfigSecretKeys: secretKeys, Mocks: mocks, DryRun: env.preview,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +242,7 @@ func runProgram(t *testing.T, stackName string, config map[string]string, secret
 		}
 		out.outputs[name] = res
 	}
-	out.resources, out.warnings = mocks.resources, logs.warnings
+	out.resources, out.warnings, out.calls = mocks.resources, logs.warnings, mocks.calls
 	return out
 }
 
@@ -188,10 +259,23 @@ func readStack(t *testing.T, stackName string) map[string]string {
 	return cfg.Values
 }
 
-// runStackFile runs stack.Program on a committed Pulumi.<stack>.yaml.
+// runStackFile runs stack.Program on a committed Pulumi.<stack>.yaml, with
+// its placeholder subscription replaced by subscription, as the README tells
+// the stack's owner to do.
 func runStackFile(t *testing.T, stackName string) run {
 	t.Helper()
-	return runProgram(t, stackName, readStack(t, stackName))
+	return runProgram(t, stackName, ownStack(t, stackName))
+}
+
+// ownStack is a committed stack's config with the placeholder subscription
+// replaced by subscription.
+func ownStack(t *testing.T, stackName string) map[string]string {
+	t.Helper()
+	config := readStack(t, stackName)
+	if config[spec.KeySubscriptionID] == spec.PlaceholderSubscription {
+		config[spec.KeySubscriptionID] = subscription
+	}
+	return config
 }
 
 // byType returns the registered resources of type typ.

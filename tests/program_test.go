@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 // Resource types the program registers.
@@ -302,7 +303,7 @@ func TestProdStackAutoscalesAndRoutesThroughTheHub(t *testing.T) {
 }
 
 // The stack exports what platform teams look up after a deploy, and the
-// kubeconfig only as a secret.
+// kubeconfig only when asked to, as a secret.
 func TestOutputs(t *testing.T) {
 	r := runStackFile(t, "dev")
 	mustSucceed(t, r)
@@ -314,6 +315,7 @@ func TestOutputs(t *testing.T) {
 		"subnetId":          r.one(t, tSubnet).ID,
 		"routeTableName":    "aks-route-table",
 		"routeTableId":      r.one(t, tRouteTable).ID,
+		"identityName":      "aks-kubenet-cluster-identity",
 		"identityClientId":  "client-aks-kubenet-cluster-identity",
 		"clusterName":       "aks-kubenet-cluster",
 		"nodeResourceGroup": "MC_aks-kubenet-rg_aks-kubenet-cluster_eastus",
@@ -337,9 +339,20 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("output %s = %q (secret %v), want %q in plain text", name, got, out.Secret, value)
 		}
 	}
+	if len(r.outputs) != len(want) {
+		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want))
+	}
+	if slices.Contains(r.calls, "azure-native:containerservice:listManagedClusterUserCredentials") {
+		t.Error("the program read the cluster's credentials without aks-kubenet:exportKubeconfig")
+	}
+
+	cfg := devConfig(t)
+	cfg[spec.KeyExportKubeconfig] = "true"
+	r = runProgram(t, "dev", cfg)
+	mustSucceed(t, r)
 	kube, ok := r.outputs["kubeconfig"]
 	if !ok {
-		t.Fatal("output kubeconfig missing")
+		t.Fatal("output kubeconfig missing with aks-kubenet:exportKubeconfig true")
 	}
 	if !kube.Secret {
 		t.Error("kubeconfig output is not a secret")
@@ -355,7 +368,7 @@ func TestOutputs(t *testing.T) {
 // The node SSH key comes from a secret and stays one.
 func TestSSHPublicKeyIsASecretInput(t *testing.T) {
 	cfg := devConfig(t)
-	cfg["aks-kubenet:sshPublicKey"] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey user@example"
+	cfg["aks-kubenet:sshPublicKey"] = rsaPublicKey(t, 2048)
 	r := runProgram(t, "dev", cfg, "aks-kubenet:sshPublicKey")
 	mustSucceed(t, r)
 	aks := r.one(t, tCluster)
@@ -421,7 +434,7 @@ func TestDefaultNamesDeriveFromTheStack(t *testing.T) {
 // devConfig is the committed dev stack's config, to mutate in a test.
 func devConfig(t *testing.T) map[string]string {
 	t.Helper()
-	return readStack(t, "dev")
+	return ownStack(t, "dev")
 }
 
 // setJSON replaces one field of a JSON config object.

@@ -103,8 +103,10 @@ func (c *Cloud) replaceChildren(parent *Resource, k kind, items []resource.Prope
 func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 	switch typ {
 	case Subnet:
-		if table := refID(in, "routeTable"); table != "" && c.Get(table) == nil {
-			return fmt.Errorf("InvalidResourceReference: route table %q referenced by subnet %q was not found", table, id)
+		for _, ref := range []string{"routeTable", "networkSecurityGroup"} {
+			if target := refID(in, ref); target != "" && c.Get(target) == nil {
+				return fmt.Errorf("InvalidResourceReference: %s %q referenced by subnet %q was not found", ref, target, id)
+			}
 		}
 	case RoleAssignment:
 		if c.identityByPrincipal(str(in, "principalId")) == nil {
@@ -222,6 +224,12 @@ func (c *Cloud) Delete(typ, urn, id string) error {
 				return fmt.Errorf("InUseRouteTableCannotBeDeleted: Route table %s is in use by subnet %s", id, s.ID)
 			}
 		}
+	case NetworkSecurityGroup:
+		for _, sn := range c.Find(Subnet) {
+			if strings.EqualFold(refID(resource.PropertyMap(sn.Properties), "networkSecurityGroup"), id) {
+				return fmt.Errorf("InUseNetworkSecurityGroupCannotBeDeleted: Network security group %s is in use by subnet %s", id, sn.ID)
+			}
+		}
 	case Subnet, VirtualNetwork:
 		for _, cl := range c.Find(ManagedCluster) {
 			for _, s := range c.clusterSubnets(cl) {
@@ -266,6 +274,26 @@ func (c *Cloud) ListUserCredentials(resourceGroup, resourceName string) (string,
 		return "", fmt.Errorf("ResourceNotFound: the managed cluster %q was not found", id)
 	}
 	return base64.StdEncoding.EncodeToString([]byte(r.Kubeconfig)), nil
+}
+
+// ResourceGroup answers getResourceGroup: the group named name, or
+// ResourceGroupNotFound.
+func (c *Cloud) ResourceGroup(name string) (*Resource, error) {
+	r := c.Get("/subscriptions/" + c.Subscription + "/resourceGroups/" + name)
+	if r == nil {
+		return nil, fmt.Errorf("ResourceGroupNotFound: Resource group '%s' could not be found", name)
+	}
+	return r, nil
+}
+
+// CreateGroup creates a resource group as someone other than Pulumi would
+// (a platform team that pre-creates groups), and returns it.
+func (c *Cloud) CreateGroup(name, location string) *Resource {
+	in := resource.PropertyMap{"resourceGroupName": resource.NewProperty(name), "location": resource.NewProperty(location)}
+	id, _, _ := armID(c.Subscription, ResourceGroup, in)
+	r := &Resource{ID: id, Type: ResourceGroup, By: "platform team", Properties: Properties(in), Computed: Properties(computed(ResourceGroup, id, in))}
+	c.put(r)
+	return r
 }
 
 // kubeconfig is the user kubeconfig of a new cluster, with a token unique to

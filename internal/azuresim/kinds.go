@@ -18,6 +18,7 @@ const (
 	UserAssignedIdentity = "azure-native:managedidentity:UserAssignedIdentity"
 	RoleAssignment       = "azure-native:authorization:RoleAssignment"
 	ManagedCluster       = "azure-native:containerservice:ManagedCluster"
+	NetworkSecurityGroup = "azure-native:network:NetworkSecurityGroup"
 )
 
 // kind is what the simulated ARM knows about one resource type.
@@ -53,7 +54,28 @@ var kinds = map[string]kind{
 		parentKeys:  []string{"scope"},
 		replaceKeys: []string{"principalId", "roleDefinitionId"},
 	},
-	ManagedCluster: {armType: "Microsoft.ContainerService/managedClusters", nameKey: "resourceName"},
+	ManagedCluster: {
+		armType: "Microsoft.ContainerService/managedClusters", nameKey: "resourceName",
+		replaceKeys: ManagedClusterCreateOnly,
+	},
+	NetworkSecurityGroup: {armType: "Microsoft.Network/networkSecurityGroups", nameKey: "networkSecurityGroupName"},
+}
+
+// ManagedClusterCreateOnly are the ManagedCluster inputs, besides its name,
+// group and location, on which the azure-native v2 provider plans a
+// replacement: its forceNewMap for ContainerService ManagedCluster
+// (pulumi-azure-native provider/pkg/gen), which its schema publishes as
+// willReplaceOnChanges. In v2 the whole networkProfile is among them.
+var ManagedClusterCreateOnly = []string{
+	"dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID", "linuxProfile", "networkProfile", "nodeResourceGroup", "windowsProfile",
+}
+
+// ReplaceKeys returns the inputs of resource type typ whose change the
+// simulated provider answers with a replacement, in no particular order.
+func ReplaceKeys(typ string) []string {
+	k := kinds[typ]
+	keys := append([]string{k.nameKey, "resourceGroupName", "location"}, k.parentKeys...)
+	return append(keys, k.replaceKeys...)
 }
 
 // pathKey reports whether key is part of the resource's id rather than of its

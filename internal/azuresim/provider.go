@@ -22,6 +22,19 @@ const Version = "2.82.0"
 // containerservice.ListManagedClusterUserCredentials.
 const listUserCredentials = "azure-native:containerservice:listManagedClusterUserCredentials"
 
+// Other functions the simulated provider answers.
+const (
+	getClientConfig  = "azure-native:authorization:getClientConfig"
+	getResourceGroup = "azure-native:resources:getResourceGroup"
+)
+
+// Identities of the simulated Azure login.
+const (
+	TenantID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	ClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+	ObjectID = "6d97229a-391f-473a-893f-f0608b592d7b"
+)
+
 // roleAssignmentLatency is how long a role assignment takes to create.
 const roleAssignmentLatency = 500 * time.Millisecond
 
@@ -33,6 +46,10 @@ type Provider struct {
 
 	path string
 	mu   sync.Mutex
+	// subscription is azure-native:subscriptionId, when the stack sets it:
+	// as the real provider does, it deploys there, whatever the login's
+	// default subscription (the cloud's) is.
+	subscription string
 }
 
 // NewProvider returns the provider of the cloud file at path.
@@ -55,8 +72,17 @@ func (p *Provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumir
 	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 }
 
-// Configure accepts secrets and previews, like azure-native.
-func (p *Provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+// Configure takes the provider's subscriptionId, and accepts secrets and
+// previews, like azure-native.
+func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	args, err := unmarshal(req.GetArgs(), false)
+	if err != nil {
+		return nil, err
+	}
+	p.subscription = str(args, "subscriptionId")
+	if p.subscription == "" {
+		p.subscription = req.GetVariables()["azure-native:config:subscriptionId"]
+	}
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
@@ -247,33 +273,57 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 	return &emptypb.Empty{}, err
 }
 
-// Invoke answers listManagedClusterUserCredentials; other functions are not
-// simulated and fail.
+// Invoke answers listManagedClusterUserCredentials, getClientConfig and
+// getResourceGroup; other functions are not simulated and fail.
 func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
-	if req.GetTok() != listUserCredentials {
-		return nil, fmt.Errorf("azuresim: function %s is not simulated", req.GetTok())
-	}
 	args, err := unmarshal(req.GetArgs(), false)
 	if err != nil {
 		return nil, err
 	}
-	var encoded string
+	var ret resource.PropertyMap
 	err = p.withCloud(func(c *Cloud) error {
-		encoded, err = c.ListUserCredentials(str(args, "resourceGroupName"), str(args, "resourceName"))
-		return err
+		switch req.GetTok() {
+		case listUserCredentials:
+			encoded, err := c.ListUserCredentials(str(args, "resourceGroupName"), str(args, "resourceName"))
+			ret = credentials(encoded)
+			return err
+		case getClientConfig:
+			ret = resource.PropertyMap{
+				"subscriptionId": resource.NewProperty(c.Subscription),
+				"tenantId":       resource.NewProperty(TenantID),
+				"clientId":       resource.NewProperty(ClientID),
+				"objectId":       resource.NewProperty(ObjectID),
+			}
+			return nil
+		case getResourceGroup:
+			group, err := c.ResourceGroup(str(args, "resourceGroupName"))
+			if err != nil {
+				return err
+			}
+			ret = c.outputs(group)
+			ret["id"] = resource.NewProperty(group.ID)
+			return nil
+		}
+		return fmt.Errorf("azuresim: function %s is not simulated", req.GetTok())
 	})
 	if err != nil {
 		return nil, err
 	}
-	ret, err := marshal(resource.PropertyMap{
+	out, err := marshal(ret)
+	return &pulumirpc.InvokeResponse{Return: out}, err
+}
+
+// credentials is listClusterUserCredential's answer for a kubeconfig in
+// base64.
+func credentials(encoded string) resource.PropertyMap {
+	return resource.PropertyMap{
 		"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
 			resource.NewProperty(resource.PropertyMap{
 				"name":  resource.NewProperty("clusterUser"),
 				"value": resource.NewProperty(encoded),
 			}),
 		}),
-	})
-	return &pulumirpc.InvokeResponse{Return: ret}, err
+	}
 }
 
 // withCloud runs fn on the cloud, one call at a time, and saves what fn did.
@@ -284,9 +334,14 @@ func (p *Provider) withCloud(fn func(c *Cloud) error) error {
 	if err != nil {
 		return err
 	}
+	login := c.Subscription
+	if p.subscription != "" {
+		c.Subscription = p.subscription
+	}
 	if err := fn(c); err != nil {
 		return err
 	}
+	c.Subscription = login
 	return c.Save()
 }
 

@@ -10,6 +10,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
@@ -144,6 +146,11 @@ func newWorld(t *testing.T, name string) *world {
 	if err != nil {
 		t.Fatalf("creating stack %s: %v", name, err)
 	}
+	// As the README tells the stack's owner: replace the placeholder with the
+	// stack's subscription.
+	if err := s.SetConfig(ctx, "azure-native:subscriptionId", auto.ConfigValue{Value: subscription}); err != nil {
+		t.Fatal(err)
+	}
 	return &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend}
 }
 
@@ -169,11 +176,13 @@ func (w *world) changeCloud(change func(c *azuresim.Cloud) error) {
 	}
 }
 
-// up runs pulumi up and fails the test when it fails.
+// up runs pulumi up and fails the test, with the engine's output, when it
+// fails.
 func (w *world) up() {
 	w.t.Helper()
-	if _, err := w.stack.Up(w.ctx); err != nil {
-		w.t.Fatalf("pulumi up -s %s: %v", w.name, err)
+	var out bytes.Buffer
+	if _, err := w.stack.Up(w.ctx, optup.ProgressStreams(&out)); err != nil {
+		w.t.Fatalf("pulumi up -s %s: %v\n%s", w.name, err, out.String())
 	}
 }
 
@@ -227,11 +236,12 @@ type step struct {
 	Diffs []string
 }
 
-// changed lists the steps that are not "same", for messages.
+// changed lists the steps that change something (neither "same" nor the read
+// of the program's own last deployment), for messages.
 func changed(steps map[string]step) []string {
 	var out []string
 	for urn, s := range steps {
-		if s.Op != apitype.OpSame {
+		if s.Op != apitype.OpSame && s.Op != apitype.OpRead {
 			out = append(out, fmt.Sprintf("%s %s %v", s.Op, urn, s.Diffs))
 		}
 	}

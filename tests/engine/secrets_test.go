@@ -26,6 +26,9 @@ func TestSecretsStayEncryptedInState(t *testing.T) {
 	if err := w.stack.SetConfig(w.ctx, "aks-kubenet:sshPublicKey", auto.ConfigValue{Value: sshKey, Secret: true}); err != nil {
 		t.Fatal(err)
 	}
+	if err := w.stack.SetConfig(w.ctx, "aks-kubenet:exportKubeconfig", auto.ConfigValue{Value: "true"}); err != nil {
+		t.Fatal(err)
+	}
 	w.up()
 
 	cluster, err := w.openCloud().Cluster("aks-kubenet-cluster")

@@ -1,0 +1,79 @@
+package stack
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// renamable is one name key: the stack output that records the deployed name,
+// the config key that sets it, and what it names.
+type renamable struct {
+	output, key, what string
+	value             func(spec.Stack) string
+}
+
+var renamables = []renamable{
+	{"resourceGroupName", "", "resource group (and every resource in it)", func(s spec.Stack) string { return s.ResourceGroup.Name }},
+	{"vnetName", "network.vnetName", "VNet (and the node subnet in it)", func(s spec.Stack) string { return s.Network.VnetName }},
+	{"subnetName", "network.subnetName", "node subnet", func(s spec.Stack) string { return s.Network.SubnetName }},
+	{"routeTableName", "network.routeTableName", "route table (and every route in it)", func(s spec.Stack) string { return s.Network.RouteTableName }},
+	{"identityName", "cluster.identityName", "cluster identity (and its grants)", func(s spec.Stack) string { return s.Cluster.IdentityName }},
+	{"clusterName", "cluster.name", "AKS cluster", func(s spec.Stack) string { return s.Cluster.Name }},
+}
+
+// warnRenames calls out, as a warning in the preview, every name key whose
+// value differs from the name the stack's last deployment recorded in its
+// outputs. Azure cannot rename these resources: azure-native replaces them,
+// deleting the old one first, and a renamed route table or subnet cuts egress
+// while AKS keeps using the old table. The engine refuses to replace the
+// protected ones; this says why, in the config's words.
+//
+// The last deployment's outputs are read through a StackReference to the stack
+// itself; a new stack has none, and gets no warning.
+func warnRenames(ctx *pulumi.Context, s spec.Stack) error {
+	self := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), ctx.Stack())
+	deployed, err := pulumi.NewStackReference(ctx, "deployed", &pulumi.StackReferenceArgs{Name: pulumi.String(self)})
+	if err != nil {
+		return err
+	}
+	deployed.Outputs.ApplyT(func(outputs map[string]any) error {
+		for _, w := range renameWarnings(s, outputs) {
+			if err := ctx.Log.Warn(w, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return nil
+}
+
+// renameWarnings compares the names s would create with the names deployed
+// (a stack's outputs) and returns a warning for each that changes, in key
+// order.
+func renameWarnings(s spec.Stack, deployed map[string]any) []string {
+	var warnings []string
+	for _, r := range renamables {
+		old, ok := deployed[r.output].(string)
+		now := r.value(s)
+		if !ok || old == "" || old == now {
+			continue
+		}
+		key := r.key
+		if key == "" {
+			key = s.ResourceGroupKey
+		}
+		protected := ""
+		if s.Protect {
+			protected = " The resource is protected, so pulumi up refuses."
+		}
+		warnings = append(warnings, fmt.Sprintf(
+			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See the README's \"Changing a stack\".",
+			key, old, now, r.what, protected))
+	}
+	sort.Strings(warnings)
+	return warnings
+}
