@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/aks-kubenet/aks-kubenet/rules"
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -22,6 +23,11 @@ const (
 // every Pulumi.*.yaml of the project (-all), writes the plan to stdout in the
 // -format asked for, and returns the exit status. Problems with the input go
 // to stderr, one line each, naming the file and key.
+//
+// With -base DIR, a checkout of the project at the base of a pull request
+// (git worktree add /tmp/base origin/main), each stack that DIR has too is
+// compared with its base: every resource name that changes is an error, since
+// Azure cannot rename and Pulumi would delete and re-create the resource.
 func Main(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -29,8 +35,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	all := flags.Bool("all", false, "plan every Pulumi.*.yaml, and check the stacks against each other")
 	format := flags.String("format", "text", "output `format`: text, mermaid or json")
 	dir := flags.String("dir", ".", "the project `directory` (where Pulumi.yaml is)")
+	baseDir := flags.String("base", "", "refuse renames: compare each stack's resource names with the same stack's in `DIR`, a checkout of the project at the base of the change (git worktree add /tmp/base origin/main)")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: plan (-stack NAME | -all) [-format text|mermaid|json] [-dir DIR]")
+		fmt.Fprintln(stderr, "usage: plan (-stack NAME | -all) [-format text|mermaid|json] [-dir DIR] [-base DIR]")
 		fmt.Fprintln(stderr, "Shows what `pulumi up` would create, offline: resources, dependencies, IP plan and findings.")
 		flags.PrintDefaults()
 	}
@@ -44,6 +51,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if *format != "text" && *format != "mermaid" && *format != "json" {
 		fmt.Fprintf(stderr, "plan: -format %q: want text, mermaid or json\n", *format)
 		return ExitInputError
+	}
+
+	if *baseDir != "" {
+		if err := checkBaseDir(*baseDir); err != nil {
+			fmt.Fprintf(stderr, "plan: %v\n", err)
+			return ExitInputError
+		}
 	}
 
 	names := []string{*stackName}
@@ -76,17 +90,29 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if len(crossStack) > 0 && status == ExitOK {
 		status = ExitFindings
 	}
+	var base *Base
+	if *baseDir != "" {
+		var unreadable []error
+		base, unreadable = compareBase(*baseDir, *dir, stacks)
+		for _, err := range unreadable {
+			fmt.Fprintf(stderr, "plan: %v\n", err)
+			status = ExitInputError
+		}
+		if base.count() > 0 && status == ExitOK {
+			status = ExitFindings
+		}
+	}
 
 	switch *format {
 	case "json":
-		if err := WriteJSON(stdout, stacks, crossStack); err != nil {
+		if err := WriteJSON(stdout, stacks, crossStack, base); err != nil {
 			fmt.Fprintf(stderr, "plan: %v\n", err)
 			return ExitInputError
 		}
 	case "mermaid":
 		WriteMermaid(stdout, stacks)
 		for _, s := range stacks {
-			for _, e := range s.Errors {
+			for _, e := range slices.Concat(s.Errors, base.renamesOf(s.Stack)) {
 				fmt.Fprintf(stderr, "plan: %s: %s\n", s.File, e)
 			}
 		}
@@ -94,7 +120,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "plan: %s\n", e)
 		}
 	default:
-		WriteText(stdout, stacks, crossStack)
+		WriteText(stdout, stacks, crossStack, base)
 	}
 	return status
 }

@@ -33,6 +33,10 @@ const (
 	Unknown = "<known after apply>"
 	// Secret replaces every secret value; secrets are never printed.
 	Secret = "[secret]"
+	// standInSSHKey stands in for an encrypted aks-kubenet:sshPublicKey: a
+	// public key of no one's, 2048-bit RSA like the keys AKS takes. It stays a
+	// secret, so it is printed as Secret.
+	standInSSHKey = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDIsiB/ffgDbEZJRCLdspcGC+QPVDeHWmvhNqSYfcPiUPnsgEHLLrcC8dF7XHECM54xtezOvd/UnUGDQuAq+7d6lUXO9E8yaFP/0bobEnXUit0Yr2dPji6T5f58AVOCUx6FoHYIGl339VwXC4v2Q8wJ8ruw915Fy8YBc0/1TYjZcnGCLVZ87MEGvJ+ZnmH1u1qtMUMl43Wcm1sxDIqe/cb7QqS897KW7z3C3YgOPDTvpxWejOuwG5wwUFXrrTNw/krxDGWpmxHIqC8sloaPlqJbXqJXY5r1mqzubKkxxrD0tNWyZd0ZFZS5NA42Em7rYO3psGgJYvsiAu9OkryU3kc/ plan-stand-in"
 )
 
 // Resource is one resource the program would register.
@@ -103,7 +107,9 @@ func (e InputError) Unwrap() error { return e.Err }
 // Build plans the stack stackName of the project in dir. It returns an
 // InputError when the stack file cannot be read; validation errors are not
 // Go errors but the plan's Errors. An encrypted aks-kubenet:sshPublicKey is
-// replaced by a placeholder (its value does not change the plan); any other
+// replaced by a stand-in RSA key (its value does not change the plan, and the
+// plan cannot check it: pulumi preview does); encrypted provider config such
+// as azure-native:clientSecret is neither needed nor read; any other
 // encrypted value is an InputError naming the file and the key.
 func Build(dir, stackName string) (Stack, error) {
 	cfg, err := stackfile.Read(dir, stackName)
@@ -116,7 +122,7 @@ func Build(dir, stackName string) (Stack, error) {
 			return Stack{}, InputError{fmt.Errorf("%s: %s is encrypted (secure:) and the offline plan cannot decrypt it; only %s may be a secret",
 				cfg.File, path, spec.KeySSHPublicKey)}
 		}
-		cfg.Values[path] = Secret
+		cfg.Values[path] = standInSSHKey
 		secretKeys = append(secretKeys, path)
 	}
 

@@ -35,30 +35,65 @@ var keyProperties = map[string][]string{
 // roleNames names the built-in roles the program assigns.
 var roleNames = map[string]string{"4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor"}
 
-// WriteText writes the plan of each stack and the cross-stack errors for people.
-func WriteText(w io.Writer, stacks []Stack, crossStack []string) {
+// WriteText writes the plan of each stack and the cross-stack errors for
+// people, and with base (nil without -base) each stack's renames among its
+// findings and what was compared.
+func WriteText(w io.Writer, stacks []Stack, crossStack []string, base *Base) {
 	for i, s := range stacks {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		writeStackText(w, s)
+		writeStackText(w, s, base.renamesOf(s.Stack))
 	}
 	if len(stacks) > 1 {
 		fmt.Fprintf(w, "\nAcross stacks (%d)\n", len(stacks))
 		if len(crossStack) == 0 {
-			fmt.Fprintln(w, "  no VNet overlaps another stack's VNet or peered ranges")
+			fmt.Fprintln(w, "  no VNet overlaps another stack's VNet or peered ranges, and no two stacks name the same resource")
 		}
 		for _, e := range crossStack {
 			fmt.Fprintf(w, "  error: %s\n", e)
 		}
 	}
+	if base != nil {
+		writeBaseText(w, base)
+	}
 }
 
-func writeStackText(w io.Writer, s Stack) {
+// writeBaseText says what -base compared; the renames are among each stack's
+// findings.
+func writeBaseText(w io.Writer, b *Base) {
+	fmt.Fprintf(w, "\nAgainst base %s\n", b.Dir)
+	if len(b.Compared) > 0 {
+		fmt.Fprintf(w, "  compared: %s\n", strings.Join(b.Compared, ", "))
+	}
+	if len(b.New) > 0 {
+		fmt.Fprintf(w, "  new, nothing to rename: %s\n", strings.Join(b.New, ", "))
+	}
+	for _, why := range b.NotCompared {
+		fmt.Fprintf(w, "  not compared: %s\n", why)
+	}
+	var renaming []string
+	for _, name := range b.Compared {
+		if len(b.Renames[name]) > 0 {
+			renaming = append(renaming, name)
+		}
+	}
+	if len(renaming) == 0 {
+		fmt.Fprintln(w, "  no stack renames a resource")
+	} else {
+		fmt.Fprintf(w, "  %s, among the findings of %s\n", count(b.count(), "rename"), strings.Join(renaming, ", "))
+	}
+}
+
+// writeStackText writes one stack's plan; renames are -base's findings.
+func writeStackText(w io.Writer, s Stack, renames []string) {
 	fmt.Fprintf(w, "Stack %s (%s), location %s\n", s.Stack, s.File, orNone(s.Location))
 
-	fmt.Fprintf(w, "\nFindings: %s, %s\n", count(len(s.Errors), "error"), count(len(s.Warnings), "warning"))
+	fmt.Fprintf(w, "\nFindings: %s, %s\n", count(len(s.Errors)+len(renames), "error"), count(len(s.Warnings), "warning"))
 	for _, e := range s.Errors {
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+	for _, e := range renames {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}
 	for _, warning := range s.Warnings {
@@ -204,12 +239,22 @@ func orNone(s string) string {
 	return s
 }
 
-// WriteJSON writes everything machine-readable: each stack's plan, the
-// cross-stack errors, and ok, false when any error was found.
-func WriteJSON(w io.Writer, stacks []Stack, crossStack []string) error {
-	ok := len(crossStack) == 0
-	for _, s := range stacks {
+// jsonStack is a stack's plan with, under -base, its renames.
+type jsonStack struct {
+	Stack
+	// Renames are -base's findings: an error each. Only with -base.
+	Renames []string `json:"renames,omitempty"`
+}
+
+// WriteJSON writes everything machine-readable: each stack's plan (with its
+// renames under -base), the cross-stack errors, what -base compared (base,
+// only with -base), and ok, false when any error was found.
+func WriteJSON(w io.Writer, stacks []Stack, crossStack []string, base *Base) error {
+	ok := len(crossStack) == 0 && base.count() == 0
+	out := make([]jsonStack, len(stacks))
+	for i, s := range stacks {
 		ok = ok && len(s.Errors) == 0
+		out[i] = jsonStack{Stack: s, Renames: base.renamesOf(s.Stack)}
 	}
 	if crossStack == nil {
 		crossStack = []string{}
@@ -217,10 +262,11 @@ func WriteJSON(w io.Writer, stacks []Stack, crossStack []string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
-		Stacks     []Stack  `json:"stacks"`
-		CrossStack []string `json:"crossStackErrors"`
-		OK         bool     `json:"ok"`
-	}{stacks, crossStack, ok})
+		Stacks     []jsonStack `json:"stacks"`
+		CrossStack []string    `json:"crossStackErrors"`
+		Base       *Base       `json:"base,omitempty"`
+		OK         bool        `json:"ok"`
+	}{out, crossStack, base, ok})
 }
 
 // WriteMermaid writes each stack's dependency graph as a Mermaid flowchart:

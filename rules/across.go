@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -14,8 +16,19 @@ import (
 // (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints),
 // and a spoke cannot route to a range it also holds. Each finding names both
 // stacks (spec.Stack.Name) and both ranges. Ranges that do not parse are left
-// to Check. The result is in stack order, then config order.
+// to Check.
+//
+// It also refuses two stacks that would create one Azure resource: see
+// checkNameCollisions.
+//
+// The result is the address findings in stack order, then config order, then
+// the name findings in stack order, then config order.
 func CheckAcross(stacks []spec.Stack) []Finding {
+	return append(checkOverlaps(stacks), checkNameCollisions(stacks)...)
+}
+
+// checkOverlaps is CheckAcross for the address spaces.
+func checkOverlaps(stacks []spec.Stack) []Finding {
 	var findings []Finding
 	for i, a := range stacks {
 		vnetA, err := ipplan.ParsePrefix(a.Network.VnetCidr)
@@ -47,4 +60,145 @@ func CheckAcross(stacks []spec.Stack) []Finding {
 		}
 	}
 	return findings
+}
+
+// A claim is a name a stack gives one Azure resource it creates, or uses.
+type claim struct {
+	// kind is what the name names, for messages: "route table".
+	kind string
+	// key is the config key that sets the name, "network.routeTableName".
+	key, name string
+	// group is true for a resource group, whose name is unique in its
+	// subscription; every other name is unique in its resource group (and
+	// kind).
+	group bool
+	// shared is true for an existing resource group, which the stack only
+	// looks up: two stacks may share one on purpose.
+	shared bool
+}
+
+// claims returns the names s would give the resources it creates, in config
+// order. The NSG counts only when the stack has one.
+func claims(s spec.Stack) []claim {
+	groupKey := s.ResourceGroupKey
+	if groupKey == "" {
+		groupKey = spec.KeyResourceGroup + ".name"
+	}
+	n, c := s.Network, s.Cluster
+	out := []claim{{kind: "resource group", key: groupKey, name: s.ResourceGroup.Name, group: true, shared: s.ResourceGroup.Existing}}
+	if c.NodeResourceGroup != "" {
+		out = append(out, claim{kind: "resource group", key: "cluster.nodeResourceGroup", name: c.NodeResourceGroup, group: true})
+	}
+	out = append(out,
+		claim{kind: "VNet", key: "network.vnetName", name: n.VnetName},
+		claim{kind: "route table", key: "network.routeTableName", name: n.RouteTableName},
+	)
+	if n.NSG {
+		out = append(out, claim{kind: "network security group", key: "network.nsgName", name: n.NSGName})
+	}
+	return append(out,
+		claim{kind: "user-assigned identity", key: "cluster.identityName", name: c.IdentityName},
+		claim{kind: "AKS cluster", key: "cluster.name", name: c.Name},
+	)
+}
+
+// checkNameCollisions refuses two stacks that would create a resource group,
+// AKS cluster, VNet, route table, user-assigned identity or network security
+// group of the same name in the same subscription: both would manage the one
+// resource, and each pulumi up would undo the other's (or the second would
+// fail, or one stack's destroy would delete the other's resources). This is
+// what copying Pulumi.prod.yaml to add a region, and not renaming, does.
+//
+// Azure names compare case-insensitively. A resource group collides on its
+// name in the subscription (a cluster's nodeResourceGroup counts as one),
+// unless both stacks use it as an existing group (resourceGroup.existing: they
+// share it on purpose); every other resource collides only in the same
+// resource group. Two stacks in different subscriptions never collide; a
+// stack without azure-native:subscriptionId, or with the placeholder, deploys
+// wherever the Azure login points, so it may share a subscription with any
+// other stack, and it does collide. Empty names are left to Check.
+func checkNameCollisions(stacks []spec.Stack) []Finding {
+	var findings []Finding
+	for i, a := range stacks {
+		for _, b := range stacks[i+1:] {
+			where, same := sameSubscription(a, b)
+			if !same {
+				continue
+			}
+			for _, ca := range claims(a) {
+				for _, cb := range claims(b) {
+					if ca.name == "" || !strings.EqualFold(ca.name, cb.name) || ca.group != cb.group {
+						continue
+					}
+					scope := ""
+					switch {
+					case ca.group && ca.shared && cb.shared:
+						continue
+					case !ca.group && (ca.kind != cb.kind || !strings.EqualFold(a.ResourceGroup.Name, b.ResourceGroup.Name)):
+						continue
+					case !ca.group:
+						scope = ", resource group " + a.ResourceGroup.Name
+					}
+					findings = append(findings, Finding{
+						Keys: dedupe(ca.key, cb.key),
+						Message: fmt.Sprintf("stacks %s and %s both name the %s %s (%s) %s%s: two stacks would fight over one resource; give each stack its own names",
+							a.Name, b.Name, ca.kind, ca.name, claimKeys(a.Name, ca, b.Name, cb), where, scope),
+					})
+				}
+			}
+		}
+	}
+	return findings
+}
+
+// sameSubscription reports whether stacks a and b may deploy into the same
+// subscription, and says which, for a message: "in subscription <id>".
+func sameSubscription(a, b spec.Stack) (string, bool) {
+	subA, subB := subscription(a), subscription(b)
+	switch {
+	case subA == "" && subB == "":
+		return fmt.Sprintf("in the same subscription (neither stack names its own in %s: unset or the placeholder)", spec.KeySubscriptionID), true
+	case subA == "":
+		return fmt.Sprintf("in subscription %s (stack %s names none in %s, so it deploys wherever the Azure login points)", b.Subscription, a.Name, spec.KeySubscriptionID), true
+	case subB == "":
+		return fmt.Sprintf("in subscription %s (stack %s names none in %s, so it deploys wherever the Azure login points)", a.Subscription, b.Name, spec.KeySubscriptionID), true
+	case subA == subB:
+		return "in subscription " + a.Subscription, true
+	}
+	return "", false
+}
+
+// subscription is the stack's subscription id in lower case (GUIDs ignore
+// case), or "" when it names none or the placeholder.
+func subscription(s spec.Stack) string {
+	sub := strings.ToLower(strings.TrimSpace(s.Subscription))
+	if sub == spec.PlaceholderSubscription {
+		return ""
+	}
+	return sub
+}
+
+// claimKeys names the key of two colliding claims, "network.routeTableName",
+// each stack's when they differ, and the second spelling of a name that
+// differs only in case.
+func claimKeys(nameA string, a claim, nameB string, b claim) string {
+	text := a.key
+	if a.key != b.key {
+		text = fmt.Sprintf("stack %s %s, stack %s %s", nameA, a.key, nameB, b.key)
+	}
+	if a.name != b.name {
+		text += fmt.Sprintf("; stack %s spells it %s, and Azure names ignore case", nameB, b.name)
+	}
+	return text
+}
+
+// dedupe returns the keys without repeats, in order.
+func dedupe(k ...string) []string {
+	var out []string
+	for _, key := range k {
+		if !slices.Contains(out, key) {
+			out = append(out, key)
+		}
+	}
+	return out
 }

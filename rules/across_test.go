@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -69,4 +70,189 @@ func TestCheckAcross(t *testing.T) {
 			}
 		})
 	}
+}
+
+// namedStack is a stack with its own names and its own VNet, derived from
+// name and n (so that two such stacks neither overlap nor collide), changed by
+// the edits.
+func namedStack(name string, n int, edits ...func(*spec.Stack)) spec.Stack {
+	s := spec.Stack{
+		Name:             name,
+		Subscription:     spec.PlaceholderSubscription,
+		ResourceGroup:    spec.ResourceGroup{Name: "aks-" + name + "-rg"},
+		ResourceGroupKey: spec.KeyResourceGroup + ".name",
+		Network: spec.Network{
+			VnetName: "aks-" + name + "-vnet", SubnetName: "aks-nodes", RouteTableName: "aks-" + name + "-rt",
+			VnetCidr: fmt.Sprintf("10.%d.0.0/16", n),
+		},
+		Cluster: spec.Cluster{Name: "aks-" + name, IdentityName: "aks-" + name + "-identity"},
+	}
+	for _, edit := range edits {
+		edit(&s)
+	}
+	return s
+}
+
+const (
+	subA = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+	subB = "5c3a9e41-7d2b-4f60-9a8e-2b1d4c6f8a90"
+)
+
+func inSubscription(id string) func(*spec.Stack) { return func(s *spec.Stack) { s.Subscription = id } }
+
+func inGroup(name string, existing bool) func(*spec.Stack) {
+	return func(s *spec.Stack) { s.ResourceGroup = spec.ResourceGroup{Name: name, Existing: existing} }
+}
+
+func withRouteTable(name string) func(*spec.Stack) {
+	return func(s *spec.Stack) { s.Network.RouteTableName = name }
+}
+
+// copyOf is the stack a copy of from's file would be, under another stack
+// name: every name and range the same (its region differs).
+func copyOf(from spec.Stack, name string) spec.Stack {
+	from.Name, from.Location = name, "northeurope"
+	return from
+}
+
+func TestCheckAcrossNames(t *testing.T) {
+	prod := namedStack("prod", 20, inSubscription(subA), func(s *spec.Stack) {
+		s.Location, s.ResourceGroupKey = "westeurope", spec.KeyResourceGroupName
+	})
+	const fight = ": two stacks would fight over one resource; give each stack its own names"
+	cases := []struct {
+		name   string
+		stacks []spec.Stack
+		want   []string // one substring per finding, in order
+	}{
+		{
+			name:   "own names in one subscription",
+			stacks: []spec.Stack{namedStack("dev", 0), namedStack("prod", 20)},
+		},
+		{
+			name:   "Pulumi.prod.yaml copied to Pulumi.prod2.yaml for a second region, nothing renamed",
+			stacks: []spec.Stack{prod, copyOf(prod, "prod2")},
+			want: []string{
+				"stack prod network.vnetCidr 10.20.0.0/16 overlaps stack prod2 network.vnetCidr 10.20.0.0/16",
+				"stacks prod and prod2 both name the resource group aks-prod-rg (aks-kubenet:resourceGroupName) in subscription " + subA + fight,
+				"stacks prod and prod2 both name the VNet aks-prod-vnet (network.vnetName) in subscription " + subA + ", resource group aks-prod-rg" + fight,
+				"stacks prod and prod2 both name the route table aks-prod-rt (network.routeTableName) in subscription " + subA + ", resource group aks-prod-rg" + fight,
+				"stacks prod and prod2 both name the user-assigned identity aks-prod-identity (cluster.identityName) in subscription " + subA + ", resource group aks-prod-rg" + fight,
+				"stacks prod and prod2 both name the AKS cluster aks-prod (cluster.name) in subscription " + subA + ", resource group aks-prod-rg" + fight,
+			},
+		},
+		{
+			name: "the copy in another subscription",
+			stacks: []spec.Stack{prod, func() spec.Stack {
+				s := copyOf(prod, "prod2")
+				s.Subscription, s.Network.VnetCidr = subB, "10.30.0.0/16"
+				return s
+			}()},
+		},
+		{
+			name:   "subscription ids ignore case",
+			stacks: []spec.Stack{namedStack("dev", 0, inSubscription(subA)), namedStack("prod", 20, inSubscription(strings.ToUpper(subA)), withRouteTable("aks-dev-rt"), inGroup("aks-dev-rg", false))},
+			want: []string{
+				"stacks dev and prod both name the resource group aks-dev-rg",
+				"stacks dev and prod both name the route table aks-dev-rt (network.routeTableName) in subscription " + subA + ", resource group aks-dev-rg" + fight,
+			},
+		},
+		{
+			name: "names ignore case",
+			stacks: []spec.Stack{
+				namedStack("dev", 0, inGroup("shared-rg", true), withRouteTable("aks-rt")),
+				namedStack("prod", 20, inGroup("SHARED-RG", true), withRouteTable("AKS-RT")),
+			},
+			want: []string{
+				"stacks dev and prod both name the route table aks-rt (network.routeTableName; stack prod spells it AKS-RT, and Azure names ignore case) in the same subscription (neither stack names its own in azure-native:subscriptionId: unset or the placeholder), resource group shared-rg" + fight,
+			},
+		},
+		{
+			name: "one route table name in two resource groups",
+			stacks: []spec.Stack{
+				namedStack("dev", 0, withRouteTable("aks-rt")),
+				namedStack("prod", 20, withRouteTable("aks-rt")),
+			},
+		},
+		{
+			name:   "an existing group both stacks share, each with its own resources",
+			stacks: []spec.Stack{namedStack("dev", 0, inGroup("platform-rg", true)), namedStack("prod", 20, inGroup("platform-rg", true))},
+		},
+		{
+			name:   "a group one stack creates and the other takes as existing",
+			stacks: []spec.Stack{namedStack("dev", 0, inGroup("platform-rg", true)), namedStack("prod", 20, inGroup("platform-rg", false))},
+			want:   []string{"stacks dev and prod both name the resource group platform-rg (aks-kubenet:resourceGroup.name) in the same subscription"},
+		},
+		{
+			name: "a cluster's node resource group that is another stack's group",
+			stacks: []spec.Stack{
+				namedStack("dev", 0, func(s *spec.Stack) { s.Cluster.NodeResourceGroup = "aks-prod-rg" }),
+				namedStack("prod", 20, func(s *spec.Stack) { s.ResourceGroupKey = spec.KeyResourceGroupName }),
+			},
+			want: []string{"stacks dev and prod both name the resource group aks-prod-rg (stack dev cluster.nodeResourceGroup, stack prod aks-kubenet:resourceGroupName) in the same subscription"},
+		},
+		{
+			name: "a stack without a subscription may deploy into the other's",
+			stacks: []spec.Stack{
+				namedStack("dev", 0, inSubscription(""), inGroup("aks-rg", false)),
+				namedStack("prod", 20, inSubscription(subB), inGroup("aks-rg", false)),
+			},
+			want: []string{"stacks dev and prod both name the resource group aks-rg (aks-kubenet:resourceGroup.name) in subscription " + subB +
+				" (stack dev names none in azure-native:subscriptionId, so it deploys wherever the Azure login points)" + fight},
+		},
+		{
+			name: "unset and the placeholder are one subscription",
+			stacks: []spec.Stack{
+				namedStack("dev", 0, inSubscription(""), func(s *spec.Stack) { s.Cluster.Name = "aks" }),
+				namedStack("prod", 20, inGroup("aks-dev-rg", false), func(s *spec.Stack) { s.Cluster.Name = "aks" }),
+			},
+			want: []string{"both name the resource group aks-dev-rg", "both name the AKS cluster aks (cluster.name) in the same subscription"},
+		},
+		{
+			name: "NSGs collide only when both stacks have one",
+			stacks: []spec.Stack{
+				namedStack("a", 0, inGroup("rg", true), func(s *spec.Stack) { s.Network.NSG, s.Network.NSGName = true, "nodes-nsg" }),
+				namedStack("b", 20, inGroup("rg", true), func(s *spec.Stack) { s.Network.NSG, s.Network.NSGName = true, "nodes-nsg" }),
+				namedStack("c", 30, inGroup("rg", true), func(s *spec.Stack) { s.Network.NSGName = "nodes-nsg" }),
+			},
+			want: []string{"stacks a and b both name the network security group nodes-nsg (network.nsgName)"},
+		},
+		{
+			name: "default names of stacks whose names differ only in punctuation",
+			stacks: []spec.Stack{
+				spec.Defaults(spec.Stack{Name: "team.dev", ResourceGroupKey: spec.KeyResourceGroup + ".name", Network: spec.Network{VnetCidr: "10.0.0.0/16"}}),
+				spec.Defaults(spec.Stack{Name: "team-dev", ResourceGroupKey: spec.KeyResourceGroup + ".name", Network: spec.Network{VnetCidr: "10.1.0.0/16"}}),
+			},
+			want: []string{
+				"both name the resource group aks-kubenet-team-dev-rg", "both name the VNet aks-kubenet-team-dev-vnet",
+				"both name the route table aks-kubenet-team-dev-rt", "both name the user-assigned identity aks-kubenet-team-dev-aks-identity",
+				"both name the AKS cluster aks-kubenet-team-dev-aks",
+			},
+		},
+		{
+			name:   "empty names are left to Check",
+			stacks: []spec.Stack{namedStack("a", 0, func(s *spec.Stack) { *s = spec.Stack{Name: "a"} }), {Name: "b"}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := CheckAcross(tc.stacks)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d findings, want %d:\n%s", len(got), len(tc.want), findingLines(got))
+			}
+			for i, f := range got {
+				if !strings.Contains(f.String(), tc.want[i]) {
+					t.Errorf("finding %d = %q, want it to contain %q", i, f, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func findingLines(findings []Finding) string {
+	var b strings.Builder
+	for _, f := range findings {
+		fmt.Fprintf(&b, "  %s %v\n", f, f.Keys)
+	}
+	return b.String()
 }

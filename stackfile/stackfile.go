@@ -26,17 +26,28 @@ type Config struct {
 	// Values maps full keys ("aks-kubenet:network") to their values: strings as
 	// they are, anything else as JSON.
 	Values map[string]string
-	// Secure lists the config paths of encrypted (secure:) values, such as
-	// "aks-kubenet:sshPublicKey" or "aks-kubenet:cluster.token". The key that
-	// holds one is left out of Values: only the Pulumi CLI with the stack's
-	// secrets provider can decrypt it.
+	// Secure lists the config paths of encrypted (secure:) values in the
+	// project's namespace, such as "aks-kubenet:sshPublicKey" or
+	// "aks-kubenet:cluster.token": values the program reads. The key that holds
+	// one is left out of Values: only the Pulumi CLI with the stack's secrets
+	// provider can decrypt it.
 	Secure []string
+	// ProviderSecrets lists the config paths of encrypted values outside the
+	// project's namespace: provider config such as "azure-native:clientSecret"
+	// or "azure-native:clientCertificatePassword", which the Pulumi CLI hands
+	// to the provider and the program never reads. The key that holds one is
+	// left out of Values and it is not in Secure, so that a stack keeping its
+	// provider credentials as secrets can be planned offline; its value (the
+	// ciphertext) is kept nowhere.
+	ProviderSecrets []string
 }
 
 // Read returns the configuration of stack from the project in dir: the stack's
 // own values over the defaults declared in Pulumi.yaml. It returns an error
 // naming the file for a missing or unparsable file, and the file and key for a
-// value it cannot turn into config.
+// value it cannot turn into config. Encrypted values are never decrypted nor
+// kept: their paths go to Secure (the project's keys) or ProviderSecrets (any
+// other namespace's).
 func Read(dir, stack string) (Config, error) {
 	project, err := readYAML(filepath.Join(dir, "Pulumi.yaml"))
 	if err != nil {
@@ -85,7 +96,11 @@ func Read(dir, stack string) (Config, error) {
 			key = name + ":" + key
 		}
 		if path := securePath(key, value); path != "" {
-			cfg.Secure = append(cfg.Secure, path)
+			if strings.HasPrefix(key, name+":") {
+				cfg.Secure = append(cfg.Secure, path)
+			} else {
+				cfg.ProviderSecrets = append(cfg.ProviderSecrets, path)
+			}
 			delete(cfg.Values, key)
 			continue
 		}
@@ -96,6 +111,7 @@ func Read(dir, stack string) (Config, error) {
 		cfg.Values[key] = v
 	}
 	sort.Strings(cfg.Secure)
+	sort.Strings(cfg.ProviderSecrets)
 	return cfg, nil
 }
 

@@ -123,3 +123,73 @@ func TestStacks(t *testing.T) {
 		t.Errorf("Stacks = %v, %v", got, err)
 	}
 }
+
+// Encrypted values are sorted by namespace: the project's go to Secure (the
+// program reads them, so the plan must know), any other namespace's go to
+// ProviderSecrets (provider credentials the program never reads). Neither
+// keeps the ciphertext.
+func TestReadSortsEncryptedValuesByNamespace(t *testing.T) {
+	const cipher = "AAABAHNlY3JldA=="
+	cases := []struct {
+		name         string
+		config       string
+		wantSecure   []string
+		wantProvider []string
+		wantValues   []string // keys that must stay in Values
+	}{
+		{
+			name:         "service principal secret",
+			config:       "  azure-native:clientId: 6f1d1c2e-0000-4000-8000-000000000001\n  azure-native:clientSecret:\n    secure: " + cipher + "\n",
+			wantProvider: []string{"azure-native:clientSecret"},
+			wantValues:   []string{"azure-native:clientId"},
+		},
+		{
+			name: "certificate password and a secret inside a provider object",
+			config: "  azure-native:clientCertificatePassword:\n    secure: " + cipher + "\n" +
+				"  azure-native:auxiliary:\n    token:\n      secure: " + cipher + "\n",
+			wantProvider: []string{"azure-native:auxiliary.token", "azure-native:clientCertificatePassword"},
+		},
+		{
+			name:       "project keys stay Secure, with or without the namespace",
+			config:     "  proj:sshPublicKey:\n    secure: " + cipher + "\n  password:\n    secure: " + cipher + "\n",
+			wantSecure: []string{"proj:password", "proj:sshPublicKey"},
+		},
+		{
+			name: "a namespace that only starts like the project's is a provider's",
+			config: "  projx:token:\n    secure: " + cipher + "\n" +
+				"  azure-native:clientSecret:\n    secure: " + cipher + "\n  proj:sshPublicKey:\n    secure: " + cipher + "\n",
+			wantSecure:   []string{"proj:sshPublicKey"},
+			wantProvider: []string{"azure-native:clientSecret", "projx:token"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, "Pulumi.yaml", project)
+			write(t, dir, "Pulumi.dev.yaml", "config:\n  azure-native:location: eastus\n"+tc.config)
+			cfg, err := Read(dir, "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.Secure, tc.wantSecure) {
+				t.Errorf("Secure = %q, want %q", cfg.Secure, tc.wantSecure)
+			}
+			if !slices.Equal(cfg.ProviderSecrets, tc.wantProvider) {
+				t.Errorf("ProviderSecrets = %q, want %q", cfg.ProviderSecrets, tc.wantProvider)
+			}
+			for _, key := range append([]string{"azure-native:location"}, tc.wantValues...) {
+				if _, ok := cfg.Values[key]; !ok {
+					t.Errorf("plain value %s was dropped", key)
+				}
+			}
+			for key, v := range cfg.Values {
+				if strings.Contains(v, cipher) {
+					t.Errorf("Values[%s] keeps the ciphertext: %q", key, v)
+				}
+				if slices.Contains(cfg.ProviderSecrets, key) || slices.Contains(cfg.Secure, key) {
+					t.Errorf("Values keeps the encrypted key %s", key)
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -35,8 +36,9 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 	}
 	wantContains(t, "plan", out,
 		"Stack dev (", "location eastus",
-		"Findings: 0 errors, 1 warning",
+		"Findings: 0 errors, 2 warnings",
 		"warning: cluster.serviceCidr 10.0.4.0/24",
+		"warning: azure-native:subscriptionId is the placeholder 00000000-0000-0000-0000-000000000000",
 		// the IP plan and its capacity
 		"VNet            10.0.0.0/16        65536 addresses",
 		"256 addresses, 251 usable (Azure reserves 5); holds the pool at its peak of 4 nodes (3 + 1 surge) with 247 to spare",
@@ -231,6 +233,21 @@ func TestPlanExitStatusAndInputErrors(t *testing.T) {
 			never: "AAABAGNpcGhlcnRleHQ=",
 		},
 		{
+			name: "encrypted provider credentials are planned without being read",
+			stacks: map[string]string{"dev": dev + "  azure-native:clientId: 6f1d1c2e-0000-4000-8000-000000000001\n" +
+				"  azure-native:clientSecret:\n    secure: AAABAGNpcGhlcnRleHQ=\n"},
+			args:       []string{"-stack", "dev"},
+			wantStatus: plan.ExitOK, wantOut: []string{"Findings: 0 errors"},
+			never: "AAABAGNpcGhlcnRleHQ=",
+		},
+		{
+			name:       "encrypted project value other than the SSH key",
+			stacks:     map[string]string{"dev": dev + "  aks-kubenet:exportKubeconfig:\n    secure: AAABAGNpcGhlcnRleHQ=\n"},
+			args:       []string{"-stack", "dev"},
+			wantStatus: plan.ExitInputError, wantErr: []string{"Pulumi.dev.yaml: aks-kubenet:exportKubeconfig is encrypted (secure:)"},
+			never: "AAABAGNpcGhlcnRleHQ=",
+		},
+		{
 			name:       "refused config",
 			stacks:     map[string]string{"dev": strings.Replace(dev, "podCidr: 10.244.0.0/16", "podCidr: 10.0.0.0/16", 1)},
 			args:       []string{"-stack", "dev"},
@@ -267,4 +284,285 @@ func TestPlanExitStatusAndInputErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A stack that keeps its provider credentials as secrets (a service
+// principal's azure-native:clientSecret) is planned in every format: the
+// program never reads them, and the plan prints them nowhere.
+func TestPlanProviderSecretsAreNeitherNeededNorPrinted(t *testing.T) {
+	const cipher = "v1:Q2lwaGVydGV4dA==:AAABAHNlcnZpY2UtcHJpbmNpcGFs"
+	secrets := "  azure-native:clientId: 6f1d1c2e-0000-4000-8000-000000000001\n" +
+		"  azure-native:clientSecret:\n    secure: " + cipher + "\n" +
+		"  azure-native:clientCertificatePassword:\n    secure: " + cipher + "\n"
+	dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev") + secrets, "prod": committedStack(t, "prod") + secrets})
+	for _, args := range [][]string{
+		{"-stack", "dev"},
+		{"-stack", "dev", "-format", "mermaid"},
+		{"-stack", "dev", "-format", "json"},
+		{"-all"},
+		{"-all", "-format", "mermaid"},
+		{"-all", "-format", "json"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			status, out, errs := runPlan(append([]string{"-dir", dir}, args...)...)
+			if status != plan.ExitOK {
+				t.Errorf("exit %d, want %d\nstderr: %s", status, plan.ExitOK, errs)
+			}
+			if out == "" {
+				t.Error("no plan")
+			}
+			for _, text := range []string{out, errs} {
+				if strings.Contains(text, cipher) || strings.Contains(text, "AAABAHNlcnZpY2UtcHJpbmNpcGFs") {
+					t.Errorf("the plan printed the encrypted value:\n%s", text)
+				}
+			}
+		})
+	}
+}
+
+// withSubscription returns a stack file with azure-native:subscriptionId set
+// to id (whatever it was).
+func withSubscription(stackFile, id string) string {
+	var lines []string
+	for _, line := range strings.SplitAfter(stackFile, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "azure-native:subscriptionId:") {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Replace(strings.Join(lines, ""), "config:\n", "config:\n  azure-native:subscriptionId: "+id+"\n", 1)
+}
+
+// Copying Pulumi.prod.yaml to Pulumi.prod2.yaml to add a region, and not
+// renaming, makes two stacks that would fight over one resource group, VNet,
+// route table, identity and cluster: -all refuses the copy, naming both
+// stacks, the key and the name.
+func TestPlanAllRefusesACopiedStack(t *testing.T) {
+	prod := committedStack(t, "prod")
+	newRegion := strings.NewReplacer("westeurope", "northeurope", "10.20.", "10.30.", "10.21.", "10.31.")
+	const (
+		subA = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+		subB = "5c3a9e41-7d2b-4f60-9a8e-2b1d4c6f8a90"
+		// what the committed prod names, in the words of the findings
+		group = "resource group aks-kubenet-prod-weu-rg ("
+		fight = ": two stacks would fight over one resource; give each stack its own names"
+	)
+	cases := []struct {
+		name        string
+		prod, prod2 string
+		wantStatus  int
+		want        []string
+		wantCount   int // findings with "would fight over one resource"
+	}{
+		{
+			name: "copied, region and ranges changed, names not", prod: prod, prod2: newRegion.Replace(prod),
+			wantStatus: plan.ExitFindings, wantCount: 5,
+			want: []string{
+				"error: stacks prod and prod2 both name the " + group,
+				"error: stacks prod and prod2 both name the VNet aks-prod-weu-vnet (network.vnetName) in the same subscription",
+				"error: stacks prod and prod2 both name the route table aks-prod-weu-rt (network.routeTableName) in the same subscription (neither stack names its own in azure-native:subscriptionId: unset or the placeholder), resource group aks-kubenet-prod-weu-rg" + fight,
+				"error: stacks prod and prod2 both name the user-assigned identity aks-prod-weu-identity (cluster.identityName)",
+				"error: stacks prod and prod2 both name the AKS cluster aks-prod-weu (cluster.name)",
+			},
+		},
+		{
+			name: "copied, only the region changed", prod: prod, prod2: strings.ReplaceAll(prod, "westeurope", "northeurope"),
+			wantStatus: plan.ExitFindings, wantCount: 5,
+			want: []string{"error: stack prod network.vnetCidr 10.20.0.0/16 overlaps stack prod2 network.vnetCidr 10.20.0.0/16", "both name the route table aks-prod-weu-rt"},
+		},
+		{
+			name: "copied into the same subscription", prod: withSubscription(prod, subA), prod2: withSubscription(newRegion.Replace(prod), strings.ToUpper(subA)),
+			wantStatus: plan.ExitFindings, wantCount: 5,
+			want: []string{"error: stacks prod and prod2 both name the route table aks-prod-weu-rt (network.routeTableName) in subscription " + subA + ", resource group aks-kubenet-prod-weu-rg" + fight},
+		},
+		{
+			name: "copied, prod2 without a subscription", prod: withSubscription(prod, subA), prod2: withSubscription(newRegion.Replace(prod), ""),
+			wantStatus: plan.ExitFindings, wantCount: 5,
+			want: []string{"in subscription " + subA + " (stack prod2 names none in azure-native:subscriptionId, so it deploys wherever the Azure login points)"},
+		},
+		{
+			name: "copied into another subscription", prod: withSubscription(prod, subA), prod2: withSubscription(newRegion.Replace(prod), subB),
+			wantStatus: plan.ExitOK,
+			want:       []string{"no VNet overlaps another stack's VNet or peered ranges, and no two stacks name the same resource"},
+		},
+		{
+			name: "copied and renamed", prod: prod,
+			prod2:      strings.ReplaceAll(strings.ReplaceAll(newRegion.Replace(prod), "prod-weu", "prod-neu"), "name: aks-nodes", "name: aks-nodes"),
+			wantStatus: plan.ExitOK,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev"), "prod": tc.prod, "prod2": tc.prod2})
+			status, out, errs := runPlan("-dir", dir, "-all")
+			if status != tc.wantStatus {
+				t.Errorf("exit %d, want %d\nstderr: %s", status, tc.wantStatus, errs)
+			}
+			wantContains(t, "plan -all", out, tc.want...)
+			if n := strings.Count(out, "would fight over one resource"); n != tc.wantCount {
+				t.Errorf("%d name collisions, want %d:\n%s", n, tc.wantCount, out[strings.Index(out, "Across stacks"):])
+			}
+			if strings.Contains(out, "stacks dev and") {
+				t.Errorf("dev collides with a copy of prod:\n%s", out)
+			}
+			_, js, _ := runPlan("-dir", dir, "-all", "-format", "json")
+			if wantOK := tc.wantStatus == plan.ExitOK; strings.Contains(js, `"ok": true`) != wantOK || strings.Count(js, "would fight over one resource") != tc.wantCount {
+				t.Errorf("json: want ok %v and %d collisions:\n%s", wantOK, tc.wantCount, js[strings.Index(js, `"crossStackErrors"`):])
+			}
+		})
+	}
+}
+
+// -base DIR compares each stack with the same stack in another checkout of
+// the project (the base of a pull request) and refuses every rename: Azure
+// cannot rename, so Pulumi would delete and re-create the resource.
+func TestPlanBaseCallsOutRenames(t *testing.T) {
+	dev, prod := committedStack(t, "dev"), committedStack(t, "prod")
+	qa := strings.NewReplacer("10.20.", "10.40.", "10.21.", "10.41.", "prod-weu", "qa").Replace(prod)
+	const renamedTable = "stack prod renames the route table: network.routeTableName aks-prod-weu-rt -> aks-prod-weu-rt2. Azure cannot rename; " +
+		"Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see the README's 'Changing a stack'"
+	cases := []struct {
+		name       string
+		base, head map[string]string
+		baseDir    string // instead of a project of base
+		args       []string
+		wantStatus int
+		wantOut    []string
+		wantErr    []string
+		notOut     []string
+		wantJSON   *baseJSON
+	}{
+		{
+			name: "nothing renamed", base: map[string]string{"dev": dev, "prod": prod}, head: map[string]string{"dev": dev, "prod": prod},
+			args: []string{"-all"}, wantStatus: plan.ExitOK,
+			wantOut: []string{"\nAgainst base ", "  compared: dev, prod\n", "  no stack renames a resource\n"},
+		},
+		{
+			name: "route table renamed", base: map[string]string{"dev": dev, "prod": prod},
+			head: map[string]string{"dev": dev, "prod": strings.Replace(prod, "routeTableName: aks-prod-weu-rt", "routeTableName: aks-prod-weu-rt2", 1)},
+			args: []string{"-all"}, wantStatus: plan.ExitFindings,
+			wantOut: []string{"Stack prod (", "Findings: 1 error, ", "  error: " + renamedTable + "\n", "  1 rename, among the findings of prod\n"},
+		},
+		{
+			name: "route table renamed, json", base: map[string]string{"prod": prod},
+			head: map[string]string{"prod": strings.Replace(prod, "routeTableName: aks-prod-weu-rt", "routeTableName: aks-prod-weu-rt2", 1)},
+			args: []string{"-stack", "prod", "-format", "json"}, wantStatus: plan.ExitFindings,
+			wantJSON: &baseJSON{Renames: map[string][]string{"prod": {renamedTable}}, Compared: []string{"prod"}, New: []string{}, NotCompared: []string{}},
+		},
+		{
+			name: "a new stack, json", base: map[string]string{"prod": prod}, head: map[string]string{"dev": dev, "prod": prod},
+			args: []string{"-all", "-format", "json"}, wantStatus: plan.ExitOK,
+			wantJSON: &baseJSON{Renames: map[string][]string{}, Compared: []string{"prod"}, New: []string{"dev"}, NotCompared: []string{}, OK: true},
+		},
+		{
+			name: "route table renamed, mermaid", base: map[string]string{"prod": prod},
+			head: map[string]string{"prod": strings.Replace(prod, "routeTableName: aks-prod-weu-rt", "routeTableName: aks-prod-weu-rt2", 1)},
+			args: []string{"-stack", "prod", "-format", "mermaid"}, wantStatus: plan.ExitFindings,
+			wantOut: []string{"flowchart LR\n"}, wantErr: []string{"Pulumi.prod.yaml: " + renamedTable + "\n"},
+		},
+		{
+			name: "cluster renamed, with the names that follow it", base: map[string]string{"prod": prod},
+			head: map[string]string{"prod": strings.Replace(prod, "name: aks-prod-weu\n", "name: aks-prod-weu2\n", 1)},
+			args: []string{"-stack", "prod"}, wantStatus: plan.ExitFindings,
+			wantOut: []string{
+				"error: stack prod renames the AKS cluster: cluster.name aks-prod-weu -> aks-prod-weu2. ",
+				"error: stack prod renames the cluster identity: cluster.identityName aks-prod-weu-identity (default, from cluster.name) -> aks-prod-weu2-identity (default, from cluster.name). ",
+				"error: stack prod changes the AKS cluster's DNS prefix: cluster.dnsPrefix aks-prod-weu (default, from cluster.name) -> aks-prod-weu2 (default, from cluster.name). ",
+				"3 renames, among the findings of prod",
+			},
+		},
+		{
+			name: "a stack only in the head is new", base: map[string]string{"dev": dev, "prod": prod},
+			head: map[string]string{"dev": dev, "prod": prod, "qa": qa},
+			args: []string{"-all"}, wantStatus: plan.ExitOK,
+			wantOut: []string{"  compared: dev, prod\n", "  new, nothing to rename: qa\n", "  no stack renames a resource\n"},
+			notOut:  []string{"renames the"},
+		},
+		{
+			name: "the one stack planned is new", base: map[string]string{"prod": prod}, head: map[string]string{"dev": dev, "prod": prod},
+			args: []string{"-stack", "dev"}, wantStatus: plan.ExitOK,
+			wantOut: []string{"  new, nothing to rename: dev\n"}, notOut: []string{"compared:"},
+		},
+		{
+			name: "a stack whose base config does not load is not compared", base: map[string]string{"prod": strings.Replace(prod, "aks-kubenet:network:", "aks-kubenet:netwrk:", 1)},
+			head: map[string]string{"prod": strings.Replace(prod, "vnetName: aks-prod-weu-vnet", "vnetName: other", 1)},
+			args: []string{"-stack", "prod"}, wantStatus: plan.ExitOK,
+			wantOut: []string{"  not compared: prod: the base config does not load: network: missing"},
+		},
+		{
+			name: "an unreadable base stack file", base: map[string]string{"prod": "config: [unclosed\n"}, head: map[string]string{"prod": prod},
+			args: []string{"-stack", "prod"}, wantStatus: plan.ExitInputError,
+			wantErr: []string{"plan: -base: ", "Pulumi.prod.yaml: not valid YAML"},
+		},
+		{
+			name: "a base that is no project", baseDir: "no-project", head: map[string]string{"prod": prod},
+			args: []string{"-stack", "prod"}, wantStatus: plan.ExitInputError,
+			wantErr: []string{"plan: -base ", ": no Pulumi.yaml there: want a checkout of the project at the base of the change"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := tc.baseDir
+			if base == "" {
+				base = writeProject(t, tc.base)
+			} else {
+				base = t.TempDir()
+			}
+			head := writeProject(t, tc.head)
+			status, out, errs := runPlan(append([]string{"-dir", head, "-base", base}, tc.args...)...)
+			if status != tc.wantStatus {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", status, tc.wantStatus, out, errs)
+			}
+			wantContains(t, "stdout", out, tc.wantOut...)
+			wantContains(t, "stderr", errs, tc.wantErr...)
+			for _, never := range tc.notOut {
+				if strings.Contains(out, never) {
+					t.Errorf("stdout contains %q:\n%s", never, out)
+				}
+			}
+			if tc.wantStatus == plan.ExitInputError && strings.Count(errs, "\n") != 1 {
+				t.Errorf("want a one-line error, got %q", errs)
+			}
+			if tc.wantJSON != nil {
+				var doc struct {
+					Stacks []struct {
+						Stack   string
+						Renames []string
+					}
+					Base struct{ Dir, Compared, New, NotCompared any }
+					OK   bool
+				}
+				if err := json.Unmarshal([]byte(out), &doc); err != nil {
+					t.Fatalf("not JSON: %v\n%s", err, out)
+				}
+				got := baseJSON{Renames: map[string][]string{}, OK: doc.OK}
+				for _, s := range doc.Stacks {
+					if s.Renames != nil {
+						got.Renames[s.Stack] = s.Renames
+					}
+				}
+				raw, _ := json.Marshal(doc.Base)
+				if err := json.Unmarshal(raw, &got); err != nil {
+					t.Fatal(err)
+				}
+				if got.Dir != base {
+					t.Errorf("base.dir = %q, want %q", got.Dir, base)
+				}
+				got.Dir = ""
+				if !reflect.DeepEqual(got, *tc.wantJSON) {
+					t.Errorf("json = %+v, want %+v", got, *tc.wantJSON)
+				}
+			}
+		})
+	}
+}
+
+// baseJSON is what -base adds to the json format: the stacks' renames, the
+// base object, and ok.
+type baseJSON struct {
+	Renames     map[string][]string `json:"-"`
+	Dir         string              `json:"dir"`
+	Compared    []string            `json:"compared"`
+	New         []string            `json:"new"`
+	NotCompared []string            `json:"notCompared"`
+	OK          bool                `json:"-"`
 }

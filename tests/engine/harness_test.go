@@ -181,7 +181,7 @@ func (w *world) changeCloud(change func(c *azuresim.Cloud) error) {
 func (w *world) up() {
 	w.t.Helper()
 	var out bytes.Buffer
-	if _, err := w.stack.Up(w.ctx, optup.ProgressStreams(&out)); err != nil {
+	if _, err := w.stack.Up(w.ctx, optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out)); err != nil {
 		w.t.Fatalf("pulumi up -s %s: %v\n%s", w.name, err, out.String())
 	}
 }
