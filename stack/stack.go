@@ -229,11 +229,13 @@ func resourceGroup(ctx *pulumi.Context, s spec.Stack, tags pulumi.StringMapInput
 		}
 		return pulumi.String(group.Name).ToStringOutput(), nil
 	}
+	// Protected with the rest: deleting the group (a rename, or a switch to
+	// resourceGroup.existing) would delete everything in it, protected or not.
 	rg, err := resources.NewResourceGroup(ctx, "resource-group", &resources.ResourceGroupArgs{
 		ResourceGroupName: pulumi.String(s.ResourceGroup.Name),
 		Location:          pulumi.String(s.Location),
 		Tags:              tags,
-	})
+	}, pulumi.Protect(s.Protect))
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}

@@ -17,10 +17,12 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// protected are the resources no config edit may delete.
-var protected = []string{tCluster, tVnet, tSubnet, tRouteTable}
+// protected are the resources no config edit may delete: the cluster, the
+// VNet, the node subnet, the route table, and the resource group the program
+// created (deleting it deletes everything in it).
+var protected = []string{tCluster, tVnet, tSubnet, tRouteTable, tResourceGroup}
 
-// The cluster, the VNet, the node subnet and the route table are protected by
+// The resources that must never be deleted by an edit are protected by
 // default, and aks-kubenet:protect false (the dev stack) turns that off; the
 // other resources are never protected.
 func TestProtection(t *testing.T) {

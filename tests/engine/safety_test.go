@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
@@ -152,4 +153,24 @@ func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
 	if n := c.PulumiResources(); n != 0 {
 		t.Errorf("%d resources Pulumi created are left after destroy", n)
 	}
+}
+
+// A setting AKS changes in place but the provider replaces on (outboundType,
+// in networkProfile) goes around the provider, as "Changing a stack" says:
+// az aks update changes the cluster, pulumi refresh reads it back, and the
+// same change in config then plans nothing, on a protected stack too.
+func TestAKSUpdateThenRefreshAvoidsTheReplacement(t *testing.T) {
+	w := newWorld(t, "prod")
+	w.up()
+	w.changeCloud(func(c *azuresim.Cloud) error { // az aks update --outbound-type loadBalancer
+		cl, err := c.Cluster("aks-prod-weu")
+		if err != nil {
+			return err
+		}
+		cl.Properties["networkProfile"].ObjectValue()["outboundType"] = resource.NewProperty("loadBalancer")
+		return nil
+	})
+	w.refresh()
+	w.setConfig("aks-kubenet:cluster.outboundType", "loadBalancer", false)
+	w.expectNoChanges("preview after az aks update, refresh and the same change in config")
 }
