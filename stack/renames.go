@@ -33,8 +33,15 @@ var renamables = []renamable{
 // protected ones; this says why, in the config's words.
 //
 // The last deployment's outputs are read through a StackReference to the stack
-// itself; a new stack has none, and gets no warning.
+// itself; a new stack has none, and gets no warning. Only a preview reads them
+// (pulumi preview, and the preview pulumi up shows first): during an update
+// the engine writes the stack's checkpoint as it goes, and a self-reference
+// could read it half-written (the file backend then fails with "failed to
+// load checkpoint: EOF").
 func warnRenames(ctx *pulumi.Context, s spec.Stack) error {
+	if !ctx.DryRun() {
+		return nil
+	}
 	self := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), ctx.Stack())
 	deployed, err := pulumi.NewStackReference(ctx, "deployed", &pulumi.StackReferenceArgs{Name: pulumi.String(self)})
 	if err != nil {

@@ -236,12 +236,14 @@ type step struct {
 	Diffs []string
 }
 
-// changed lists the steps that change something (neither "same" nor the read
-// of the program's own last deployment), for messages.
+// changed lists the steps that change something in Azure: not "same", not
+// the read of the program's own last deployment, and not the registration of
+// a default provider (the preview-only read needs the pulumi provider), for
+// messages.
 func changed(steps map[string]step) []string {
 	var out []string
 	for urn, s := range steps {
-		if s.Op != apitype.OpSame && s.Op != apitype.OpRead {
+		if s.Op != apitype.OpSame && s.Op != apitype.OpRead && !strings.HasPrefix(s.Type, "pulumi:providers:") {
 			out = append(out, fmt.Sprintf("%s %s %v", s.Op, urn, s.Diffs))
 		}
 	}
