@@ -84,12 +84,8 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 	}
 	c := args.Config
 
-	ignore := []string{"linuxProfile"}
-	if c.Autoscaling() {
-		ignore = append(ignore, "agentPoolProfiles[0].count")
-	}
 	childOpts := []pulumi.ResourceOption{
-		pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites), pulumi.IgnoreChanges(ignore), pulumi.Protect(args.Protect),
+		pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites), pulumi.IgnoreChanges(IgnoredChanges(c)), pulumi.Protect(args.Protect),
 	}
 	managed, err := containerservice.NewManagedCluster(ctx, name+"-cluster", &containerservice.ManagedClusterArgs{
 		ResourceGroupName: args.ResourceGroupName,
@@ -132,6 +128,39 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 		outputs["kubeconfig"] = kc.Kubeconfig
 	}
 	return kc, ctx.RegisterResourceOutputs(kc, outputs)
+}
+
+// IgnoredChanges are the cluster properties that change without the program,
+// which the cluster ignores so that a healthy stack shows no change after a
+// refresh (the daily drift check, pulumi preview --refresh --expect-no-changes):
+//
+//   - linuxProfile: the SSH key counts at creation only (see NewKubenetCluster).
+//   - agentPoolProfiles[0].count, when autoscaled: the autoscaler owns it.
+//   - kubernetesVersion and agentPoolProfiles[0].orchestratorVersion, when
+//     the stack pins no version: AKS chose the version and moves it when it
+//     upgrades the cluster (an upgrade channel, or the forced upgrade of an
+//     unsupported version); an unignored move is a diff on the pool, which
+//     once planned a re-creation (pulumi-azure-native#2059).
+//   - windowsProfile: AKS gives every cluster a Windows profile with an admin
+//     user, asked for or not (Azure/AKS#1545); the provider replaces the
+//     cluster on any windowsProfile change.
+//   - networkProfile.loadBalancerProfile: Azure fills it in (backendPoolType,
+//     outbound IPs) though outbound traffic takes the UDR; a new field there
+//     planned a replacement of the whole cluster (pulumi-azure-native#4505).
+//     Only this branch of the network profile is ignored: the ranges and the
+//     outbound type stay the program's.
+//   - upgradeSettings: the cluster-wide upgrade override AKS fills in and
+//     clears around upgrades; the program sets none (the pool's maxSurge is
+//     in agentPoolProfiles and stays managed).
+func IgnoredChanges(c spec.Cluster) []string {
+	ignore := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "upgradeSettings"}
+	if c.Autoscaling() {
+		ignore = append(ignore, "agentPoolProfiles[0].count")
+	}
+	if c.KubernetesVersion == "" {
+		ignore = append(ignore, "kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion")
+	}
+	return ignore
 }
 
 // systemPool is the cluster's one node pool: Linux, System mode, in the node

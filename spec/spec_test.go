@@ -76,7 +76,7 @@ func TestLoadAppliesDefaults(t *testing.T) {
 func TestLoadReportsEveryStructuralProblem(t *testing.T) {
 	_, err := Load("dev", source(map[string]string{
 		KeyTags:    `["a"]`,
-		KeyNetwork: `{"vnetCIDR":"10.0.0.0/16","peeredCidrs":"10.1.0.0/16","routes":[{"name":"r","nextHop":"x"},"oops"],"colour":"blue"}`,
+		KeyNetwork: `{"vnetCIDR":"10.0.0.0/16","peeredCidrs":"10.1.0.0/16","routes":[{"name":"r","nextHop":"x"},"oops"],"hue":"blue"}`,
 		KeyCluster: `{"nodeCount":"three","kubernetesVersion":1.31,"maxSurge":true}`,
 	}))
 	if err == nil {
@@ -88,7 +88,7 @@ func TestLoadReportsEveryStructuralProblem(t *testing.T) {
 		"network.peeredCidrs: want a list of strings",
 		"network.routes[0].nextHop: unknown key (known keys: addressPrefix, name, nextHopIpAddress, nextHopType)",
 		"network.routes[1]: want an object",
-		"network.colour: unknown key",
+		"network.hue: unknown key",
 		`cluster.nodeCount: want a whole number, got "three"`,
 		"cluster.kubernetesVersion: want a string",
 		"got 1.31",

@@ -279,3 +279,33 @@ func TestCreateOnlyClusterInputsArePinned(t *testing.T) {
 		}
 	}
 }
+
+// The cluster ignores exactly what changes without the program (see
+// cluster.IgnoredChanges), never a whole object the program manages: the
+// version only while the stack pins none, the count only when autoscaled.
+func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
+	always := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "upgradeSettings"}
+	unpinned := []string{"kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"}
+	pinned := devConfig(t)
+	setJSON(t, pinned, spec.KeyCluster, "kubernetesVersion", "1.31")
+	for _, tc := range []struct {
+		name   string
+		run    run
+		ignore []string
+	}{
+		{"dev", runStackFile(t, "dev"), append(append([]string{}, always...), unpinned...)},
+		{"prod, autoscaled", runStackFile(t, "prod"), append(append(append([]string{}, always...), "agentPoolProfiles[0].count"), unpinned...)},
+		{"dev with a pinned version", runProgram(t, "dev", pinned), always},
+	} {
+		mustSucceed(t, tc.run)
+		got := tc.run.one(t, tCluster).IgnoreChanges
+		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tc.ignore))) {
+			t.Errorf("%s: ignoreChanges = %v, want %v", tc.name, got, tc.ignore)
+		}
+		for _, managed := range []string{"networkProfile", "agentPoolProfiles", "agentPoolProfiles[0]", "tags", "identity"} {
+			if slices.Contains(got, managed) {
+				t.Errorf("%s: the cluster ignores %s, which the program manages", tc.name, managed)
+			}
+		}
+	}
+}

@@ -81,10 +81,7 @@ func (c *Cloud) WriteNodeRoutes(name string) ([]string, error) {
 				"nextHopType":       resource.NewProperty("VirtualAppliance"),
 				"nextHopIpAddress":  resource.NewProperty(nthHost(subnetRange, 4+i).String()),
 			}
-			id, _, err := armID(c.Subscription, Route, route)
-			if err != nil {
-				return nil, err
-			}
+			id := table.ID + "/routes/" + nodeName
 			c.put(&Resource{ID: id, Type: Route, By: "aks", Properties: Properties(route), Computed: Properties(computed(Route, id, route))})
 			ids = append(ids, id)
 			node++
@@ -166,4 +163,39 @@ func (c *Cloud) Dissociate(subnetID string) error {
 // ("pulumi" or "aks"), in the order they were added.
 func (c *Cloud) RoutesOf(tableID string) []*Resource {
 	return c.Children(tableID, Route)
+}
+
+// FillClusterDefaults plays Azure filling in, after the cluster exists, what
+// the program never asked for: a Windows profile (Azure/AKS#1545), the load
+// balancer profile in the network profile (pulumi-azure-native#4505), the
+// cluster-wide upgrade settings, and, when upgradeTo is not empty, an upgrade
+// to that version of the cluster and every pool (an upgrade channel).
+func (c *Cloud) FillClusterDefaults(name, upgradeTo string) error {
+	cluster, err := c.Cluster(name)
+	if err != nil {
+		return err
+	}
+	p := cluster.Properties
+	p["windowsProfile"] = resource.NewProperty(resource.PropertyMap{
+		"adminUsername":  resource.NewProperty("azureuser"),
+		"enableCSIProxy": resource.NewProperty(true),
+	})
+	p["upgradeSettings"] = resource.NewProperty(resource.PropertyMap{
+		"overrideSettings": resource.NewProperty(resource.PropertyMap{"forceUpgrade": resource.NewProperty(false)}),
+	})
+	if netProfile, ok := p["networkProfile"].V.(resource.PropertyMap); ok {
+		netProfile["loadBalancerProfile"] = resource.NewProperty(resource.PropertyMap{
+			"backendPoolType": resource.NewProperty("nodeIPConfiguration"),
+		})
+	}
+	if upgradeTo != "" {
+		p["kubernetesVersion"] = resource.NewProperty(upgradeTo)
+		pools, _ := p["agentPoolProfiles"].V.([]resource.PropertyValue)
+		for _, pool := range pools {
+			if m, ok := pool.V.(resource.PropertyMap); ok {
+				m["orchestratorVersion"] = resource.NewProperty(upgradeTo)
+			}
+		}
+	}
+	return nil
 }

@@ -286,11 +286,11 @@ func (c *Cloud) ResourceGroup(name string) (*Resource, error) {
 	return r, nil
 }
 
-// CreateGroup creates a resource group as someone other than Pulumi would
-// (a platform team that pre-creates groups), and returns it.
-func (c *Cloud) CreateGroup(name, location string) *Resource {
+// CreateGroup creates a resource group in subscription as someone other than
+// Pulumi would (a platform team that pre-creates groups), and returns it.
+func (c *Cloud) CreateGroup(subscription, name, location string) *Resource {
 	in := resource.PropertyMap{"resourceGroupName": resource.NewProperty(name), "location": resource.NewProperty(location)}
-	id, _, _ := armID(c.Subscription, ResourceGroup, in)
+	id, _, _ := armID(subscription, ResourceGroup, in)
 	r := &Resource{ID: id, Type: ResourceGroup, By: "platform team", Properties: Properties(in), Computed: Properties(computed(ResourceGroup, id, in))}
 	c.put(r)
 	return r

@@ -4,7 +4,7 @@
 // that the tests read and change behind Pulumi's back.
 //
 // It plays Azure Resource Manager for the resource types aks-kubenet uses, with
-// the ARM behaviour the program's design depends on:
+// the ARM behavior the program's design depends on:
 //
 //   - ids in Azure's exact shape (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/...);
 //   - a PUT replaces the whole resource: a subnet PUT without routeTable drops

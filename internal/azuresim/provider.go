@@ -80,9 +80,6 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 		return nil, err
 	}
 	p.subscription = str(args, "subscriptionId")
-	if p.subscription == "" {
-		p.subscription = req.GetVariables()["azure-native:config:subscriptionId"]
-	}
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
@@ -227,12 +224,19 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 }
 
 // Read returns the resource as the cloud holds it, or no id when it is gone.
-// The refreshed inputs are the old ones with every key the program declared
-// read back from the cloud, as azure-native projects a GET onto the inputs it
-// was given: a key the program never declared (a table's routes, which AKS
-// writes) stays undeclared.
+// The refreshed inputs follow azure-native's rule: the old inputs, with every
+// property whose value in Azure changed since the last read (the old
+// outputs) set to its new value, or removed when Azure no longer has it. A
+// property nobody changed keeps the input the program gave it. The
+// sub-resources listed inline (a table's routes, a VNet's subnets) stay out
+// of the inputs, as azure-native v2 keeps them apart (aks-rules 9.4); values
+// Azure computes (ids, provisioning state) are outputs only.
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	oldInputs, err := unmarshal(req.GetInputs(), true)
+	if err != nil {
+		return nil, err
+	}
+	oldOutputs, err := unmarshal(req.GetProperties(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -245,12 +249,7 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 		view := c.View(r)
 		inputs := view
 		if len(oldInputs) > 0 {
-			inputs = resource.PropertyMap{}
-			for k := range oldInputs {
-				if v, ok := view[k]; ok {
-					inputs[k] = v
-				}
-			}
+			inputs = refreshedInputs(oldInputs, oldOutputs, view, r)
 		}
 		if resp.Inputs, err = marshal(inputs); err != nil {
 			return err
@@ -262,6 +261,28 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 		return nil
 	})
 	return resp, err
+}
+
+// refreshedInputs applies to the old inputs what changed in Azure between the
+// old outputs and the resource's view now.
+func refreshedInputs(oldInputs, oldOutputs, view resource.PropertyMap, r *Resource) resource.PropertyMap {
+	inputs := oldInputs.Copy()
+	inline := resource.PropertyKey(kinds[r.Type].inlineKey)
+	for _, key := range unionKeys(oldOutputs, view) {
+		if _, computed := r.Computed[key]; computed || key == "name" || key == inline {
+			continue
+		}
+		ov, inOld := oldOutputs[key]
+		nv, inNew := view[key]
+		switch {
+		case inOld && inNew && ov.DeepEquals(nv):
+		case inNew:
+			inputs[key] = nv
+		default:
+			delete(inputs, key)
+		}
+	}
+	return inputs
 }
 
 // Delete deletes the resource from the cloud.

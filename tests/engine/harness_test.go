@@ -34,8 +34,14 @@ import (
 // cliVersion is the pulumi CLI the tests build and run.
 const cliVersion = "v3.274.1"
 
-// subscription is the simulated subscription every stack deploys into.
-const subscription = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+// subscription is the simulated subscription every stack names and deploys
+// into; loginSubscription is the one the simulated Azure login points at,
+// another one, so that a resource in it would show that the provider ignored
+// the stack's azure-native:subscriptionId.
+const (
+	subscription      = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+	loginSubscription = "ffffffff-1bf0-4dda-aec3-cb9272f09590"
+)
 
 // repoRoot is the repository's root: the stack files and tools/ are there.
 var repoRoot = func() string {
@@ -125,7 +131,7 @@ func newWorld(t *testing.T, name string) *world {
 		}
 	}
 	cloud := filepath.Join(dir, "cloud.json")
-	if _, err := azuresim.Create(cloud, subscription); err != nil {
+	if _, err := azuresim.Create(cloud, loginSubscription); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

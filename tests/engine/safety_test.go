@@ -124,7 +124,7 @@ func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
 	w := newWorld(t, "dev")
 	var group string
 	w.changeCloud(func(c *azuresim.Cloud) error {
-		group = c.CreateGroup("platform-dev-rg", "eastus").ID
+		group = c.CreateGroup(subscription, "platform-dev-rg", "eastus").ID
 		return nil
 	})
 	w.setConfig("aks-kubenet:resourceGroup.name", "platform-dev-rg", false)
