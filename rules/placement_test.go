@@ -1,15 +1,10 @@
 package rules
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/binary"
-	"math/big"
 	"strings"
 	"testing"
 
+	"github.com/aks-kubenet/aks-kubenet/internal/sshkey"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -57,31 +52,21 @@ func TestResourceGroupAndNSGNames(t *testing.T) {
 	})
 }
 
-// sshRSA returns an OpenSSH ssh-rsa public key of the given size.
+// sshRSA returns a new OpenSSH ssh-rsa public key of the given size.
 func sshRSA(t *testing.T, bits int) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, bits)
+	key, err := sshkey.NewRSA(bits, "me@host")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "ssh-rsa " + base64.StdEncoding.EncodeToString(wire([]byte("ssh-rsa"), big.NewInt(int64(key.E)).Bytes(), append([]byte{0}, key.N.Bytes()...))) + " me@host"
-}
-
-func wire(fields ...[]byte) []byte {
-	var out []byte
-	for _, f := range fields {
-		out = binary.BigEndian.AppendUint32(out, uint32(len(f)))
-		out = append(out, f...)
-	}
-	return out
+	return key
 }
 
 func TestCheckSSHPublicKey(t *testing.T) {
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	ed, err := sshkey.NewEd25519("me@host")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ed := "ssh-ed25519 " + base64.StdEncoding.EncodeToString(wire([]byte("ssh-ed25519"), pub)) + " me@host"
 	rsa4096, rsa2048, rsa1024 := sshRSA(t, 4096), sshRSA(t, 2048), sshRSA(t, 1024)
 	for _, tc := range []struct {
 		name, key, want string

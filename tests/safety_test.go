@@ -1,12 +1,7 @@
 package tests
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
-	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/cluster"
+	"github.com/aks-kubenet/aks-kubenet/internal/sshkey"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -48,16 +44,11 @@ func TestProtection(t *testing.T) {
 // rsaPublicKey returns a new RSA public key of the given size in OpenSSH form.
 func rsaPublicKey(t *testing.T, bits int) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, bits)
+	key, err := sshkey.NewRSA(bits, "ops@example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wire []byte
-	for _, field := range [][]byte{[]byte("ssh-rsa"), big.NewInt(int64(key.E)).Bytes(), append([]byte{0}, key.N.Bytes()...)} {
-		wire = binary.BigEndian.AppendUint32(wire, uint32(len(field)))
-		wire = append(wire, field...)
-	}
-	return "ssh-rsa " + base64.StdEncoding.EncodeToString(wire) + " ops@example"
+	return key
 }
 
 // An SSH key AKS would refuse is refused before anything is registered,

@@ -1,11 +1,7 @@
 package engine
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
-	"encoding/binary"
-	"math/big"
 	"strings"
 	"testing"
 
@@ -13,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
+	"github.com/aks-kubenet/aks-kubenet/internal/sshkey"
 )
 
 // TestSecretsStayEncryptedInState: the state, as the local backend stores it
@@ -104,23 +101,9 @@ func clusterSSHKey(cluster *azuresim.Resource) string {
 // authorized_keys form, the kind AKS accepts.
 func rsaPublicKey(t *testing.T) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := sshkey.NewRSA(2048, "engine-test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wire []byte
-	for _, field := range [][]byte{[]byte("ssh-rsa"), mpint(big.NewInt(int64(key.E))), mpint(key.N)} {
-		wire = binary.BigEndian.AppendUint32(wire, uint32(len(field)))
-		wire = append(wire, field...)
-	}
-	return "ssh-rsa " + base64.StdEncoding.EncodeToString(wire) + " engine-test"
-}
-
-// mpint is n in SSH's mpint form, without its length.
-func mpint(n *big.Int) []byte {
-	b := n.Bytes()
-	if len(b) > 0 && b[0]&0x80 != 0 {
-		b = append([]byte{0}, b...)
-	}
-	return b
+	return key
 }
