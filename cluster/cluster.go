@@ -232,7 +232,7 @@ func decodeKubeconfig(kubeconfigs []containerservice.CredentialResultResponse) (
 }
 
 // zones is the pool's availability zones, or nil for none (a regional pool).
-func zones(z spec.Zones) pulumi.StringArrayInput {
+func zones(z spec.StringList) pulumi.StringArrayInput {
 	if len(z) == 0 {
 		return nil
 	}

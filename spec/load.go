@@ -24,6 +24,8 @@ const (
 	KeySSHPublicKey      = Project + ":sshPublicKey"
 	KeyProtect           = Project + ":protect"
 	KeyExportKubeconfig  = Project + ":exportKubeconfig"
+	KeyFirewall          = Project + ":firewall"
+	KeyHub               = Project + ":hub"
 	KeyNetwork           = Project + ":network"
 	KeyCluster           = Project + ":cluster"
 )
@@ -83,6 +85,14 @@ func Load(stackName string, get Source) (Stack, error) {
 		}
 	}
 	_, s.HasSSHPublicKey = get(KeySSHPublicKey)
+	if v, ok := get(KeyFirewall); ok {
+		s.Firewall = &Firewall{}
+		errs = append(errs, decodeObject("firewall", []byte(v), s.Firewall)...)
+	}
+	if v, ok := get(KeyHub); ok {
+		s.Hub = &Hub{}
+		errs = append(errs, decodeObject("hub", []byte(v), s.Hub)...)
+	}
 	for _, obj := range []struct {
 		key, name string
 		dst       any
@@ -157,9 +167,9 @@ func describeType(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeFor[Surge]():
 		return `a node count or a percentage such as "33%"`
-	case t == reflect.TypeFor[Zones]():
-		return `a list of availability zones, such as ["1", "2", "3"]`
-	case t.Kind() == reflect.Bool:
+	case t == reflect.TypeFor[StringList]():
+		return `a list of strings or numbers, such as [1, 2, 3]`
+	case t.Kind() == reflect.Bool, t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Bool:
 		return "true or false"
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Int:
 		return "a whole number"

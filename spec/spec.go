@@ -75,6 +75,12 @@ type Stack struct {
 	// ExportKubeconfig is aks-kubenet:exportKubeconfig (default false): export
 	// the cluster user's kubeconfig as the secret stack output kubeconfig.
 	ExportKubeconfig bool
+	// Firewall is aks-kubenet:firewall: an Azure Firewall in the cluster's
+	// VNet takes all egress (egress mode 2); nil without one.
+	Firewall *Firewall
+	// Hub is aks-kubenet:hub: a hub VNet's firewall takes all egress through
+	// peering (egress mode 3); nil without one.
+	Hub *Hub
 	// Network is aks-kubenet:network.
 	Network Network
 	// Cluster is aks-kubenet:cluster.
@@ -90,6 +96,57 @@ type ResourceGroup struct {
 	// instead of creating it, and never deletes it.
 	Existing bool `json:"existing"`
 }
+
+// Firewall is the aks-kubenet:firewall config object: an Azure Firewall in
+// the cluster's VNet with the outbound rules AKS requires.
+type Firewall struct {
+	// SubnetCidr is the AzureFirewallSubnet, inside the VNet.
+	SubnetCidr string `json:"subnetCidr"`
+	// Tier is Standard or Premium.
+	Tier string `json:"tier"`
+	// PublicIPCount is the number of public IPs, 1 to 250.
+	PublicIPCount *int `json:"publicIpCount"`
+	// Name is the firewall's name; its policy and public IPs derive theirs.
+	Name string `json:"name"`
+	// ThreatIntelMode is Alert, Deny or Off.
+	ThreatIntelMode string `json:"threatIntelMode"`
+	// DNSProxy turns on the firewall's DNS proxy.
+	DNSProxy *bool `json:"dnsProxy"`
+	// AllowFqdns are extra FQDNs the workloads may reach on HTTPS.
+	AllowFqdns []string `json:"allowFqdns"`
+	// NetworkRules are extra network rules.
+	NetworkRules []NetworkRule `json:"networkRules"`
+}
+
+// NetworkRule is one extra network rule of the firewall.
+type NetworkRule struct {
+	Name                 string     `json:"name"`
+	Protocols            []string   `json:"protocols"`
+	DestinationAddresses []string   `json:"destinationAddresses"`
+	DestinationFqdns     []string   `json:"destinationFqdns"`
+	DestinationPorts     StringList `json:"destinationPorts"`
+}
+
+// Hub is the aks-kubenet:hub config object: the hub VNet whose firewall takes
+// the cluster's egress, peered both ways.
+type Hub struct {
+	// VnetID is the hub VNet's resource id, in any subscription.
+	VnetID string `json:"vnetId"`
+	// AddressSpace are the hub's CIDRs; they count as peered ranges.
+	AddressSpace []string `json:"addressSpace"`
+	// FirewallPrivateIP is the hub firewall's private IP, the default route's
+	// next hop.
+	FirewallPrivateIP string `json:"firewallPrivateIp"`
+	// UseRemoteGateways uses the hub's VPN or ExpressRoute gateway.
+	UseRemoteGateways bool `json:"useRemoteGateways"`
+}
+
+// Firewall defaults.
+const (
+	DefaultFirewallTier            = "Standard"
+	DefaultFirewallPublicIPCount   = 1
+	DefaultFirewallThreatIntelMode = "Alert"
+)
 
 // PlaceholderSubscription is the subscription id the committed stack files
 // carry until their owner replaces it: pulumi up refuses it.
@@ -123,23 +180,23 @@ type Route struct {
 // node pool and its kubenet network profile. Counts are pointers so that an
 // unset key (take the default, or report it missing) differs from an explicit 0.
 type Cluster struct {
-	Name              string `json:"name"`
-	DNSPrefix         string `json:"dnsPrefix"`
-	NodeResourceGroup string `json:"nodeResourceGroup"`
-	IdentityName      string `json:"identityName"`
-	KubernetesVersion string `json:"kubernetesVersion"`
-	NodePoolName      string `json:"nodePoolName"`
-	VMSize            string `json:"vmSize"`
-	Zones             Zones  `json:"zones"`
-	NodeCount         *int   `json:"nodeCount"`
-	MinCount          *int   `json:"minCount"`
-	MaxCount          *int   `json:"maxCount"`
-	MaxPods           *int   `json:"maxPods"`
-	MaxSurge          Surge  `json:"maxSurge"`
-	PodCidr           string `json:"podCidr"`
-	ServiceCidr       string `json:"serviceCidr"`
-	DNSServiceIP      string `json:"dnsServiceIP"`
-	OutboundType      string `json:"outboundType"`
+	Name              string     `json:"name"`
+	DNSPrefix         string     `json:"dnsPrefix"`
+	NodeResourceGroup string     `json:"nodeResourceGroup"`
+	IdentityName      string     `json:"identityName"`
+	KubernetesVersion string     `json:"kubernetesVersion"`
+	NodePoolName      string     `json:"nodePoolName"`
+	VMSize            string     `json:"vmSize"`
+	Zones             StringList `json:"zones"`
+	NodeCount         *int       `json:"nodeCount"`
+	MinCount          *int       `json:"minCount"`
+	MaxCount          *int       `json:"maxCount"`
+	MaxPods           *int       `json:"maxPods"`
+	MaxSurge          Surge      `json:"maxSurge"`
+	PodCidr           string     `json:"podCidr"`
+	ServiceCidr       string     `json:"serviceCidr"`
+	DNSServiceIP      string     `json:"dnsServiceIP"`
+	OutboundType      string     `json:"outboundType"`
 }
 
 // Autoscaling reports whether the system pool runs the cluster autoscaler, that
@@ -165,18 +222,20 @@ func (c Cluster) SurgeNodes() (int, error) {
 	return c.MaxSurge.Nodes(c.MaxNodes())
 }
 
-// Zones are the availability zones of the system pool, as AKS takes them:
-// "1", "2", "3". They accept JSON strings or numbers.
-type Zones []string
+// StringList is a list of short values written as strings or numbers in
+// YAML, such as availability zones ([1, 2, 3]) or ports (["443", 8000]).
+type StringList []string
 
-// UnmarshalJSON accepts a list of strings or numbers, such as [1, 2, 3] or
-// ["1", "2", "3"]; null leaves z unset.
-func (z *Zones) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON accepts a list of strings or numbers; null leaves l unset.
+func (l *StringList) UnmarshalJSON(b []byte) error {
 	var items []json.RawMessage
 	if err := json.Unmarshal(b, &items); err != nil {
 		return err
 	}
-	out := Zones{}
+	if items == nil {
+		return nil
+	}
+	out := StringList{}
 	for _, item := range items {
 		var text string
 		if err := json.Unmarshal(item, &text); err == nil {
@@ -185,14 +244,11 @@ func (z *Zones) UnmarshalJSON(b []byte) error {
 		}
 		var n json.Number
 		if err := json.Unmarshal(item, &n); err != nil {
-			return fmt.Errorf("zone %s: want a zone such as 1 or \"1\"", item)
+			return fmt.Errorf("%s: want a string or a number", item)
 		}
 		out = append(out, n.String())
 	}
-	if items == nil {
-		return nil
-	}
-	*z = out
+	*l = out
 	return nil
 }
 
@@ -251,6 +307,18 @@ func Defaults(s Stack) Stack {
 	setDefault(&n.RouteTableName, prefix+"-rt")
 	if n.NSG {
 		setDefault(&n.NSGName, n.SubnetName+"-nsg")
+	}
+	if f := s.Firewall; f != nil {
+		setDefault(&f.Name, prefix+"-fw")
+		setDefault(&f.Tier, DefaultFirewallTier)
+		setDefault(&f.ThreatIntelMode, DefaultFirewallThreatIntelMode)
+		if f.PublicIPCount == nil {
+			f.PublicIPCount = Int(DefaultFirewallPublicIPCount)
+		}
+		if f.DNSProxy == nil {
+			yes := true
+			f.DNSProxy = &yes
+		}
 	}
 	c := &s.Cluster
 	setDefault(&c.Name, prefix+"-aks")

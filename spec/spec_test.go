@@ -211,7 +211,7 @@ func TestLoadSafetyKeyErrors(t *testing.T) {
 		`protect: want true or false, got yes please`,
 		`exportKubeconfig: want true or false, got 1x`,
 		`network.nsg: want true or false, got "on"`,
-		`cluster.zones: want a list of availability zones, such as ["1", "2", "3"], got "1,2"`,
+		`cluster.zones: want a list of strings or numbers, such as [1, 2, 3], got "1,2"`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want an error containing %q, got %v", want, err)
