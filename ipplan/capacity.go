@@ -87,7 +87,7 @@ func Compute(s spec.Stack) (Capacity, error) {
 		SubnetUsable:     UsableSubnetAddresses(subnet),
 		PodCIDRNodes:     PodCIDRNodes(pod),
 		ServiceAddresses: Addresses(service),
-		UDRs:             len(s.Network.Routes),
+		UDRs:             len(s.Network.Routes) + s.GeneratedRoutes(),
 	}
 	c.RouteTableUsed = addSaturating(peak, c.UDRs)
 	c.Limits = []Limit{

@@ -26,6 +26,25 @@ type RouteTableArgs struct {
 	Protect bool
 }
 
+// GeneratedRoute is a route whose prefix or next hop comes from another
+// resource, such as the firewall's default route. It is registered exactly as
+// a configured route of the same name (same parent, same logical and Azure
+// name), so that one takes over from the other as an update in place: under
+// any other name Pulumi would create the new route before deleting the old
+// one, and Azure refuses a second route for the same prefix (aks-rules 6.4).
+type GeneratedRoute struct {
+	// Name is the route's Azure name.
+	Name string
+	// AddressPrefix is the destination; Default marks 0.0.0.0/0.
+	AddressPrefix pulumi.StringInput
+	Default       bool
+	// NextHopType and NextHopIPAddress (for VirtualAppliance) are the hop.
+	NextHopType      string
+	NextHopIPAddress pulumi.StringInput
+	// DependsOn are resources the route waits for beyond its inputs.
+	DependsOn []pulumi.Resource
+}
+
 // RouteTable is the route table of the node subnet. Its user-defined routes are
 // separate network.Route resources and the table itself declares none, because
 // AKS writes one route per node into the same table (aks-rules 1.7): a table
@@ -41,6 +60,33 @@ type RouteTable struct {
 	// DefaultRoute is the 0.0.0.0/0 route, or nil when none is configured. With
 	// outboundType userDefinedRouting AKS validates it at create time (aks-rules 5.3).
 	DefaultRoute *network.Route
+
+	name              string
+	resourceGroupName pulumi.StringInput
+}
+
+// AddGeneratedRoutes registers routes derived from resources created after
+// the table (the firewall exists only once the VNet does, which needs the
+// table) as children of the component, named like its configured routes.
+func (rt *RouteTable) AddGeneratedRoutes(ctx *pulumi.Context, routes []GeneratedRoute) error {
+	for _, g := range routes {
+		route, err := network.NewRoute(ctx, rt.name+"-"+g.Name, &network.RouteArgs{
+			ResourceGroupName: rt.resourceGroupName,
+			RouteTableName:    rt.Table.Name,
+			RouteName:         pulumi.String(g.Name),
+			AddressPrefix:     g.AddressPrefix,
+			NextHopType:       pulumi.String(g.NextHopType),
+			NextHopIpAddress:  g.NextHopIPAddress,
+		}, pulumi.Parent(rt), pulumi.DependsOn(g.DependsOn))
+		if err != nil {
+			return err
+		}
+		rt.Routes = append(rt.Routes, route)
+		if g.Default {
+			rt.DefaultRoute = route
+		}
+	}
+	return nil
 }
 
 // NewRouteTable registers the route table and one Route per configured UDR as
@@ -50,7 +96,7 @@ type RouteTable struct {
 // tags the table it routes through (aks-rules 1.9), and taking those tags away
 // on every update would be a fight with AKS over its own table.
 func NewRouteTable(ctx *pulumi.Context, name string, args RouteTableArgs, opts ...pulumi.ResourceOption) (*RouteTable, error) {
-	rt := &RouteTable{}
+	rt := &RouteTable{name: name, resourceGroupName: args.ResourceGroupName}
 	if err := ctx.RegisterComponentResource("aks-kubenet:network:RouteTable", name, rt, opts...); err != nil {
 		return nil, err
 	}
@@ -87,7 +133,6 @@ func NewRouteTable(ctx *pulumi.Context, name string, args RouteTableArgs, opts .
 			rt.DefaultRoute = route
 		}
 	}
-
 	return rt, ctx.RegisterResourceOutputs(rt, pulumi.Map{
 		"id":   table.ID(),
 		"name": table.Name,

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -111,13 +112,30 @@ func (e InputError) Unwrap() error { return e.Err }
 // plan cannot check it: pulumi preview does); encrypted provider config such
 // as azure-native:clientSecret is neither needed nor read; any other
 // encrypted value is an InputError naming the file and the key.
+//
+// Every key of the project's namespace in the stack file, encrypted or not,
+// must be one the program reads (spec.KnownKeys): an unknown one is one of
+// the plan's Errors, in the words Program reports it with under the Pulumi CLI.
 func Build(dir, stackName string) (Stack, error) {
 	cfg, err := stackfile.Read(dir, stackName)
 	if err != nil {
 		return Stack{}, InputError{err}
 	}
+	// known reports whether an encrypted value's path ("aks-kubenet:sshPublicKey",
+	// "aks-kubenet:cluster.token") is in a key the program reads.
+	known := func(path string) bool {
+		for _, key := range spec.KnownKeys() {
+			if rest, ok := strings.CutPrefix(path, key); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+				return true
+			}
+		}
+		return false
+	}
 	var secretKeys []string
 	for _, path := range cfg.Secure {
+		if !known(path) {
+			continue // in an unknown key, which stack.Check refuses
+		}
 		if path != spec.KeySSHPublicKey {
 			return Stack{}, InputError{fmt.Errorf("%s: %s is encrypted (secure:) and the offline plan cannot decrypt it; only %s may be a secret",
 				cfg.File, path, spec.KeySSHPublicKey)}
@@ -129,7 +147,7 @@ func Build(dir, stackName string) (Stack, error) {
 	s, report := stack.Check(stackName, func(key string) (string, bool) {
 		v, ok := cfg.Values[key]
 		return v, ok
-	})
+	}, cfg.Keys...)
 	p := Stack{Stack: stackName, File: cfg.File, Location: s.Location, config: s, Errors: []string{}, Warnings: []string{}}
 	for _, f := range report.Errors {
 		p.Errors = append(p.Errors, f.String())
@@ -199,7 +217,16 @@ var azureName = map[string]struct{ input, id string }{
 	"azure-native:network:Route":                        {"routeName", "{rg}/providers/Microsoft.Network/routeTables/{routeTableName}/routes/{name}"},
 	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName", "{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"},
 	"azure-native:authorization:RoleAssignment":         {"roleAssignmentName", ""},
-	"azure-native:containerservice:ManagedCluster":      {"resourceName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"},
+	"azure-native:network:PublicIPAddress":              {"publicIpAddressName", "{rg}/providers/Microsoft.Network/publicIPAddresses/{name}"},
+	"azure-native:network:FirewallPolicy":               {"firewallPolicyName", "{rg}/providers/Microsoft.Network/firewallPolicies/{name}"},
+	"azure-native:network:FirewallPolicyRuleCollectionGroup": {
+		"ruleCollectionGroupName", "{rg}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{name}",
+	},
+	"azure-native:network:AzureFirewall": {"azureFirewallName", "{rg}/providers/Microsoft.Network/azureFirewalls/{name}"},
+	"azure-native:network:VirtualNetworkPeering": {
+		"virtualNetworkPeeringName", "{rg}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{name}",
+	},
+	"azure-native:containerservice:ManagedCluster": {"resourceName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"},
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -207,6 +234,10 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		// The program reads its own last deployment to call out renames; the
 		// plan knows none, and shows no such read.
 		return args.ID, resource.PropertyMap{"outputs": resource.NewProperty(resource.PropertyMap{})}, nil
+	}
+	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
+		// An explicit provider (the hub's subscription): no Azure resource.
+		return args.Name + "-provider", resource.PropertyMap{}, nil
 	}
 	rpc := args.RegisterRPC
 	inputs, err := plugin.UnmarshalProperties(rpc.GetObject(), plugin.MarshalOptions{
@@ -236,11 +267,43 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			outputs["name"] = resource.NewProperty(name)
 			res.ID = predictID(kind.id, name, inputs)
 		}
+		switch args.TypeToken {
+		case "azure-native:network:PublicIPAddress":
+			outputs["ipAddress"] = resource.MakeComputed(resource.NewProperty(""))
+		case "azure-native:network:AzureFirewall":
+			outputs["ipConfigurations"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+				"privateIPAddress": resource.NewProperty(r.expectedFirewallIP(inputs)),
+			})})
+		}
 	}
 	r.mu.Lock()
 	r.resources = append(r.resources, res)
 	r.mu.Unlock()
 	return res.ID, outputs, nil
+}
+
+// expectedFirewallIP is the private address Azure gives a firewall: the
+// first usable host of its subnet (the fourth address, after Azure's three
+// reserved ones), marked as expected, since only Azure knows it for sure.
+func (r *recorder) expectedFirewallIP(firewall resource.PropertyMap) string {
+	subnetID := ""
+	if configs, ok := firewall["ipConfigurations"]; ok && configs.IsArray() && len(configs.ArrayValue()) > 0 {
+		if subnet, ok := configs.ArrayValue()[0].ObjectValue()["subnet"]; ok && subnet.IsObject() {
+			subnetID = knownString(subnet.ObjectValue(), "id")
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, res := range r.resources {
+		if res.ID == "" || res.ID != subnetID {
+			continue
+		}
+		prefix, ok := res.Properties["addressPrefix"].(string)
+		if p, err := netip.ParsePrefix(prefix); ok && err == nil {
+			return p.Masked().Addr().Next().Next().Next().Next().String() + " (expected)"
+		}
+	}
+	return Unknown
 }
 
 // predictID fills an ARM id template from known inputs, or returns "" when one
@@ -252,7 +315,7 @@ func predictID(template, name string, inputs resource.PropertyMap) string {
 	rg := knownString(inputs, "resourceGroupName")
 	id := strings.ReplaceAll(template, "{rg}", "/subscriptions/"+SubscriptionPlaceholder+"/resourceGroups/"+rg)
 	id = strings.ReplaceAll(id, "{name}", name)
-	for _, key := range []string{"virtualNetworkName", "routeTableName"} {
+	for _, key := range []string{"virtualNetworkName", "routeTableName", "firewallPolicyName"} {
 		id = strings.ReplaceAll(id, "{"+key+"}", knownString(inputs, key))
 	}
 	if strings.Contains(id, "//") || strings.HasSuffix(id, "/") {

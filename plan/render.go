@@ -9,15 +9,26 @@ import (
 	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
+	"github.com/aks-kubenet/aks-kubenet/network"
+	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 // keyProperties are the properties the text format shows for each type, the
 // ones a network reviewer reads; the json format has them all.
 var keyProperties = map[string][]string{
-	"azure-native:resources:ResourceGroup":              {"resourceGroupName", "location"},
-	"azure-native:network:VirtualNetwork":               {"virtualNetworkName", "addressSpace.addressPrefixes"},
-	"azure-native:network:Subnet":                       {"subnetName", "addressPrefix", "routeTable.id"},
-	"azure-native:network:RouteTable":                   {"routeTableName", "routes"},
+	"azure-native:resources:ResourceGroup":                   {"resourceGroupName", "location"},
+	"azure-native:network:VirtualNetwork":                    {"virtualNetworkName", "addressSpace.addressPrefixes"},
+	"azure-native:network:Subnet":                            {"subnetName", "addressPrefix", "routeTable.id"},
+	"azure-native:network:RouteTable":                        {"routeTableName", "routes"},
+	"azure-native:network:NetworkSecurityGroup":              {"networkSecurityGroupName"},
+	"azure-native:network:PublicIPAddress":                   {"publicIpAddressName", "sku.name", "publicIPAllocationMethod"},
+	"azure-native:network:FirewallPolicy":                    {"firewallPolicyName", "sku.tier", "threatIntelMode", "dnsSettings.enableProxy"},
+	"azure-native:network:FirewallPolicyRuleCollectionGroup": {"ruleCollectionGroupName", "priority"},
+	"azure-native:network:AzureFirewall":                     {"azureFirewallName", "sku.name", "sku.tier"},
+	"azure-native:network:VirtualNetworkPeering": {
+		"virtualNetworkPeeringName", "virtualNetworkName", "remoteVirtualNetwork.id",
+		"allowVirtualNetworkAccess", "allowForwardedTraffic", "useRemoteGateways", "allowGatewayTransit",
+	},
 	"azure-native:network:Route":                        {"routeName", "addressPrefix", "nextHopType", "nextHopIpAddress"},
 	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName"},
 	"azure-native:authorization:RoleAssignment":         {"roleDefinitionId", "scope", "principalId", "principalType", "roleAssignmentName"},
@@ -118,6 +129,8 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 			"Node ceiling", p.Binding.MaxNodes, p.Binding.Name, keysSuffix(p.Binding.Keys), strings.Join(rest, ", "))
 		fmt.Fprintf(w, "  %-15s (subnet, pod CIDR and route table must hold the pool at its upgrade peak; kubenet's 400 is outside upgrades)\n", "")
 	}
+
+	writeEgressText(w, s.config)
 
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "\nResources: none; the program refuses this config before registering anything")
@@ -341,8 +354,10 @@ func directDependencies(all []Resource, r Resource) []string {
 // for routes and address spaces, the prefixes.
 func nodeLabel(r Resource) string {
 	parts := []string{shortType(r.Type)}
-	if name, ok := lookup(r.Properties, keyProperties[r.Type][0]); ok && name != Unknown {
-		parts = append(parts, fmt.Sprint(name))
+	if props := keyProperties[r.Type]; len(props) > 0 {
+		if name, ok := lookup(r.Properties, props[0]); ok && name != Unknown {
+			parts = append(parts, fmt.Sprint(name))
+		}
 	}
 	switch shortType(r.Type) {
 	case "Route":
@@ -363,6 +378,9 @@ func nodeLabel(r Resource) string {
 			parts = append(parts, "on "+strings.Join(scope[len(scope)-2:], "/"))
 		}
 	}
+	for i, p := range parts { // a value such as <known after apply> is text, not HTML
+		parts[i] = strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(p)
+	}
 	return strings.Join(parts, "<br/>")
 }
 
@@ -373,3 +391,33 @@ var notID = regexp.MustCompile(`[^A-Za-z0-9_]`)
 func nodeID(name string) string { return notID.ReplaceAllString(name, "_") }
 
 func label(s string) string { return strings.ReplaceAll(s, `"`, "#quot;") }
+
+// writeEgressText writes the egress mode: with a firewall its rules, each
+// with the document that requires it; with a hub the peering and the default
+// route.
+func writeEgressText(w io.Writer, s spec.Stack) {
+	switch {
+	case s.Firewall != nil:
+		f := s.Firewall
+		fmt.Fprintf(w, "\nEgress: Azure Firewall %s (%s) in %s, default route %s to its private IP (expected: the subnet's first usable host)\n",
+			f.Name, f.Tier, f.SubnetCidr, s.Network.DefaultRouteName)
+		fmt.Fprintf(w, "  rules of %s, from %s:\n", network.RuleCollectionGroupName, s.Network.NodeSubnetCidr)
+		for _, r := range network.RequiredRules(s.Location) {
+			ports := ""
+			if len(r.Ports) > 0 {
+				ports = ":" + strings.Join(r.Ports, ",")
+			}
+			fmt.Fprintf(w, "    %-11s %-24s %s to %s%s (required: %s)\n", r.Kind, r.Name, strings.Join(r.Protocols, ","), strings.Join(r.Destinations, ","), ports, r.Source)
+		}
+		for _, r := range f.NetworkRules {
+			to := strings.Join(append(append([]string{}, r.DestinationAddresses...), r.DestinationFqdns...), ",")
+			fmt.Fprintf(w, "    %-11s %-24s %s to %s:%s (firewall.networkRules)\n", "network", r.Name, strings.Join(r.Protocols, ","), to, strings.Join(r.DestinationPorts, ","))
+		}
+		if len(f.AllowFqdns) > 0 {
+			fmt.Fprintf(w, "    %-11s %-24s Https:443 to %s (firewall.allowFqdns)\n", "application", "allow-fqdns", strings.Join(f.AllowFqdns, ","))
+		}
+	case s.Hub != nil:
+		fmt.Fprintf(w, "\nEgress: the hub's firewall %s, through peering with %s (%s), default route %s\n",
+			s.Hub.FirewallPrivateIP, s.Hub.VnetID, strings.Join(s.Hub.AddressSpace, ", "), s.Network.DefaultRouteName)
+	}
+}

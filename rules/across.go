@@ -27,6 +27,24 @@ func CheckAcross(stacks []spec.Stack) []Finding {
 	return append(checkOverlaps(stacks), checkNameCollisions(stacks)...)
 }
 
+// reachedRange is a range a stack reaches through peering, with its key.
+type reachedRange struct{ key, cidr string }
+
+// reachedRanges are the ranges s reaches through peering: its peeredCidrs and
+// its hub's address space, which counts as peered.
+func reachedRanges(s spec.Stack) []reachedRange {
+	var out []reachedRange
+	for k, cidr := range s.Network.PeeredCidrs {
+		out = append(out, reachedRange{peeredKey(k), cidr})
+	}
+	if s.Hub != nil {
+		for k, cidr := range s.Hub.AddressSpace {
+			out = append(out, reachedRange{hubSpaceKey(k), cidr})
+		}
+	}
+	return out
+}
+
 // checkOverlaps is CheckAcross for the address spaces.
 func checkOverlaps(stacks []spec.Stack) []Finding {
 	var findings []Finding
@@ -46,15 +64,15 @@ func checkOverlaps(stacks []spec.Stack) []Finding {
 						a.Name, keyVnetCidr, vnetA, b.Name, keyVnetCidr, vnetB),
 				})
 			}
-			for k, cidr := range b.Network.PeeredCidrs {
-				peered, err := ipplan.ParsePrefix(cidr)
+			for _, r := range reachedRanges(b) {
+				peered, err := ipplan.ParsePrefix(r.cidr)
 				if err != nil || !ipplan.Overlaps(vnetA, peered) {
 					continue
 				}
 				findings = append(findings, Finding{
-					Keys: keys(keyVnetCidr, peeredKey(k)),
+					Keys: keys(keyVnetCidr, r.key),
 					Message: fmt.Sprintf("stack %s %s %s overlaps stack %s %s %s: stack %s would route to addresses that stack %s holds itself",
-						a.Name, keyVnetCidr, vnetA, b.Name, peeredKey(k), peered, b.Name, a.Name),
+						a.Name, keyVnetCidr, vnetA, b.Name, r.key, peered, b.Name, a.Name),
 				})
 			}
 		}

@@ -256,3 +256,15 @@ func findingLines(findings []Finding) string {
 	}
 	return b.String()
 }
+
+// A hub's address space counts as a peered range across stacks too.
+func TestCheckAcrossCountsTheHub(t *testing.T) {
+	a, b := base(), base()
+	a.Name, b.Name = "dev", "prod"
+	b.Network.VnetCidr, b.Network.NodeSubnetCidr = "10.20.0.0/16", "10.20.0.0/22"
+	b.Hub = &spec.Hub{AddressSpace: []string{"10.0.0.0/16"}}
+	findings := CheckAcross([]spec.Stack{a, b})
+	if _, ok := findingWith(findings, []string{"stack dev network.vnetCidr 10.0.0.0/16 overlaps stack prod hub.addressSpace[0] 10.0.0.0/16"}); !ok {
+		t.Errorf("no finding for dev's VNet inside prod's hub: %v", findings)
+	}
+}

@@ -31,6 +31,15 @@ func (c *checker) parse() {
 			c.routeHops[i] = c.addr(routeKey(i, "nextHopIpAddress"), r.NextHopIPAddress)
 		}
 	}
+	if h := c.s.Hub; h != nil {
+		c.hub = make([]netip.Prefix, len(h.AddressSpace))
+		for i, cidr := range h.AddressSpace {
+			c.hub[i] = c.prefix(hubSpaceKey(i), cidr, "a range of the hub VNet, such as 10.100.0.0/16")
+		}
+	}
+	if f := c.s.Firewall; f != nil {
+		c.firewallSubnet = c.prefix(keyFirewallSubnet, f.SubnetCidr, "the AzureFirewallSubnet's range inside the VNet, /26 or larger, such as 10.0.2.0/26")
+	}
 	c.pod = c.prefix(keyPodCidr, cl.PodCidr, "the range kubenet carves a /24 per node from, such as 10.244.0.0/16")
 	c.service = c.prefix(keyServiceCidr, cl.ServiceCidr, "the Kubernetes service range, such as 10.0.4.0/24")
 	if !c.missing(keyDNSServiceIP, cl.DNSServiceIP, "the cluster DNS service's address inside cluster.serviceCidr, such as 10.0.4.10") {

@@ -61,10 +61,14 @@ func (c *checker) checkPeak(peak int, pool string, poolKeys []string) {
 	}
 	// aks-rules 2.2, 2.3: AKS adds one route per node to the table that holds
 	// the user-defined routes. More than 400 of those alone is checkRoutes'.
-	udrs := len(c.s.Network.Routes)
+	udrs := len(c.s.Network.Routes) + c.s.GeneratedRoutes()
 	if udrs <= ipplan.MaxRoutesPerTable && ipplan.RouteTableNodes(udrs) < peak {
-		c.errorf(append(keys(keyRoutes), poolKeys...), "%s has %s, which leaves room in the route table for %d node routes, but the pool can reach %d nodes %s: a route table holds %d routes and AKS adds one per node",
-			keyRoutes, count(udrs, "user-defined route"), ipplan.RouteTableNodes(udrs), peak, pool, ipplan.MaxRoutesPerTable)
+		generated := ""
+		if n := c.s.GeneratedRoutes(); n > 0 {
+			generated = fmt.Sprintf(" (%d of them generated for the firewall)", n)
+		}
+		c.errorf(append(keys(keyRoutes), poolKeys...), "%s has %s%s, which leaves room in the route table for %d node routes, but the pool can reach %d nodes %s: a route table holds %d routes and AKS adds one per node",
+			keyRoutes, count(udrs, "user-defined route"), generated, ipplan.RouteTableNodes(udrs), peak, pool, ipplan.MaxRoutesPerTable)
 	}
 }
 

@@ -156,7 +156,7 @@ func (c *checker) reachable(a netip.Addr) reachability {
 		return unknown
 	}
 	result := unreachable
-	for _, p := range append([]netip.Prefix{c.vnet}, c.peered...) {
+	for _, p := range slices.Concat([]netip.Prefix{c.vnet}, c.peered, c.hub) {
 		switch {
 		case p.IsValid() && p.Contains(a):
 			return reachable
@@ -193,8 +193,10 @@ var outboundTypes = []string{spec.OutboundUserDefinedRouting, spec.OutboundLoadB
 func (c *checker) checkOutbound() {
 	typ := c.s.Cluster.OutboundType
 	switch {
-	case typ == spec.OutboundUserDefinedRouting:
+	case typ == spec.OutboundUserDefinedRouting && c.s.Firewall == nil && c.s.Hub == nil:
 		c.checkDefaultRoute()
+	case typ == spec.OutboundUserDefinedRouting:
+		// The program generates the default route to the firewall (checkEgress).
 	case typ == spec.OutboundLoadBalancer:
 	case typ == "":
 		c.errorf(keys(keyOutboundType), "%s is missing: set %s", keyOutboundType, join("or", outboundTypes))

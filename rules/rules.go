@@ -103,6 +103,7 @@ func Check(s spec.Stack) Report {
 		(*checker).checkPool,         // 11
 		(*checker).checkNames,        // 12
 		(*checker).checkSubscription, // 13
+		(*checker).checkEgress,       // 14
 	} {
 		rule(c)
 	}
@@ -119,6 +120,8 @@ type checker struct {
 	vnet, subnet, pod, service netip.Prefix
 	dns                        netip.Addr
 	peered                     []netip.Prefix // by index of network.peeredCidrs
+	hub                        []netip.Prefix // by index of hub.addressSpace
+	firewallSubnet             netip.Prefix
 	routePrefixes              []netip.Prefix // by index of network.routes
 	routeHops                  []netip.Addr   // by index of network.routes
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Config keys the program reads. Object keys hold JSON, as the Pulumi engine
@@ -39,6 +41,17 @@ type Source func(key string) (value string, ok bool)
 // the key and the value: a missing required key, an object that is not an
 // object, a key the program does not know (with the one it probably meant), and
 // a value of the wrong type. Rules on the values themselves are package rules'.
+//
+// Each problem's text starts with the key it is about and ": " ("cluster.nodeCount:
+// want a whole number, got \"three\""), in package rules' key form without the
+// project's namespace ("tags", "network.routes[0].name"). Load returns the
+// Stack it decoded even when it reports problems: every key that decoded, with
+// Defaults applied, and every key that did not left unset, so that the rules
+// can still check the rest.
+//
+// A Source cannot list its keys, so Load cannot see a top-level key it does
+// not know ("aks-kubenet:firewal"): UnknownKeys refuses those, given all the
+// stack's keys.
 //
 // Secrets are never read into the result: for aks-kubenet:sshPublicKey Load only
 // records whether it is set.
@@ -81,6 +94,7 @@ func Load(stackName string, get Source) (Stack, error) {
 	}
 	if v, ok := get(KeyTags); ok {
 		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
+			s.Tags = nil
 			errs = append(errs, fmt.Errorf("tags: want a map of string keys to string values, got %s", v))
 		}
 	}
@@ -123,11 +137,12 @@ func decodeObject(path string, raw []byte, dst any) []error {
 		}
 	}
 	var errs []error
+	names := slices.Sorted(maps.Keys(known))
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		key := path + "." + name
 		i, ok := known[name]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: unknown key%s", key, suggestion(name, known)))
+			errs = append(errs, fmt.Errorf("%s: unknown key%s", key, suggestion(name, names, "")))
 			continue
 		}
 		field, value := v.Field(i), fields[name]
@@ -145,22 +160,137 @@ func decodeObject(path string, raw []byte, dst any) []error {
 			continue
 		}
 		if err := json.Unmarshal(value, field.Addr().Interface()); err != nil {
+			// encoding/json may have filled in part of the value (a *int
+			// pointing at 0 for "three"): leave the key unset instead.
+			field.SetZero()
 			errs = append(errs, fmt.Errorf("%s: want %s, got %s", key, describeType(field.Type()), compact(value)))
 		}
 	}
 	return errs
 }
 
-// suggestion names the known key that differs from name only in case, or lists
-// the known keys.
-func suggestion(name string, known map[string]int) string {
-	keys := slices.Sorted(maps.Keys(known))
-	for _, k := range keys {
-		if strings.EqualFold(k, name) {
-			return fmt.Sprintf(" (did you mean %s?)", k)
+// suggestion returns the hint of an unknown key name: the known key nearest
+// to it, " (did you mean vnetCidr?)", or else the list of the known keys,
+// " (known keys: a, b, c)". known must be sorted; prefix goes before each
+// known key shown ("aks-kubenet:" for the top-level keys).
+func suggestion(name string, known []string, prefix string) string {
+	if k, ok := nearest(name, known); ok {
+		return fmt.Sprintf(" (did you mean %s%s?)", prefix, k)
+	}
+	shown := make([]string, len(known))
+	for i, k := range known {
+		shown[i] = prefix + k
+	}
+	return " (known keys: " + strings.Join(shown, ", ") + ")"
+}
+
+// nearest returns the key of known that name probably means, and false when
+// there is none: the only key that name begins, ignoring case ("nextHopIP" for
+// nextHopIpAddress, not the nearer nextHopType), or else the key nearest to
+// name by case-insensitive edit distance (Levenshtein) when it is near enough
+// to be a misspelling, at most max(2, len(name)/3) edits away. Of keys equally
+// near it returns the first in known, which is sorted.
+func nearest(name string, known []string) (string, bool) {
+	lower := strings.ToLower(name)
+	var begun []string
+	for _, k := range known {
+		if strings.HasPrefix(strings.ToLower(k), lower) {
+			begun = append(begun, k)
 		}
 	}
-	return " (known keys: " + strings.Join(keys, ", ") + ")"
+	if len(begun) == 1 {
+		return begun[0], true
+	}
+	limit := max(2, utf8.RuneCountInString(name)/3)
+	best, bestDist := "", limit+1
+	for _, k := range known {
+		if d := editDistance(lower, strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best, best != ""
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes: the
+// fewest insertions, deletions and substitutions that turn a into b.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev, cur := make([]int, len(y)+1), make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := range x {
+		cur[0] = i + 1
+		for j := range y {
+			cost := 1
+			if x[i] == y[j] {
+				cost = 0
+			}
+			cur[j+1] = min(prev[j+1]+1, cur[j]+1, prev[j]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(y)]
+}
+
+// KnownKeys returns the keys in the project's namespace that the program
+// reads, sorted: a key of the namespace that is not one of them is a
+// misspelling or a leftover, and UnknownKeys refuses it. Keys of other
+// namespaces (azure-native:location, pulumi:tags) are not the program's to
+// refuse.
+func KnownKeys() []string {
+	return slices.Sorted(slices.Values([]string{
+		KeyResourceGroup, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyProtect,
+		KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyCluster,
+	}))
+}
+
+// UnknownKeys returns one error for each key of keys, all of a stack's config
+// keys ("aks-kubenet:network", "azure-native:location"), that is in the
+// project's namespace and not one of KnownKeys, in key order, each with the
+// known key it probably meant:
+//
+//	aks-kubenet:firewal: unknown key (did you mean aks-kubenet:firewall?)
+//
+// Values are never shown: an unknown key may hold a secret.
+func UnknownKeys(keys []string) []error {
+	known := KnownKeys()
+	names := make([]string, len(known))
+	for i, k := range known {
+		names[i] = strings.TrimPrefix(k, Project+":")
+	}
+	var errs []error
+	for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+		name, ours := strings.CutPrefix(key, Project+":")
+		if !ours || slices.Contains(names, name) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: unknown key%s", key, suggestion(name, names, Project+":")))
+	}
+	return errs
+}
+
+// EnvConfig is the environment variable in which the Pulumi CLI hands a
+// program its whole config, as a JSON object of full keys to values.
+const EnvConfig = "PULUMI_CONFIG"
+
+// ProgramConfigKeys returns the keys of every config value the Pulumi CLI
+// passed the program in EnvConfig, sorted; nil when EnvConfig is not set or
+// does not parse (an inline Automation API program, or a test harness), and
+// the program then knows only the keys it asks for.
+func ProgramConfigKeys() []string {
+	keys, _ := ConfigKeys(os.Getenv(EnvConfig))
+	return keys
+}
+
+// ConfigKeys returns the keys of raw, the JSON object of EnvConfig, sorted,
+// and whether raw is such an object.
+func ConfigKeys(raw string) ([]string, bool) {
+	var config map[string]json.RawMessage
+	if strings.TrimSpace(raw) == "" || json.Unmarshal([]byte(raw), &config) != nil || config == nil {
+		return nil, false
+	}
+	return slices.Sorted(maps.Keys(config)), true
 }
 
 func describeType(t reflect.Type) string {

@@ -141,6 +141,23 @@ type Hub struct {
 	UseRemoteGateways bool `json:"useRemoteGateways"`
 }
 
+// GeneratedRoutes is the number of routes the program adds to the route
+// table beside network.routes: in firewall mode the default route and one
+// /32 per firewall public IP, in hub mode the default route.
+func (s Stack) GeneratedRoutes() int {
+	switch {
+	case s.Firewall != nil && s.Firewall.PublicIPCount != nil:
+		return 1 + max(*s.Firewall.PublicIPCount, 0)
+	case s.Firewall != nil, s.Hub != nil:
+		return 1
+	}
+	return 0
+}
+
+// DefaultDefaultRouteName is network.defaultRouteName's default: the
+// article's name for its 0.0.0.0/0 route.
+const DefaultDefaultRouteName = "default-route"
+
 // Firewall defaults.
 const (
 	DefaultFirewallTier            = "Standard"
@@ -162,6 +179,10 @@ type Network struct {
 	NodeSubnetCidr string   `json:"nodeSubnetCidr"`
 	PeeredCidrs    []string `json:"peeredCidrs"`
 	Routes         []Route  `json:"routes"`
+	// DefaultRouteName is the Azure name of the 0.0.0.0/0 route the program
+	// generates in firewall or hub mode: the name of the hand-written route it
+	// takes over, so that switching modes updates that route in place.
+	DefaultRouteName string `json:"defaultRouteName"`
 	// NSG, when true, puts a network security group on the node subnet.
 	NSG bool `json:"nsg"`
 	// NSGName is the NSG's name, when NSG is true.
@@ -307,6 +328,9 @@ func Defaults(s Stack) Stack {
 	setDefault(&n.RouteTableName, prefix+"-rt")
 	if n.NSG {
 		setDefault(&n.NSGName, n.SubnetName+"-nsg")
+	}
+	if s.Firewall != nil || s.Hub != nil {
+		setDefault(&n.DefaultRouteName, DefaultDefaultRouteName)
 	}
 	if f := s.Firewall; f != nil {
 		setDefault(&f.Name, prefix+"-fw")

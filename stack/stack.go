@@ -34,7 +34,7 @@ func Program(ctx *pulumi.Context) error {
 	s, report := Check(ctx.Stack(), func(key string) (string, bool) {
 		v, err := config.Try(ctx, key)
 		return v, err == nil
-	})
+	}, spec.ProgramConfigKeys()...)
 	var sshKey pulumi.StringInput
 	if s.HasSSHPublicKey {
 		// Read in plaintext only to check it; it goes on as a secret.
@@ -55,6 +55,12 @@ func Program(ctx *pulumi.Context) error {
 		report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.KeySubscriptionID}, Message: fmt.Sprintf(
 			"%s is still the placeholder %s: pulumi up deploys only into the subscription the stack names; set it with pulumi config set %s <subscription-id>",
 			spec.KeySubscriptionID, spec.PlaceholderSubscription, spec.KeySubscriptionID)})
+	}
+	if s.Hub != nil && !ctx.DryRun() {
+		if sub, _, _, ok := rules.ParseVNetID(s.Hub.VnetID); ok && sub == spec.PlaceholderSubscription {
+			report.Errors = append(report.Errors, rules.Finding{Keys: []string{"hub.vnetId"}, Message: fmt.Sprintf(
+				"hub.vnetId is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", sub)})
+		}
 	}
 	for _, w := range report.Warnings {
 		if err := ctx.Log.Warn(w.String(), nil); err != nil {
@@ -98,21 +104,62 @@ func checkSubscription(ctx *pulumi.Context, want string) error {
 }
 
 // Check reads a stack's config from get and validates it: the findings Program
-// reports before it registers anything, in the same words. A config that does
-// not decode (a missing object, an unknown key, a mistyped value) is reported
-// as errors, one per problem, and is not checked further.
-func Check(stackName string, get spec.Source) (spec.Stack, rules.Report) {
+// reports before it registers anything, in the same words.
+//
+// keys are all of the stack's config keys when the caller knows them (the
+// plan reads them from the stack file, Program from the Pulumi CLI's
+// PULUMI_CONFIG), else none: a key in the project's namespace that the program
+// does not read ("aks-kubenet:firewal") is an error, reported by spec.UnknownKeys.
+//
+// Every problem is reported at once: the unknown keys, then what does not
+// decode (a missing object, an unknown key in an object, a mistyped value; spec.Load),
+// then package rules' findings on what did decode. A finding about a key
+// that did not decode, or about a key inside it, is left out: that key is
+// unset in the decoded stack, and "cluster.nodeCount is missing" next to
+// "cluster.nodeCount: want a whole number, got \"three\"" would only confuse.
+func Check(stackName string, get spec.Source, keys ...string) (spec.Stack, rules.Report) {
+	problems := spec.UnknownKeys(keys)
 	s, err := spec.Load(stackName, get)
-	if err == nil {
-		return s, rules.Check(s)
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = append(problems, joined.Unwrap()...)
+	} else if err != nil {
+		problems = append(problems, err)
 	}
 	var report rules.Report
-	problems := []error{err}
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		problems = joined.Unwrap()
-	}
+	// failed holds the keys that did not decode, in package rules' form: the
+	// text before a problem's first ": ", without the project's namespace.
+	failed := map[string]bool{}
 	for _, p := range problems {
-		report.Errors = append(report.Errors, rules.Finding{Message: p.Error()})
+		key, _, _ := strings.Cut(p.Error(), ": ")
+		failed[strings.TrimPrefix(key, spec.Project+":")] = true
+		report.Errors = append(report.Errors, rules.Finding{Keys: []string{key}, Message: p.Error()})
+	}
+	decoded := func(f rules.Finding) bool {
+		for _, k := range f.Keys {
+			k = strings.TrimPrefix(k, spec.Project+":")
+			for {
+				if failed[k] {
+					return false
+				}
+				i := strings.LastIndexAny(k, ".[")
+				if i < 0 {
+					break
+				}
+				k = k[:i]
+			}
+		}
+		return true
+	}
+	checked := rules.Check(s)
+	for _, f := range checked.Errors {
+		if decoded(f) {
+			report.Errors = append(report.Errors, f)
+		}
+	}
+	for _, f := range checked.Warnings {
+		if decoded(f) {
+			report.Warnings = append(report.Warnings, f)
+		}
 	}
 	return s, report
 }
@@ -165,6 +212,11 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		return nil, err
 	}
 
+	egress, err := egressResources(ctx, s, groupName, routes, vnet, tags)
+	if err != nil {
+		return nil, err
+	}
+
 	identity, err := iam.NewClusterIdentity(ctx, "identity", iam.ClusterIdentityArgs{
 		ResourceGroupName: groupName,
 		Location:          s.Location,
@@ -181,6 +233,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 	for _, r := range routes.Routes {
 		prerequisites = append(prerequisites, r)
 	}
+	prerequisites = append(prerequisites, egress...)
 	aks, err := cluster.NewKubenetCluster(ctx, "aks", cluster.KubenetClusterArgs{
 		ResourceGroupName: groupName,
 		Location:          s.Location,
@@ -214,6 +267,70 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		outputs["kubeconfig"] = aks.Kubeconfig
 	}
 	return outputs, nil
+}
+
+// egressResources builds the stack's egress mode beside the route table and
+// the VNet, and returns the resources the cluster must wait for besides the
+// routes: with aks-kubenet:firewall, an Azure Firewall in the VNet (the
+// firewall and its rules); with aks-kubenet:hub, the peering with the hub
+// (both halves). In either mode it generates the 0.0.0.0/0 route to the
+// firewall's private IP, taken from the firewall's output or the hub config,
+// never typed by hand, under network.defaultRouteName; in firewall mode also
+// a /32 route to Internet per public IP, as Microsoft's tutorial does
+// (aks-rules 7.4). Without either, egress is the hand-written 0.0.0.0/0 route.
+func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutput, routes *network.RouteTable,
+	vnet *network.VirtualNetwork, tags pulumi.StringMapInput,
+) ([]pulumi.Resource, error) {
+	var generated []network.GeneratedRoute
+	var egress []pulumi.Resource
+	switch {
+	case s.Firewall != nil:
+		fw, err := network.NewFirewall(ctx, "firewall", network.FirewallArgs{
+			ResourceGroupName:  groupName,
+			Location:           s.Location,
+			VirtualNetworkName: vnet.Network.Name,
+			NodeSubnetCidr:     s.Network.NodeSubnetCidr,
+			Config:             *s.Firewall,
+			Tags:               tags,
+		})
+		if err != nil {
+			return nil, err
+		}
+		generated = append(generated, network.GeneratedRoute{
+			Name: s.Network.DefaultRouteName, AddressPrefix: pulumi.String("0.0.0.0/0"), Default: true,
+			NextHopType: spec.NextHopVirtualAppliance, NextHopIPAddress: fw.PrivateIP,
+		})
+		for i, pip := range fw.PublicIPs {
+			generated = append(generated, network.GeneratedRoute{
+				Name:          fmt.Sprintf("%s-pip-%d-internet", s.Firewall.Name, i+1),
+				AddressPrefix: pip.IpAddress.Elem().ApplyT(func(ip string) string { return ip + "/32" }).(pulumi.StringOutput),
+				NextHopType:   spec.NextHopInternet,
+			})
+		}
+		egress = []pulumi.Resource{fw.Firewall, fw.Rules}
+	case s.Hub != nil:
+		sub, group, name, _ := rules.ParseVNetID(s.Hub.VnetID) // validated by rules.Check
+		peering, err := network.NewHubPeering(ctx, "hub", network.HubPeeringArgs{
+			ResourceGroupName: groupName,
+			VnetName:          vnet.Network.Name,
+			VnetID:            vnet.Network.ID(),
+			SpokeVnetName:     s.Network.VnetName,
+			HubVnetID:         s.Hub.VnetID,
+			HubSubscription:   sub,
+			HubGroup:          group,
+			HubVnetName:       name,
+			UseRemoteGateways: s.Hub.UseRemoteGateways,
+		})
+		if err != nil {
+			return nil, err
+		}
+		generated = append(generated, network.GeneratedRoute{
+			Name: s.Network.DefaultRouteName, AddressPrefix: pulumi.String("0.0.0.0/0"), Default: true,
+			NextHopType: spec.NextHopVirtualAppliance, NextHopIPAddress: pulumi.String(s.Hub.FirewallPrivateIP),
+		})
+		egress = []pulumi.Resource{peering.SpokeToHub, peering.HubToSpoke}
+	}
+	return egress, routes.AddGeneratedRoutes(ctx, generated)
 }
 
 // resourceGroup returns the name of the stack's resource group: the group it

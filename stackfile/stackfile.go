@@ -40,6 +40,11 @@ type Config struct {
 	// provider credentials as secrets can be planned offline; its value (the
 	// ciphertext) is kept nowhere.
 	ProviderSecrets []string
+	// Keys lists every key of the stack's config, sorted, as the Pulumi CLI
+	// passes them to the program (in PULUMI_CONFIG): the keys of Values and
+	// the keys that hold the encrypted values of Secure and ProviderSecrets,
+	// such as "aks-kubenet:network" and "azure-native:clientSecret".
+	Keys []string
 }
 
 // Read returns the configuration of stack from the project in dir: the stack's
@@ -91,11 +96,13 @@ func Read(dir, stack string) (Config, error) {
 	if !ok && doc["config"] != nil {
 		return Config{}, fmt.Errorf("%s: config: want a map of keys to values", file)
 	}
+	var encrypted []string
 	for key, value := range values {
 		if !strings.Contains(key, ":") {
 			key = name + ":" + key
 		}
 		if path := securePath(key, value); path != "" {
+			encrypted = append(encrypted, key)
 			if strings.HasPrefix(key, name+":") {
 				cfg.Secure = append(cfg.Secure, path)
 			} else {
@@ -112,6 +119,9 @@ func Read(dir, stack string) (Config, error) {
 	}
 	sort.Strings(cfg.Secure)
 	sort.Strings(cfg.ProviderSecrets)
+	cfg.Keys = slices.AppendSeq(encrypted, maps.Keys(cfg.Values))
+	slices.Sort(cfg.Keys)
+	cfg.Keys = slices.Compact(cfg.Keys)
 	return cfg, nil
 }
 

@@ -193,3 +193,50 @@ func TestReadSortsEncryptedValuesByNamespace(t *testing.T) {
 		})
 	}
 }
+
+// Keys lists every key the program is passed, as the Pulumi CLI passes them
+// in PULUMI_CONFIG: plain and encrypted, from the stack file and from
+// Pulumi.yaml's defaults, in the project's namespace and any other.
+func TestReadListsEveryKey(t *testing.T) {
+	const cipher = "AAABAHNlY3JldA=="
+	cases := []struct {
+		name   string
+		config string
+		want   []string
+	}{
+		{
+			name: "only the defaults", config: "config: {}\n",
+			want: []string{"proj:size", "proj:tags"},
+		},
+		{
+			name:   "plain keys, with and without the namespace",
+			config: "config:\n  azure-native:location: eastus\n  proj:network: {}\n  tag: x\n  proj:size: 5\n",
+			want:   []string{"azure-native:location", "proj:network", "proj:size", "proj:tag", "proj:tags"},
+		},
+		{
+			name: "encrypted keys, whole or inside an object",
+			config: "config:\n  proj:sshPublicKy:\n    secure: " + cipher + "\n  proj:cluster:\n    token:\n      secure: " + cipher + "\n" +
+				"  azure-native:clientSecret:\n    secure: " + cipher + "\n",
+			want: []string{"azure-native:clientSecret", "proj:cluster", "proj:size", "proj:sshPublicKy", "proj:tags"},
+		},
+		{
+			name:   "a key written both ways is one key",
+			config: "config:\n  proj:password:\n    secure: " + cipher + "\n  password:\n    secure: " + cipher + "\n",
+			want:   []string{"proj:password", "proj:size", "proj:tags"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, "Pulumi.yaml", project)
+			write(t, dir, "Pulumi.dev.yaml", tc.config)
+			cfg, err := Read(dir, "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.Keys, tc.want) {
+				t.Errorf("Keys = %q, want %q", cfg.Keys, tc.want)
+			}
+		})
+	}
+}

@@ -24,6 +24,10 @@ import (
 
 const subscription = "00000000-1111-2222-3333-444444444444"
 
+// hubSubscription is the subscription of the prod stack's hub VNet in the
+// tests, which replace the committed placeholder with it.
+const hubSubscription = "99999999-1111-2222-3333-444444444444"
+
 // registered is one resource the program registered.
 type registered struct {
 	Type, Name, URN string
@@ -34,7 +38,13 @@ type registered struct {
 	Deps            []string // URNs the resource depends on (explicit and through inputs)
 	IgnoreChanges   []string
 	Protect         bool
+	Provider        string // the provider reference, "urn::id", of an explicit provider
 }
+
+// mockFirewallIP is the private address the mock gives every Azure Firewall:
+// deliberately not 10.0.2.4, the address the dev stack's firewall subnet
+// would give it, so that a test sees the route take the firewall's output.
+const mockFirewallIP = "10.0.2.5"
 
 // recorder is the mock resource monitor: it records every registration and
 // answers with ARM-like ids and outputs. Mocks run concurrently, so it locks.
@@ -50,19 +60,26 @@ type recorder struct {
 	groups map[string]bool
 	// deployed are the outputs of the stack's last deployment.
 	deployed map[string]any
+	// providers maps an explicit provider's reference to its subscription.
+	providers map[string]string
 }
 
 // azureNameInput is the input that holds each resource type's Azure name.
 var azureNameInput = map[string]string{
-	"azure-native:resources:ResourceGroup":              "resourceGroupName",
-	"azure-native:network:VirtualNetwork":               "virtualNetworkName",
-	"azure-native:network:Subnet":                       "subnetName",
-	"azure-native:network:RouteTable":                   "routeTableName",
-	"azure-native:network:NetworkSecurityGroup":         "networkSecurityGroupName",
-	"azure-native:network:Route":                        "routeName",
-	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",
-	"azure-native:authorization:RoleAssignment":         "roleAssignmentName",
-	"azure-native:containerservice:ManagedCluster":      "resourceName",
+	"azure-native:resources:ResourceGroup":                   "resourceGroupName",
+	"azure-native:network:VirtualNetwork":                    "virtualNetworkName",
+	"azure-native:network:Subnet":                            "subnetName",
+	"azure-native:network:RouteTable":                        "routeTableName",
+	"azure-native:network:NetworkSecurityGroup":              "networkSecurityGroupName",
+	"azure-native:network:Route":                             "routeName",
+	"azure-native:managedidentity:UserAssignedIdentity":      "resourceName",
+	"azure-native:authorization:RoleAssignment":              "roleAssignmentName",
+	"azure-native:containerservice:ManagedCluster":           "resourceName",
+	"azure-native:network:PublicIPAddress":                   "publicIpAddressName",
+	"azure-native:network:FirewallPolicy":                    "firewallPolicyName",
+	"azure-native:network:FirewallPolicyRuleCollectionGroup": "ruleCollectionGroupName",
+	"azure-native:network:AzureFirewall":                     "azureFirewallName",
+	"azure-native:network:VirtualNetworkPeering":             "virtualNetworkPeeringName",
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -70,6 +87,16 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		// The program reads its own last deployment: the mock stack has none
 		// unless the test gave it.
 		return args.ID, resource.PropertyMap{"outputs": resource.NewProperty(resource.NewPropertyMapFromMap(r.deployed))}, nil
+	}
+	rpc := args.RegisterRPC
+	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
+		id := args.Name + "-provider-id"
+		r.mu.Lock()
+		r.providers[urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name)+"::"+id] = str(args.Inputs, "subscriptionId")
+		r.resources = append(r.resources, registered{Type: args.TypeToken, Name: args.Name, Custom: true, ID: id, Inputs: args.Inputs,
+			Parent: rpc.GetParent(), URN: urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name)})
+		r.mu.Unlock()
+		return id, args.Inputs, nil
 	}
 	outputs := args.Inputs.Copy()
 	id := ""
@@ -79,7 +106,13 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			return "", nil, fmt.Errorf("mock: %s %s has no Azure name (%s)", args.TypeToken, args.Name, azureNameInput[args.TypeToken])
 		}
 		outputs["name"] = resource.NewProperty(name)
-		rg := "/subscriptions/" + subscription + "/resourceGroups/" + str(args.Inputs, "resourceGroupName")
+		sub := subscription
+		r.mu.Lock()
+		if explicit, ok := r.providers[rpc.GetProvider()]; ok {
+			sub = explicit
+		}
+		r.mu.Unlock()
+		rg := "/subscriptions/" + sub + "/resourceGroups/" + str(args.Inputs, "resourceGroupName")
 		switch args.TypeToken {
 		case "azure-native:resources:ResourceGroup":
 			id = "/subscriptions/" + subscription + "/resourceGroups/" + name
@@ -105,15 +138,29 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 				outputs["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
 					str(args.Inputs, "resourceGroupName"), name, str(args.Inputs, "location")))
 			}
+		case "azure-native:network:PublicIPAddress":
+			id = rg + "/providers/Microsoft.Network/publicIPAddresses/" + name
+			outputs["ipAddress"] = resource.NewProperty(fmt.Sprintf("20.0.0.%d", len(name)))
+		case "azure-native:network:FirewallPolicy":
+			id = rg + "/providers/Microsoft.Network/firewallPolicies/" + name
+		case "azure-native:network:FirewallPolicyRuleCollectionGroup":
+			id = rg + "/providers/Microsoft.Network/firewallPolicies/" + str(args.Inputs, "firewallPolicyName") + "/ruleCollectionGroups/" + name
+		case "azure-native:network:AzureFirewall":
+			id = rg + "/providers/Microsoft.Network/azureFirewalls/" + name
+			outputs["ipConfigurations"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+				"privateIPAddress": resource.NewProperty(mockFirewallIP),
+			})})
+		case "azure-native:network:VirtualNetworkPeering":
+			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + str(args.Inputs, "virtualNetworkName") + "/virtualNetworkPeerings/" + name
 		default:
 			return "", nil, fmt.Errorf("mock: unexpected resource type %s", args.TypeToken)
 		}
 	}
-	rpc := args.RegisterRPC
 	reg := registered{
 		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, ID: id, Inputs: args.Inputs,
 		Parent: rpc.GetParent(), Deps: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(), Protect: rpc.GetProtect(),
-		URN: urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
+		Provider: rpc.GetProvider(),
+		URN:      urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
 	}
 	r.mu.Lock()
 	r.resources = append(r.resources, reg)
@@ -216,7 +263,8 @@ func runProgram(t *testing.T, stackName string, config map[string]string, secret
 // runProgramIn runs stack.Program in the given surroundings.
 func runProgramIn(t *testing.T, env surroundings, stackName string, config map[string]string, secretKeys ...string) run {
 	t.Helper()
-	mocks := &recorder{stack: stackName, loginSubscription: env.loginSubscription, groups: map[string]bool{}, deployed: env.deployed}
+	mocks := &recorder{stack: stackName, loginSubscription: env.loginSubscription, groups: map[string]bool{}, deployed: env.deployed,
+		providers: map[string]string{}}
 	if mocks.loginSubscription == "" {
 		mocks.loginSubscription = config[spec.KeySubscriptionID]
 	}
@@ -275,6 +323,9 @@ func ownStack(t *testing.T, stackName string) map[string]string {
 	if config[spec.KeySubscriptionID] == spec.PlaceholderSubscription {
 		config[spec.KeySubscriptionID] = subscription
 	}
+	if hub, ok := config[spec.KeyHub]; ok {
+		config[spec.KeyHub] = strings.ReplaceAll(hub, "/subscriptions/"+spec.PlaceholderSubscription+"/", "/subscriptions/"+hubSubscription+"/")
+	}
 	return config
 }
 
@@ -287,6 +338,19 @@ func (r run) byType(typ string) []registered {
 		}
 	}
 	return out
+}
+
+// named returns the resource with logical name name, failing the test
+// otherwise.
+func (r run) named(t *testing.T, name string) registered {
+	t.Helper()
+	for _, res := range r.resources {
+		if res.Name == name {
+			return res
+		}
+	}
+	t.Fatalf("no resource named %s", name)
+	return registered{}
 }
 
 // one returns the only resource of type typ, failing the test otherwise.

@@ -45,28 +45,37 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"Pod CIDR        10.244.0.0/16      256 nodes at one /24 per node",
 		"Service CIDR    10.0.4.0/24        256 addresses",
 		"DNS service IP  10.0.4.10",
-		"5 of 400 routes at the peak: 4 AKS node routes + 1 user-defined",
-		"251 nodes, bound first by the node subnet (network.nodeSubnetCidr); then pod CIDR 256, route table 399, kubenet 400",
+		"6 of 400 routes at the peak: 4 AKS node routes + 2 user-defined",
+		"251 nodes, bound first by the node subnet (network.nodeSubnetCidr); then pod CIDR 256, route table 398, kubenet 400",
+		// egress mode 2: the firewall and its rules, each with its source
+		"Egress: Azure Firewall aks-kubenet-dev-fw (Standard) in 10.0.2.0/26, default route default-route to its private IP",
+		"network     aks-apiserver-udp-1194   UDP to AzureCloud.eastus:1194 (required: https://learn.microsoft.com/azure/aks/outbound-rules-control-egress",
+		"network     aks-apiserver-tcp-9000   TCP to AzureCloud.eastus:9000 (required: ",
+		"application aks-fqdn-tag             Http:80,Https:443 to AzureKubernetesService (required: https://learn.microsoft.com/azure/aks/limit-egress-traffic",
 		// every resource, with parents, dependencies and key properties
-		"9 Azure resources in 4 components",
-		"components: egress (aks-kubenet:network:RouteTable), identity (aks-kubenet:iam:ClusterIdentity), network (aks-kubenet:network:VirtualNetwork), aks (aks-kubenet:cluster:KubenetCluster)",
+		"15 Azure resources in 5 components",
+		"components: egress (aks-kubenet:network:RouteTable), firewall (aks-kubenet:network:Firewall), identity (aks-kubenet:iam:ClusterIdentity), network (aks-kubenet:network:VirtualNetwork), aks (aks-kubenet:cluster:KubenetCluster)",
+		"subnetName: AzureFirewallSubnet",
 		"  step 2  egress-table  azure-native:network:RouteTable\n      in component: egress (aks-kubenet:network:RouteTable)\n      depends on: resource-group\n",
 		"routes: none inline",
-		"nextHopType: VirtualAppliance\n      nextHopIpAddress: 10.0.2.4",
+		"nextHopType: VirtualAppliance\n      nextHopIpAddress: 10.0.2.4 (expected)",
 		"role: Network Contributor (/subscriptions/<subscription-id>/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7)",
 		"scope: /subscriptions/<subscription-id>/resourceGroups/aks-kubenet-rg/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aks-subnet",
 		"principalId: <known after apply>",
-		"depends on: egress-default-route, identity-route-table-network-contributor, identity-subnet-network-contributor, identity-uami, network-node-subnet, resource-group",
+		"depends on: egress-aks-kubenet-dev-fw-pip-1-internet, egress-default-route, firewall-firewall, firewall-rules, identity-route-table-network-contributor, identity-subnet-network-contributor, identity-uami, network-node-subnet, resource-group",
 		"networkProfile.podCidr: 10.244.0.0/16",
 		"networkProfile.outboundType: userDefinedRouting",
 	)
-	// The steps are the five of the issue, in order; one step's resources are
-	// created in parallel.
+	// The steps in order (six with the firewall: resource group, VNet,
+	// firewall subnet, firewall, default route, cluster); one step's resources
+	// are created in parallel.
 	wantContains(t, "plan", out,
 		"  step 1  resource-group ", "  step 2  network-vnet ", "  step 2  egress-table ", "  step 2  identity-uami ",
-		"  step 3  network-node-subnet ", "  step 3  egress-default-route ", "  step 3  identity-route-table-network-contributor ",
-		"  step 4  identity-subnet-network-contributor ", "  step 5  aks-cluster ")
-	if strings.Index(out, "  step 4 ") > strings.Index(out, "  step 5 ") || strings.Index(out, "  step 1 ") > strings.Index(out, "  step 2 ") {
+		"  step 2  firewall-policy ", "  step 2  firewall-pip-1 ",
+		"  step 3  network-node-subnet ", "  step 3  firewall-subnet ", "  step 3  firewall-rules ", "  step 3  identity-route-table-network-contributor ",
+		"  step 4  firewall-firewall ", "  step 4  identity-subnet-network-contributor ",
+		"  step 5  egress-default-route ", "  step 6  aks-cluster ")
+	if strings.Index(out, "  step 5 ") > strings.Index(out, "  step 6 ") || strings.Index(out, "  step 1 ") > strings.Index(out, "  step 2 ") {
 		t.Errorf("resources are not in step order:\n%s", out)
 	}
 }
@@ -140,8 +149,8 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 	if profile["podCidr"] != "10.245.0.0/16" || profile["outboundType"] != "userDefinedRouting" {
 		t.Errorf("cluster network profile = %v", profile)
 	}
-	if len(prod.Resources) != 14 {
-		t.Errorf("prod has %d resources, want 10 Azure resources and 4 components", len(prod.Resources))
+	if len(prod.Resources) != 17 {
+		t.Errorf("prod has %d resources, want 12 Azure resources and 5 components", len(prod.Resources))
 	}
 }
 

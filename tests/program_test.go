@@ -23,7 +23,15 @@ const (
 	tRoleAssignment = "azure-native:authorization:RoleAssignment"
 	tCluster        = "azure-native:containerservice:ManagedCluster"
 
+	tPublicIP       = "azure-native:network:PublicIPAddress"
+	tFirewallPolicy = "azure-native:network:FirewallPolicy"
+	tRuleGroup      = "azure-native:network:FirewallPolicyRuleCollectionGroup"
+	tFirewall       = "azure-native:network:AzureFirewall"
+	tPeering        = "azure-native:network:VirtualNetworkPeering"
+
 	cVirtualNetwork  = "aks-kubenet:network:VirtualNetwork"
+	cFirewall        = "aks-kubenet:network:Firewall"
+	cHubPeering      = "aks-kubenet:network:HubPeering"
 	cRouteTable      = "aks-kubenet:network:RouteTable"
 	cClusterIdentity = "aks-kubenet:iam:ClusterIdentity"
 	cKubenetCluster  = "aks-kubenet:cluster:KubenetCluster"
@@ -37,7 +45,8 @@ func mustSucceed(t *testing.T, r run) {
 }
 
 // The committed dev stack is the reference article's plan; it must deploy every
-// resource the article creates by hand, with the article's values.
+// resource the article creates by hand, with the article's values, and the
+// firewall the article assumes at 10.0.2.4 (egress mode 2).
 func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 	r := runStackFile(t, "dev")
 	mustSucceed(t, r)
@@ -47,8 +56,9 @@ func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 		counts[res.Type]++
 	}
 	want := map[string]int{
-		tResourceGroup: 1, tVnet: 1, tSubnet: 1, tRouteTable: 1, tRoute: 1, tIdentity: 1, tRoleAssignment: 2, tCluster: 1,
-		cVirtualNetwork: 1, cRouteTable: 1, cClusterIdentity: 1, cKubenetCluster: 1,
+		tResourceGroup: 1, tVnet: 1, tSubnet: 2, tRouteTable: 1, tRoute: 2, tIdentity: 1, tRoleAssignment: 2, tCluster: 1,
+		tPublicIP: 1, tFirewallPolicy: 1, tRuleGroup: 1, tFirewall: 1,
+		cVirtualNetwork: 1, cRouteTable: 1, cClusterIdentity: 1, cKubenetCluster: 1, cFirewall: 1,
 	}
 	for typ, n := range want {
 		if counts[typ] != n {
@@ -89,17 +99,18 @@ func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 		t.Errorf("route table must ignore tag changes (AKS tags it), ignoreChanges = %v", table.IgnoreChanges)
 	}
 
-	route := r.one(t, tRoute)
+	// The default route is generated: its next hop is the firewall's output.
+	route := r.named(t, "egress-default-route")
 	for path, want := range map[string]string{
 		"routeName": "default-route", "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance",
-		"nextHopIpAddress": "10.0.2.4", "routeTableName": "aks-route-table", "resourceGroupName": "aks-kubenet-rg",
+		"nextHopIpAddress": mockFirewallIP, "routeTableName": "aks-route-table", "resourceGroupName": "aks-kubenet-rg",
 	} {
 		if got := str(route.Inputs, path); got != want {
 			t.Errorf("route %s = %q, want %q", path, got, want)
 		}
 	}
 
-	subnet := r.one(t, tSubnet)
+	subnet := r.named(t, "network-node-subnet")
 	for path, want := range map[string]string{
 		"subnetName": "aks-subnet", "addressPrefix": "10.0.1.0/24", "virtualNetworkName": "aks-vnet",
 		"routeTable.id": table.ID,
@@ -184,7 +195,8 @@ func TestResourcesLiveInTheirComponents(t *testing.T) {
 		tVnet: cVirtualNetwork, tSubnet: cVirtualNetwork,
 		tRouteTable: cRouteTable, tRoute: cRouteTable,
 		tIdentity: cClusterIdentity, tRoleAssignment: cClusterIdentity,
-		tCluster: cKubenetCluster,
+		tCluster:  cKubenetCluster,
+		tPublicIP: cFirewall, tFirewallPolicy: cFirewall, tRuleGroup: cFirewall, tFirewall: cFirewall,
 	}
 	for _, res := range r.resources {
 		if !res.Custom {
@@ -197,8 +209,12 @@ func TestResourcesLiveInTheirComponents(t *testing.T) {
 			}
 			continue
 		}
-		if !ok || parent.Type != wantParent[res.Type] {
-			t.Errorf("%s %s: parent %q, want a %s", res.Type, res.Name, res.Parent, wantParent[res.Type])
+		want := wantParent[res.Type]
+		if res.Name == "firewall-subnet" {
+			want = cFirewall // the AzureFirewallSubnet belongs to the firewall
+		}
+		if !ok || parent.Type != want {
+			t.Errorf("%s %s: parent %q, want a %s", res.Type, res.Name, res.Parent, want)
 			continue
 		}
 		if !strings.HasPrefix(res.Name, parent.Name) {
@@ -208,10 +224,13 @@ func TestResourcesLiveInTheirComponents(t *testing.T) {
 }
 
 // The longest chain of cloud resources is resource group -> {VNet, route table,
-// identity} -> {subnet, routes} -> grants -> cluster: five steps, and the three
-// independent resources in the second step wait only for the resource group.
-func TestDependencyChainIsFiveSteps(t *testing.T) {
-	for _, stackName := range []string{"dev", "prod"} {
+// identity} -> {subnet, routes} -> grants -> cluster: five steps (prod, egress
+// through the hub); with a firewall in the VNet (dev) it is resource group ->
+// VNet -> firewall subnet -> firewall -> default route -> cluster: six. The
+// three independent resources in the second step wait only for the resource
+// group.
+func TestDependencyChainDepth(t *testing.T) {
+	for stackName, steps := range map[string]int{"dev": 6, "prod": 5} {
 		t.Run(stackName, func(t *testing.T) {
 			r := runStackFile(t, stackName)
 			mustSucceed(t, r)
@@ -236,8 +255,8 @@ func TestDependencyChainIsFiveSteps(t *testing.T) {
 					longest = max(longest, visit(res))
 				}
 			}
-			if longest != 5 {
-				t.Errorf("longest dependency chain = %d steps, want 5", longest)
+			if longest != steps {
+				t.Errorf("longest dependency chain = %d steps, want %d", longest, steps)
 			}
 			rg := r.one(t, tResourceGroup)
 			for _, typ := range []string{tVnet, tRouteTable, tIdentity} {
@@ -246,15 +265,16 @@ func TestDependencyChainIsFiveSteps(t *testing.T) {
 					t.Errorf("%s should wait only for the resource group (depth %d)", typ, depth[res.URN])
 				}
 			}
-			if d := depth[r.one(t, tCluster).URN]; d != 5 {
-				t.Errorf("cluster at step %d, want 5", d)
+			if d := depth[r.one(t, tCluster).URN]; d != steps {
+				t.Errorf("cluster at step %d, want %d", d, steps)
 			}
 		})
 	}
 }
 
-// The prod stack is the per-region example: its own VNet, two UDRs and an
-// autoscaled pool whose node count the autoscaler owns.
+// The prod stack is the per-region example: its own VNet, egress through the
+// hub's firewall (mode 3), a UDR to on-premises and an autoscaled pool whose
+// node count the autoscaler owns.
 func TestProdStackAutoscalesAndRoutesThroughTheHub(t *testing.T) {
 	r := runStackFile(t, "prod")
 	mustSucceed(t, r)
@@ -270,6 +290,10 @@ func TestProdStackAutoscalesAndRoutesThroughTheHub(t *testing.T) {
 	}
 	if len(routes) != 2 {
 		t.Fatalf("want 2 routes, got %d", len(routes))
+	}
+	def := routes["default-via-firewall"]
+	if str(def.Inputs, "addressPrefix") != "0.0.0.0/0" || str(def.Inputs, "nextHopIpAddress") != "10.100.0.4" {
+		t.Errorf("generated default route = %v, want 0.0.0.0/0 to the hub firewall 10.100.0.4", def.Inputs)
 	}
 	gw := routes["on-premises"]
 	if str(gw.Inputs, "nextHopType") != "VirtualNetworkGateway" || str(gw.Inputs, "addressPrefix") != "192.168.0.0/16" {
@@ -312,7 +336,7 @@ func TestOutputs(t *testing.T) {
 		"vnetName":          "aks-vnet",
 		"vnetId":            r.one(t, tVnet).ID,
 		"subnetName":        "aks-subnet",
-		"subnetId":          r.one(t, tSubnet).ID,
+		"subnetId":          r.named(t, "network-node-subnet").ID,
 		"routeTableName":    "aks-route-table",
 		"routeTableId":      r.one(t, tRouteTable).ID,
 		"identityName":      "aks-kubenet-cluster-identity",

@@ -85,8 +85,9 @@ func TestRefusedConfigRegistersNothing(t *testing.T) {
 			want: []string{"cluster.podCidr 10.0.128.0/17", "network.vnetCidr 10.0.0.0/16"},
 		},
 		{
-			name: "no default route with userDefinedRouting",
+			name: "no default route with userDefinedRouting (and no firewall or hub)",
 			mutate: func(t *testing.T, cfg map[string]string) {
+				delete(cfg, "aks-kubenet:firewall")
 				setJSON(t, cfg, "aks-kubenet:network", "routes", []any{})
 			},
 			want: []string{"0.0.0.0/0", "RouteTableMissingDefaultRouteError"},
@@ -150,6 +151,7 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 // every peered range is probably unreachable, but it is the user's call.
 func TestWarningsDoNotStopTheRun(t *testing.T) {
 	cfg := devConfig(t)
+	delete(cfg, "aks-kubenet:firewall") // egress mode 1: the user's own next hop
 	setJSON(t, cfg, "aks-kubenet:network", "routes", []any{map[string]any{
 		"name": "default-route", "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "172.20.0.4",
 	}})
@@ -167,5 +169,81 @@ func TestWarningsDoNotStopTheRun(t *testing.T) {
 	}
 	if len(r.byType(tCluster)) != 1 {
 		t.Error("the cluster was not registered despite only warnings")
+	}
+}
+
+// A key that does not decode hides no rule error in the keys that do, and is
+// not reported a second time by the rules: every problem is in one report,
+// once.
+func TestDecodeProblemsAndRuleErrorsAreReportedTogether(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(t *testing.T, cfg map[string]string)
+		want   []string // the report's lines, in order
+		never  string
+	}{
+		{
+			name: "a misspelled key and a rule error",
+			mutate: func(t *testing.T, cfg map[string]string) {
+				setJSON(t, cfg, "aks-kubenet:network", "vnetCidrs", "10.0.0.0/16")
+				setJSON(t, cfg, "aks-kubenet:cluster", "maxPods", 300)
+			},
+			want: []string{
+				"network.vnetCidrs: unknown key (did you mean vnetCidr?)",
+				"cluster.maxPods 300 is outside 10-250",
+			},
+		},
+		{
+			name: "a mistyped count is not also missing",
+			mutate: func(t *testing.T, cfg map[string]string) {
+				setJSON(t, cfg, "aks-kubenet:cluster", "nodeCount", "three")
+				setJSON(t, cfg, "aks-kubenet:cluster", "podCIDR", "10.244.0.0/16")
+				setJSON(t, cfg, "aks-kubenet:cluster", "dnsServiceIP", "10.0.5.10")
+			},
+			want: []string{
+				"cluster.nodeCount: want a whole number, got \"three\"",
+				"cluster.podCIDR: unknown key (did you mean podCidr?)",
+				"cluster.dnsServiceIP 10.0.5.10 is not inside cluster.serviceCidr 10.0.4.0/24",
+			},
+			never: "cluster.nodeCount is missing",
+		},
+		{
+			name: "a missing object and a rule error in another",
+			mutate: func(t *testing.T, cfg map[string]string) {
+				delete(cfg, "aks-kubenet:network")
+				setJSON(t, cfg, "aks-kubenet:cluster", "maxPods", 300)
+			},
+			want: []string{
+				"network: missing: set the aks-kubenet:network object",
+				"cluster.maxPods 300 is outside 10-250",
+			},
+			never: "network.vnetCidr",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := devConfig(t)
+			tc.mutate(t, cfg)
+			r := runProgram(t, "dev", cfg)
+			if r.err == nil {
+				t.Fatal("program accepted a bad config")
+			}
+			_, list, _ := strings.Cut(r.err.Error(), "):\n")
+			lines := strings.Split(strings.TrimSpace(list), "\n")
+			if len(lines) != len(tc.want) {
+				t.Fatalf("want %d errors, got %d:\n%v", len(tc.want), len(lines), r.err)
+			}
+			for i, want := range tc.want {
+				if !strings.HasPrefix(strings.TrimSpace(lines[i]), "- "+want) {
+					t.Errorf("error %d = %q, want %q", i, lines[i], want)
+				}
+			}
+			if tc.never != "" && strings.Contains(r.err.Error(), tc.never) {
+				t.Errorf("error mentions %q:\n%v", tc.never, r.err)
+			}
+			if len(r.resources) != 0 {
+				t.Errorf("a refused config registered %d resources", len(r.resources))
+			}
+		})
 	}
 }

@@ -187,7 +187,7 @@ func TestNodeSubnetNSG(t *testing.T) {
 	if _, ok := nsg.Inputs["securityRules"]; ok {
 		t.Error("the NSG declares inline securityRules")
 	}
-	subnet := r.one(t, tSubnet)
+	subnet := r.named(t, "network-node-subnet")
 	if got := str(subnet.Inputs, "networkSecurityGroup.id"); got != nsg.ID {
 		t.Errorf("subnet networkSecurityGroup.id = %q, want %q", got, nsg.ID)
 	}

@@ -1,0 +1,272 @@
+package network
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// FirewallSubnetName is the name Azure Firewall requires of its subnet
+// (aks-rules 7.1).
+const FirewallSubnetName = "AzureFirewallSubnet"
+
+// FirewallArgs configures a Firewall.
+type FirewallArgs struct {
+	// ResourceGroupName is the resource group the firewall is created in.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region, the VNet's.
+	Location string
+	// VirtualNetworkName is the cluster's VNet, where AzureFirewallSubnet goes.
+	VirtualNetworkName pulumi.StringInput
+	// NodeSubnetCidr is the node subnet: the source of every rule.
+	NodeSubnetCidr string
+	// Config is the validated aks-kubenet:firewall, with spec.Defaults applied.
+	Config spec.Firewall
+	// Tags are applied to every resource that takes tags.
+	Tags pulumi.StringMapInput
+}
+
+// Firewall is an Azure Firewall in the cluster's VNet with exactly the
+// outbound rules Microsoft documents as required for AKS in Azure public
+// cloud, and the ones the stack adds: its subnet (no route table: the
+// firewall needs direct internet, aks-rules 7.2), its Standard static public
+// IPs, a firewall policy with one rule collection group, and the firewall.
+type Firewall struct {
+	pulumi.ResourceState
+
+	// Subnet is the AzureFirewallSubnet.
+	Subnet *network.Subnet
+	// PublicIPs are the firewall's public IPs.
+	PublicIPs []*network.PublicIPAddress
+	// Policy is the firewall policy; Rules its rule collection group.
+	Policy *network.FirewallPolicy
+	Rules  *network.FirewallPolicyRuleCollectionGroup
+	// Firewall is the AZFW_VNet firewall.
+	Firewall *network.AzureFirewall
+	// PrivateIP is the firewall's private address, the default route's next
+	// hop, as Azure reports it.
+	PrivateIP pulumi.StringOutput
+}
+
+// NewFirewall registers the firewall's resources as children of a component
+// of type aks-kubenet:network:Firewall. The firewall waits for its rule
+// collection group, so that it never starts without the rules AKS needs.
+func NewFirewall(ctx *pulumi.Context, name string, args FirewallArgs, opts ...pulumi.ResourceOption) (*Firewall, error) {
+	fw := &Firewall{}
+	if err := ctx.RegisterComponentResource("aks-kubenet:network:Firewall", name, fw, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(fw)
+	c := args.Config
+
+	subnet, err := network.NewSubnet(ctx, name+"-subnet", &network.SubnetArgs{
+		ResourceGroupName:  args.ResourceGroupName,
+		VirtualNetworkName: args.VirtualNetworkName,
+		SubnetName:         pulumi.String(FirewallSubnetName),
+		AddressPrefix:      pulumi.String(c.SubnetCidr),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	fw.Subnet = subnet
+
+	for i := range *c.PublicIPCount {
+		pip, err := network.NewPublicIPAddress(ctx, fmt.Sprintf("%s-pip-%d", name, i+1), &network.PublicIPAddressArgs{
+			ResourceGroupName:        args.ResourceGroupName,
+			PublicIpAddressName:      pulumi.Sprintf("%s-pip-%d", c.Name, i+1),
+			Location:                 pulumi.String(args.Location),
+			Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard")}, // aks-rules 7.2
+			PublicIPAllocationMethod: pulumi.String("Static"),
+			Tags:                     args.Tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		fw.PublicIPs = append(fw.PublicIPs, pip)
+	}
+
+	policy, err := network.NewFirewallPolicy(ctx, name+"-policy", &network.FirewallPolicyArgs{
+		ResourceGroupName:  args.ResourceGroupName,
+		FirewallPolicyName: pulumi.String(c.Name + "-policy"),
+		Location:           pulumi.String(args.Location),
+		Sku:                &network.FirewallPolicySkuArgs{Tier: pulumi.String(c.Tier)},
+		ThreatIntelMode:    pulumi.String(c.ThreatIntelMode),
+		DnsSettings:        &network.DnsSettingsArgs{EnableProxy: pulumi.Bool(*c.DNSProxy)},
+		Tags:               args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	fw.Policy = policy
+
+	rules, err := network.NewFirewallPolicyRuleCollectionGroup(ctx, name+"-rules", &network.FirewallPolicyRuleCollectionGroupArgs{
+		ResourceGroupName:       args.ResourceGroupName,
+		FirewallPolicyName:      policy.Name,
+		RuleCollectionGroupName: pulumi.String(RuleCollectionGroupName),
+		Priority:                pulumi.Int(200),
+		RuleCollections:         ruleCollections(args.Location, args.NodeSubnetCidr, c),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	fw.Rules = rules
+
+	var ipConfigs network.AzureFirewallIPConfigurationArray
+	for i, pip := range fw.PublicIPs {
+		ipConfig := &network.AzureFirewallIPConfigurationArgs{
+			Name:            pulumi.Sprintf("ipconfig-%d", i+1),
+			PublicIPAddress: &network.SubResourceArgs{Id: pip.ID()},
+		}
+		if i == 0 { // the first configuration places the firewall in its subnet
+			ipConfig.Subnet = &network.SubResourceArgs{Id: subnet.ID()}
+		}
+		ipConfigs = append(ipConfigs, ipConfig)
+	}
+	firewall, err := network.NewAzureFirewall(ctx, name+"-firewall", &network.AzureFirewallArgs{
+		ResourceGroupName: args.ResourceGroupName,
+		AzureFirewallName: pulumi.String(c.Name),
+		Location:          pulumi.String(args.Location),
+		Sku:               &network.AzureFirewallSkuArgs{Name: pulumi.String("AZFW_VNet"), Tier: pulumi.String(c.Tier)},
+		FirewallPolicy:    &network.SubResourceArgs{Id: policy.ID()},
+		IpConfigurations:  ipConfigs,
+		Tags:              args.Tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rules}))
+	if err != nil {
+		return nil, err
+	}
+	fw.Firewall = firewall
+	fw.PrivateIP = firewall.IpConfigurations.Index(pulumi.Int(0)).PrivateIPAddress()
+
+	return fw, ctx.RegisterResourceOutputs(fw, pulumi.Map{
+		"id":        firewall.ID(),
+		"privateIp": fw.PrivateIP,
+	})
+}
+
+// RuleCollectionGroupName is the name of the firewall policy's one rule
+// collection group.
+const RuleCollectionGroupName = "aks-egress"
+
+// RequiredRule is one outbound rule Microsoft documents as required for AKS in
+// Azure public cloud, with the document that requires it.
+type RequiredRule struct {
+	// Name is the rule's name in the policy.
+	Name string
+	// Kind is "network" or "application".
+	Kind string
+	// Protocols are the network rule's IP protocols, or the application
+	// rule's protocol:port pairs.
+	Protocols []string
+	// Destinations are the network rule's destination addresses (service
+	// tags), or the application rule's FQDN tags.
+	Destinations []string
+	// Ports are the network rule's destination ports.
+	Ports []string
+	// Source is the document that requires the rule.
+	Source string
+}
+
+// outboundRulesDoc is Microsoft's list of AKS's required outbound rules.
+const outboundRulesDoc = "https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-global-required-network-rules"
+
+// RequiredRules returns the outbound rules AKS requires in Azure public cloud
+// for a cluster in location (aks-rules 7.5-7.7), and nothing optional:
+//
+//   - UDP 1194 and TCP 9000 to AzureCloud.<location>: the tunnel between the
+//     nodes and the API server (outbound-rules-control-egress, Azure Global
+//     required network rules);
+//   - the FQDN tag AzureKubernetesService on HTTP 80 and HTTPS 443: the
+//     required FQDNs (MCR, management.azure.com, login.microsoftonline.com,
+//     packages, the API server's *.hcp.<location>.azmk8s.io), kept current
+//     by Microsoft (limit-egress-traffic, fqdn-tags).
+//
+// NTP (UDP 123) is left out: it is not required for nodes provisioned after
+// March 2021 (aks-rules 7.6).
+func RequiredRules(location string) []RequiredRule {
+	tag := "AzureCloud." + location
+	return []RequiredRule{
+		{Name: "aks-apiserver-udp-1194", Kind: "network", Protocols: []string{"UDP"}, Destinations: []string{tag}, Ports: []string{"1194"}, Source: outboundRulesDoc},
+		{Name: "aks-apiserver-tcp-9000", Kind: "network", Protocols: []string{"TCP"}, Destinations: []string{tag}, Ports: []string{"9000"}, Source: outboundRulesDoc},
+		{Name: "aks-fqdn-tag", Kind: "application", Protocols: []string{"Http:80", "Https:443"}, Destinations: []string{"AzureKubernetesService"},
+			Source: "https://learn.microsoft.com/azure/aks/limit-egress-traffic#add-firewall-rules"},
+	}
+}
+
+// ruleCollections is the rule collection group's content: the required
+// network rules and the stack's network rules in one collection, the
+// required application rule and the stack's allowed FQDNs in another, each
+// allowing traffic from the node subnet only.
+func ruleCollections(location, source string, c spec.Firewall) pulumi.Array {
+	sources := pulumi.StringArray{pulumi.String(source)}
+	var networkRules, appRules pulumi.Array
+	for _, r := range RequiredRules(location) {
+		switch r.Kind {
+		case "network":
+			networkRules = append(networkRules, network.NetworkRuleArgs{
+				RuleType:             pulumi.String("NetworkRule"),
+				Name:                 pulumi.String(r.Name),
+				IpProtocols:          pulumi.ToStringArray(r.Protocols),
+				SourceAddresses:      sources,
+				DestinationAddresses: pulumi.ToStringArray(r.Destinations),
+				DestinationPorts:     pulumi.ToStringArray(r.Ports),
+			})
+		case "application":
+			appRules = append(appRules, network.ApplicationRuleArgs{
+				RuleType:        pulumi.String("ApplicationRule"),
+				Name:            pulumi.String(r.Name),
+				SourceAddresses: sources,
+				FqdnTags:        pulumi.ToStringArray(r.Destinations),
+				Protocols: network.FirewallPolicyRuleApplicationProtocolArray{
+					network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Http"), Port: pulumi.Int(80)},
+					network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Https"), Port: pulumi.Int(443)},
+				},
+			})
+		}
+	}
+	for _, r := range c.NetworkRules {
+		rule := network.NetworkRuleArgs{
+			RuleType:         pulumi.String("NetworkRule"),
+			Name:             pulumi.String(r.Name),
+			IpProtocols:      pulumi.ToStringArray(r.Protocols),
+			SourceAddresses:  sources,
+			DestinationPorts: pulumi.ToStringArray(r.DestinationPorts),
+		}
+		if len(r.DestinationFqdns) > 0 {
+			rule.DestinationFqdns = pulumi.ToStringArray(r.DestinationFqdns)
+		} else {
+			rule.DestinationAddresses = pulumi.ToStringArray(r.DestinationAddresses)
+		}
+		networkRules = append(networkRules, rule)
+	}
+	if len(c.AllowFqdns) > 0 {
+		appRules = append(appRules, network.ApplicationRuleArgs{
+			RuleType:        pulumi.String("ApplicationRule"),
+			Name:            pulumi.String("allow-fqdns"),
+			SourceAddresses: sources,
+			TargetFqdns:     pulumi.ToStringArray(c.AllowFqdns),
+			Protocols: network.FirewallPolicyRuleApplicationProtocolArray{
+				network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Https"), Port: pulumi.Int(443)},
+			},
+		})
+	}
+	allow := &network.FirewallPolicyFilterRuleCollectionActionArgs{Type: pulumi.String("Allow")}
+	return pulumi.Array{
+		network.FirewallPolicyFilterRuleCollectionArgs{
+			RuleCollectionType: pulumi.String("FirewallPolicyFilterRuleCollection"),
+			Name:               pulumi.String("aks-network"),
+			Priority:           pulumi.Int(100),
+			Action:             allow,
+			Rules:              networkRules,
+		},
+		network.FirewallPolicyFilterRuleCollectionArgs{
+			RuleCollectionType: pulumi.String("FirewallPolicyFilterRuleCollection"),
+			Name:               pulumi.String("aks-application"),
+			Priority:           pulumi.Int(200),
+			Action:             allow,
+			Rules:              appRules,
+		},
+	}
+}
