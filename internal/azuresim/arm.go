@@ -3,6 +3,7 @@ package azuresim
 import (
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -54,12 +55,15 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	}
 	r := &Resource{ID: id, Type: typ, URN: urn, By: "pulumi", Properties: Properties(props)}
 	if existing != nil {
-		r.Computed, r.Kubeconfig = existing.Computed, existing.Kubeconfig
+		r.Computed, r.Kubeconfig = Properties(resource.PropertyMap(existing.Computed).Copy()), existing.Kubeconfig
 	} else {
 		r.Computed = Properties(computed(typ, id, in))
 		if typ == ManagedCluster {
 			r.Kubeconfig = kubeconfig(r)
 		}
+	}
+	if typ == AzureFirewall {
+		r.Computed["ipConfigurations"] = c.firewallIPConfigurations(id, in)
 	}
 	c.put(r)
 	if hasInline && inline.IsArray() {
@@ -108,6 +112,28 @@ func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 				return fmt.Errorf("InvalidResourceReference: %s %q referenced by subnet %q was not found", ref, target, id)
 			}
 		}
+	case Route:
+		return c.checkRoutePrefix(id, in)
+	case RouteTable:
+		// A table PUT that lists routes is refused the same way when two of
+		// them share a prefix.
+		seen := map[string]string{}
+		routes, _ := in["routes"].V.([]resource.PropertyValue)
+		for _, v := range routes {
+			route, _ := v.V.(resource.PropertyMap)
+			prefix := str(route, "addressPrefix")
+			if other, ok := seen[prefix]; ok {
+				return fmt.Errorf("RouteConflict: Route: %s conflicts with Route: %s. Routes cannot have the same AddressPrefix (%s in route table %s)",
+					str(route, "name"), other, prefix, id)
+			}
+			seen[prefix] = str(route, "name")
+		}
+	case AzureFirewall:
+		return c.checkFirewall(id, in)
+	case VirtualNetworkPeering:
+		if remote := refID(in, "remoteVirtualNetwork"); c.Get(remote) == nil {
+			return fmt.Errorf("InvalidGlobalResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", remote, id)
+		}
 	case RoleAssignment:
 		if c.identityByPrincipal(str(in, "principalId")) == nil {
 			return fmt.Errorf("PrincipalNotFound: Principal %s does not exist in the directory", str(in, "principalId"))
@@ -116,6 +142,89 @@ func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 		return c.checkCluster(id, in)
 	}
 	return nil
+}
+
+// checkRoutePrefix refuses a route whose address prefix another route of the
+// same table already has, whoever made that one (a route of the program's,
+// one of AKS's node routes): Azure answers RouteConflict, naming both routes
+// (aks-rules 6.4, "same prefix can't appear twice in a table"). A PUT of the
+// route that holds the prefix, changing its next hop, is no conflict.
+func (c *Cloud) checkRoutePrefix(id string, in resource.PropertyMap) error {
+	prefix := str(in, "addressPrefix")
+	table := id[:strings.LastIndex(strings.ToLower(id), "/routes/")]
+	for _, other := range c.Children(table, Route) {
+		if !strings.EqualFold(other.ID, id) && strings.EqualFold(str(resource.PropertyMap(other.Properties), "addressPrefix"), prefix) {
+			return fmt.Errorf("RouteConflict: Route: %s conflicts with Route: %s. Routes cannot have the same AddressPrefix (%s in route table %s)",
+				lastSegment(id), lastSegment(other.ID), prefix, table)
+		}
+	}
+	return nil
+}
+
+// checkFirewall makes Azure Firewall's create-time checks: the first IP
+// configuration places the firewall in its subnet, which must exist and be
+// named AzureFirewallSubnet (aks-rules 7.1); no other configuration names a
+// subnet; every public IP and the policy it references exist. The wrong
+// subnet name's error code is the simulation's own; the others are Azure's.
+func (c *Cloud) checkFirewall(id string, in resource.PropertyMap) error {
+	configs := firewallIPConfigs(in)
+	if len(configs) == 0 || refID(configs[0], "subnet") == "" {
+		return fmt.Errorf("MissingJsonReferenceId: Value for reference id is missing. Path properties.ipConfigurations[0].properties.subnet (Azure Firewall %s)", id)
+	}
+	subnetID := refID(configs[0], "subnet")
+	if c.Get(subnetID) == nil {
+		return fmt.Errorf("InvalidResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", subnetID, id)
+	}
+	if name := lastSegment(subnetID); !strings.EqualFold(name, FirewallSubnetName) {
+		return fmt.Errorf("AzureFirewallSubnetNameInvalid: Azure Firewall %s must be placed in a subnet named %s; subnet %s is named %s", id, FirewallSubnetName, subnetID, name)
+	}
+	for i, config := range configs {
+		if i > 0 && refID(config, "subnet") != "" {
+			return fmt.Errorf("AzureFirewallMultipleSubnetReferences: Azure Firewall %s cannot have more than one subnet reference, please ensure only one IpConfiguration contains a subnet reference", id)
+		}
+		if pip := refID(config, "publicIPAddress"); pip != "" && c.Get(pip) == nil {
+			return fmt.Errorf("InvalidResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", pip, id)
+		}
+	}
+	if policy := refID(in, "firewallPolicy"); policy != "" && c.Get(policy) == nil {
+		return fmt.Errorf("InvalidResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", policy, id)
+	}
+	return nil
+}
+
+// firewallIPConfigs are the firewall's ipConfigurations inputs.
+func firewallIPConfigs(in resource.PropertyMap) []resource.PropertyMap {
+	var out []resource.PropertyMap
+	list, _ := in["ipConfigurations"].V.([]resource.PropertyValue)
+	for _, v := range list {
+		if m, ok := v.V.(resource.PropertyMap); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// firewallIPConfigurations are the firewall's ipConfigurations as Azure
+// returns them: the input list, each entry with its id, and the one that
+// places the firewall in its subnet with the firewall's private IP, the first
+// address Azure does not reserve in that subnet (the network address + 4:
+// 10.0.2.4 for 10.0.2.0/26). The same subnet gives the same address on every
+// PUT and read. The other entries carry a public IP only and no private IP,
+// as in Azure.
+func (c *Cloud) firewallIPConfigurations(id string, in resource.PropertyMap) resource.PropertyValue {
+	var out []resource.PropertyValue
+	for _, config := range firewallIPConfigs(in) {
+		entry := config.Copy()
+		entry["id"] = resource.NewProperty(id + "/azureFirewallIpConfigurations/" + str(config, "name"))
+		entry["provisioningState"] = resource.NewProperty("Succeeded")
+		if subnet := c.Get(refID(config, "subnet")); subnet != nil {
+			if prefix, err := netip.ParsePrefix(str(resource.PropertyMap(subnet.Properties), "addressPrefix")); err == nil {
+				entry["privateIPAddress"] = resource.NewProperty(nthHost(prefix, 4).String())
+			}
+		}
+		out = append(out, resource.NewProperty(entry))
+	}
+	return resource.NewProperty(out)
 }
 
 // checkCluster makes AKS's create-time checks of a kubenet cluster in a
@@ -210,8 +319,10 @@ func refID(m resource.PropertyMap, key string) string {
 }
 
 // Delete deletes the resource with id as an ARM DELETE does, refusing what
-// Azure refuses: a route table or subnet still in use. Deleting what does not
-// exist succeeds, as azure-native treats a 404 on delete.
+// Azure refuses: a route table, NSG or subnet still in use (by a cluster's
+// pool or a firewall), or a VNet holding such a subnet, and a public IP a
+// firewall still uses. Deleting what does not exist succeeds, as azure-native
+// treats a 404 on delete.
 func (c *Cloud) Delete(typ, urn, id string) error {
 	r := c.Get(id)
 	if r == nil {
@@ -231,10 +342,16 @@ func (c *Cloud) Delete(typ, urn, id string) error {
 			}
 		}
 	case Subnet, VirtualNetwork:
-		for _, cl := range c.Find(ManagedCluster) {
-			for _, s := range c.clusterSubnets(cl) {
-				if strings.EqualFold(s, id) || strings.HasPrefix(strings.ToLower(s), strings.ToLower(id)+"/") {
-					return fmt.Errorf("InUseSubnetCannotBeDeleted: Subnet %s is in use by cluster %s", s, cl.ID)
+		for subnet, user := range c.subnetUsers() {
+			if strings.EqualFold(subnet, id) || strings.HasPrefix(strings.ToLower(subnet), strings.ToLower(id)+"/") {
+				return fmt.Errorf("InUseSubnetCannotBeDeleted: Subnet %s is in use by %s", subnet, user)
+			}
+		}
+	case PublicIPAddress:
+		for _, fw := range c.Find(AzureFirewall) {
+			for _, config := range firewallIPConfigs(resource.PropertyMap(fw.Properties)) {
+				if strings.EqualFold(refID(config, "publicIPAddress"), id) {
+					return fmt.Errorf("PublicIPAddressCannotBeDeleted: Public IP address %s can not be deleted since it is still allocated to resource %s", id, fw.ID)
 				}
 			}
 		}
@@ -244,6 +361,25 @@ func (c *Cloud) Delete(typ, urn, id string) error {
 	}
 	c.Log = append(c.Log, Operation{Op: "delete", Type: typ, ID: r.ID, URN: urn})
 	return nil
+}
+
+// subnetUsers are the subnets in use, each with what uses it: a cluster's
+// pool, or a firewall placed in it.
+func (c *Cloud) subnetUsers() map[string]string {
+	users := map[string]string{}
+	for _, cl := range c.Find(ManagedCluster) {
+		for _, s := range c.clusterSubnets(cl) {
+			users[s] = "cluster " + cl.ID
+		}
+	}
+	for _, fw := range c.Find(AzureFirewall) {
+		for _, config := range firewallIPConfigs(resource.PropertyMap(fw.Properties)) {
+			if s := refID(config, "subnet"); s != "" {
+				users[s] = "Azure Firewall " + fw.ID
+			}
+		}
+	}
+	return users
 }
 
 // clusterSubnets are the node subnets of a cluster's pools.
@@ -292,6 +428,27 @@ func (c *Cloud) CreateGroup(subscription, name, location string) *Resource {
 	in := resource.PropertyMap{"resourceGroupName": resource.NewProperty(name), "location": resource.NewProperty(location)}
 	id, _, _ := armID(subscription, ResourceGroup, in)
 	r := &Resource{ID: id, Type: ResourceGroup, By: "platform team", Properties: Properties(in), Computed: Properties(computed(ResourceGroup, id, in))}
+	c.put(r)
+	return r
+}
+
+// CreateHubNetwork creates, in subscription, a resource group and in it a VNet
+// with addressSpace, as the team that owns a hub would before any stack peers
+// with it (By "hub team"), and returns the VNet.
+func (c *Cloud) CreateHubNetwork(subscription, group, vnet, location string, addressSpace ...string) *Resource {
+	c.CreateGroup(subscription, group, location).By = "hub team"
+	var prefixes []resource.PropertyValue
+	for _, p := range addressSpace {
+		prefixes = append(prefixes, resource.NewProperty(p))
+	}
+	in := resource.PropertyMap{
+		"resourceGroupName":  resource.NewProperty(group),
+		"virtualNetworkName": resource.NewProperty(vnet),
+		"location":           resource.NewProperty(location),
+		"addressSpace":       resource.NewProperty(resource.PropertyMap{"addressPrefixes": resource.NewProperty(prefixes)}),
+	}
+	id, _, _ := armID(subscription, VirtualNetwork, in)
+	r := &Resource{ID: id, Type: VirtualNetwork, By: "hub team", Properties: Properties(in), Computed: Properties(computed(VirtualNetwork, id, in))}
 	c.put(r)
 	return r
 }

@@ -6,7 +6,12 @@
 // It plays Azure Resource Manager for the resource types aks-kubenet uses, with
 // the ARM behavior the program's design depends on:
 //
-//   - ids in Azure's exact shape (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/...);
+//   - ids in Azure's exact shape (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/...),
+//     in the subscription of the provider instance that makes them: an
+//     explicit provider for a hub's subscription makes its resources there;
+//   - the values Azure fills in, stable across reads: a public IP's address
+//     (in 20.0.0.0/8, derived from its id), a firewall's private IP (its
+//     subnet's network address + 4), a peering's state (Connected);
 //   - a PUT replaces the whole resource: a subnet PUT without routeTable drops
 //     the association (aks-rules 9.2);
 //   - a route table PUT that declares routes replaces every route in the table,
@@ -17,11 +22,16 @@
 //     assignment for a principal that does not exist, a cluster whose identity
 //     lacks its grants (CustomRouteTableMissingPermission, aks-rules 1.17) or
 //     whose subnet's table has no default route (RouteTableMissingDefaultRouteError,
-//     aks-rules 5.3), a route table or subnet still in use.
+//     aks-rules 5.3), a firewall whose subnet, public IP or policy does not
+//     exist or whose subnet is not AzureFirewallSubnet (aks-rules 7.1), a
+//     peering whose remote VNet does not exist, a route table, subnet (a
+//     cluster's or a firewall's) or public IP still in use;
+//   - a second route for a prefix a table already routes (RouteConflict,
+//     aks-rules 6.4): what a create-before-delete of a renamed route runs into.
 //
 // It also plays AKS after a cluster exists (WriteNodeRoutes, TagRouteTable,
-// Autoscale): those changes are made in the cloud only and are not Pulumi
-// resources.
+// Autoscale), and other teams (CreateGroup, CreateHubNetwork): those changes
+// are made in the cloud only and are not Pulumi resources.
 package azuresim
 
 import (
@@ -106,9 +116,12 @@ type Operation struct {
 	URN string `json:"urn"`
 }
 
-// Cloud is the simulated subscription: its resources and the log of operations.
+// Cloud is the simulated Azure: its resources, in any subscription, and the
+// log of operations.
 type Cloud struct {
-	// Subscription is the subscription id every ARM id is in.
+	// Subscription is the login's default subscription; while a provider
+	// instance works on the cloud, the instance's subscription, which the ids
+	// it makes are in.
 	Subscription string `json:"subscription"`
 	// Resources are keyed by lower-case ARM id: ARM compares ids without case.
 	Resources map[string]*Resource `json:"resources"`

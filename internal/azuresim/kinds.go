@@ -1,6 +1,7 @@
 package azuresim
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 
@@ -10,16 +11,24 @@ import (
 
 // Type tokens of the resources the simulated cloud holds.
 const (
-	ResourceGroup        = "azure-native:resources:ResourceGroup"
-	VirtualNetwork       = "azure-native:network:VirtualNetwork"
-	Subnet               = "azure-native:network:Subnet"
-	RouteTable           = "azure-native:network:RouteTable"
-	Route                = "azure-native:network:Route"
-	UserAssignedIdentity = "azure-native:managedidentity:UserAssignedIdentity"
-	RoleAssignment       = "azure-native:authorization:RoleAssignment"
-	ManagedCluster       = "azure-native:containerservice:ManagedCluster"
-	NetworkSecurityGroup = "azure-native:network:NetworkSecurityGroup"
+	ResourceGroup         = "azure-native:resources:ResourceGroup"
+	VirtualNetwork        = "azure-native:network:VirtualNetwork"
+	Subnet                = "azure-native:network:Subnet"
+	RouteTable            = "azure-native:network:RouteTable"
+	Route                 = "azure-native:network:Route"
+	UserAssignedIdentity  = "azure-native:managedidentity:UserAssignedIdentity"
+	RoleAssignment        = "azure-native:authorization:RoleAssignment"
+	ManagedCluster        = "azure-native:containerservice:ManagedCluster"
+	NetworkSecurityGroup  = "azure-native:network:NetworkSecurityGroup"
+	PublicIPAddress       = "azure-native:network:PublicIPAddress"
+	FirewallPolicy        = "azure-native:network:FirewallPolicy"
+	RuleCollectionGroup   = "azure-native:network:FirewallPolicyRuleCollectionGroup"
+	AzureFirewall         = "azure-native:network:AzureFirewall"
+	VirtualNetworkPeering = "azure-native:network:VirtualNetworkPeering"
 )
+
+// FirewallSubnetName is the name Azure requires of an Azure Firewall's subnet.
+const FirewallSubnetName = "AzureFirewallSubnet"
 
 // kind is what the simulated ARM knows about one resource type.
 type kind struct {
@@ -38,6 +47,10 @@ type kind struct {
 	// sub-resources that are also resources of their own (routes, subnets),
 	// and inlineType their type.
 	inlineKey, inlineType string
+	// filledKeys are inputs that Azure returns with values of its own added
+	// (a firewall's ipConfigurations with their private IPs): the output is
+	// not the input, and a preview of a change to one cannot know it.
+	filledKeys []string
 }
 
 var kinds = map[string]kind{
@@ -59,6 +72,20 @@ var kinds = map[string]kind{
 		replaceKeys: ManagedClusterCreateOnly,
 	},
 	NetworkSecurityGroup: {armType: "Microsoft.Network/networkSecurityGroups", nameKey: "networkSecurityGroupName"},
+	PublicIPAddress:      {armType: "Microsoft.Network/publicIPAddresses", nameKey: "publicIpAddressName"},
+	FirewallPolicy:       {armType: "Microsoft.Network/firewallPolicies", nameKey: "firewallPolicyName"},
+	RuleCollectionGroup: {
+		armType: "Microsoft.Network/firewallPolicies/ruleCollectionGroups", nameKey: "ruleCollectionGroupName",
+		parentKeys: []string{"firewallPolicyName"},
+	},
+	AzureFirewall: {
+		armType: "Microsoft.Network/azureFirewalls", nameKey: "azureFirewallName",
+		filledKeys: []string{"ipConfigurations"},
+	},
+	VirtualNetworkPeering: {
+		armType: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", nameKey: "virtualNetworkPeeringName",
+		parentKeys: []string{"virtualNetworkName"},
+	},
 }
 
 // ManagedClusterCreateOnly are the ManagedCluster inputs, besides its name,
@@ -146,16 +173,19 @@ func armID(sub, typ string, in resource.PropertyMap) (id, parent string, err err
 	if str(in, "resourceGroupName") == "" {
 		return "", "", fmt.Errorf("azuresim: %s: missing required property \"resourceGroupName\"", typ)
 	}
-	switch typ {
-	case Subnet:
-		vnet := provider("Microsoft.Network/virtualNetworks/" + str(in, "virtualNetworkName"))
-		return vnet + "/subnets/" + name, vnet, nil
-	case Route:
-		table := provider("Microsoft.Network/routeTables/" + str(in, "routeTableName"))
-		return table + "/routes/" + name, table, nil
-	default:
+	if len(k.parentKeys) == 0 {
 		return provider(k.armType + "/" + name), group, nil
 	}
+	// A child resource (a VNet's subnet or peering, a table's route, a
+	// policy's rule collection group): its id is its parent's, then the
+	// child type's last segment and its name.
+	i := strings.LastIndex(k.armType, "/")
+	parentName := str(in, k.parentKeys[0])
+	if parentName == "" {
+		return "", "", fmt.Errorf("azuresim: %s: missing required property %q", typ, k.parentKeys[0])
+	}
+	parent = provider(k.armType[:i] + "/" + parentName)
+	return parent + k.armType[i:] + "/" + name, parent, nil
 }
 
 // stableUUID is a UUID that is the same for the same id on every run, for the
@@ -182,8 +212,22 @@ func computed(typ, id string, in resource.PropertyMap) resource.PropertyMap {
 				str(in, "resourceGroupName"), str(in, "resourceName"), str(in, "location")))
 		}
 		out["fqdn"] = resource.NewProperty(str(in, "dnsPrefix") + "-" + stableUUID("fqdn", id)[:8] + ".hcp." + str(in, "location") + ".azmk8s.io")
+	case PublicIPAddress:
+		out["ipAddress"] = resource.NewProperty(publicAddress(id))
+	case VirtualNetworkPeering:
+		// Azure shows Initiated on the first half until the second half
+		// exists; the simulation does not model the half-way state.
+		out["peeringState"] = resource.NewProperty("Connected")
 	}
 	return out
+}
+
+// publicAddress is the static address Azure allocates to the public IP with
+// id: an address in 20.0.0.0/8 derived from the id, the same for the same id
+// on every run and every read.
+func publicAddress(id string) string {
+	h := sha256.Sum256([]byte("public-ip:" + strings.ToLower(id)))
+	return fmt.Sprintf("20.%d.%d.%d", h[0], h[1], 1+int(h[2])%254)
 }
 
 // unknownComputed is computed for a preview: every value Azure makes up is
@@ -194,6 +238,9 @@ func unknownComputed(typ, id string, in resource.PropertyMap) resource.PropertyM
 		if k != "type" {
 			out[k] = resource.MakeComputed(resource.NewProperty(""))
 		}
+	}
+	for _, k := range kinds[typ].filledKeys {
+		out[resource.PropertyKey(k)] = resource.MakeComputed(resource.NewProperty(""))
 	}
 	return out
 }

@@ -3,8 +3,10 @@ package azuresim
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -41,14 +43,21 @@ const roleAssignmentLatency = 500 * time.Millisecond
 // Provider serves the cloud in one file as the azure-native resource provider.
 // Every call opens the file, works on it and saves it, one call at a time, so
 // that the tests may change the cloud between engine operations.
+//
+// Each provider instance is a plugin process of its own: the stack's default
+// provider, and every explicit provider resource (an azure-native provider
+// for a hub's subscription). They share the cloud file, one call at a time
+// across processes (an flock on the file beside it), and each deploys into
+// its own subscription.
 type Provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 
 	path string
 	mu   sync.Mutex
-	// subscription is azure-native:subscriptionId, when the stack sets it:
-	// as the real provider does, it deploys there, whatever the login's
-	// default subscription (the cloud's) is.
+	// subscription is the instance's subscriptionId (azure-native:subscriptionId
+	// for the default provider, the provider resource's input for an explicit
+	// one), when set: as the real provider does, it deploys there, whatever
+	// the login's default subscription (the cloud's) is.
 	subscription string
 }
 
@@ -72,7 +81,7 @@ func (p *Provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumir
 	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 }
 
-// Configure takes the provider's subscriptionId, and accepts secrets and
+// Configure takes the instance's subscriptionId, and accepts secrets and
 // previews, like azure-native.
 func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	args, err := unmarshal(req.GetArgs(), false)
@@ -201,8 +210,12 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 		if err != nil {
 			return nil, err
 		}
+		oldInputs, err := unmarshal(req.GetOldInputs(), true)
+		if err != nil {
+			return nil, err
+		}
 		for k, v := range news {
-			outs[k] = v
+			outs[k] = previewOutput(typ, k, oldInputs[k], v, outs[k])
 		}
 		props, err := marshal(outs)
 		return &pulumirpc.UpdateResponse{Properties: props}, err
@@ -221,6 +234,23 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 	}
 	props, err := marshal(outs)
 	return &pulumirpc.UpdateResponse{Properties: props}, err
+}
+
+// previewOutput predicts, for an update's preview, the output of input key
+// whose old input was oldIn and new input is newIn, its old output oldOut: an
+// input that does not change keeps its output (a firewall's ipConfigurations
+// keep their private IPs), a changed one that Azure adds values to is
+// unknown, and any other changed one is its new input.
+func previewOutput(typ string, key resource.PropertyKey, oldIn, newIn, oldOut resource.PropertyValue) resource.PropertyValue {
+	if oldOut.V != nil && oldIn.V != nil && oldIn.DeepEquals(newIn) {
+		return oldOut
+	}
+	for _, k := range kinds[typ].filledKeys {
+		if string(key) == k {
+			return resource.MakeComputed(resource.NewProperty(""))
+		}
+	}
+	return newIn
 }
 
 // Read returns the resource as the cloud holds it, or no id when it is gone.
@@ -347,10 +377,19 @@ func credentials(encoded string) resource.PropertyMap {
 	}
 }
 
-// withCloud runs fn on the cloud, one call at a time, and saves what fn did.
+// withCloud runs fn on the cloud, one call at a time across every provider
+// instance, in the instance's subscription, and saves what fn did.
 func (p *Provider) withCloud(fn func(c *Cloud) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	lock, err := os.OpenFile(p.path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lock.Close() }() // and so releases the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking the simulated cloud: %w", err)
+	}
 	c, err := Open(p.path)
 	if err != nil {
 		return err

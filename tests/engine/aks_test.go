@@ -108,8 +108,11 @@ func TestDriftIsRepaired(t *testing.T) {
 				if r == nil {
 					t.Fatal("the default route is not back after up")
 				}
-				if got := r.Properties["nextHopIpAddress"].StringValue(); got != "10.0.2.4" {
-					t.Errorf("the default route's next hop is %s after up, want 10.0.2.4", got)
+				// The firewall's private IP as the simulated Azure gave it:
+				// 10.0.2.4 in dev's 10.0.2.0/26.
+				fwIP := firewallPrivateIP(t, c)
+				if got := r.Properties["nextHopIpAddress"].StringValue(); got != fwIP || got != "10.0.2.4" {
+					t.Errorf("the default route's next hop is %s after up, want the firewall's private IP %s (10.0.2.4)", got, fwIP)
 				}
 			},
 		},
@@ -157,12 +160,36 @@ func tableOf(t *testing.T, c *azuresim.Cloud) *azuresim.Resource {
 	return tables[0]
 }
 
-// subnetOf is the stack's one subnet in the cloud, or nil.
+// subnetOf is the stack's one node subnet in the cloud (any subnet but the
+// firewall's), or nil.
 func subnetOf(c *azuresim.Cloud) *azuresim.Resource {
-	if s := c.Find(azuresim.Subnet); len(s) == 1 {
-		return s[0]
+	var nodes []*azuresim.Resource
+	for _, s := range c.Find(azuresim.Subnet) {
+		if !strings.HasSuffix(s.ID, "/subnets/"+azuresim.FirewallSubnetName) {
+			nodes = append(nodes, s)
+		}
+	}
+	if len(nodes) == 1 {
+		return nodes[0]
 	}
 	return nil
+}
+
+// firewallPrivateIP is the private IP of the stack's one Azure Firewall, as
+// the simulated Azure computed it and returns it in the firewall's
+// ipConfigurations.
+func firewallPrivateIP(t *testing.T, c *azuresim.Cloud) string {
+	t.Helper()
+	fws := c.Find(azuresim.AzureFirewall)
+	if len(fws) != 1 {
+		t.Fatalf("the cloud holds %d firewalls, want 1", len(fws))
+	}
+	configs := fws[0].Computed["ipConfigurations"].ArrayValue()
+	ip := configs[0].ObjectValue()["privateIPAddress"]
+	if !ip.IsString() || ip.StringValue() == "" {
+		t.Fatalf("the firewall %s has no private IP", fws[0].ID)
+	}
+	return ip.StringValue()
 }
 
 // defaultRoute is the 0.0.0.0/0 route in the cloud, or nil.

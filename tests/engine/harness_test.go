@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
@@ -41,6 +43,16 @@ const cliVersion = "v3.274.1"
 const (
 	subscription      = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 	loginSubscription = "ffffffff-1bf0-4dda-aec3-cb9272f09590"
+)
+
+// The hub prod peers with (egress mode 3): a VNet another team owns, in a
+// subscription of its own, which newWorld creates in the simulated cloud
+// before the prod stack exists.
+const (
+	hubSubscription = "7c3e9a52-5d1b-4f6e-9a08-3b2d4c5e6f71"
+	hubGroup        = "hub-weu-rg"
+	hubVnetName     = "hub-weu-vnet"
+	hubVnetID       = "/subscriptions/" + hubSubscription + "/resourceGroups/" + hubGroup + "/providers/Microsoft.Network/virtualNetworks/" + hubVnetName
 )
 
 // repoRoot is the repository's root: the stack files and tools/ are there.
@@ -110,6 +122,8 @@ type world struct {
 // newWorld makes a workspace with the committed Pulumi.yaml and
 // Pulumi.<name>.yaml, so that the CLI parses them, a file backend, an empty
 // simulated cloud, and the stack name in it running stack.Program inline.
+// For prod, whose egress goes through a hub, the cloud holds the hub's group
+// and VNet (hubVnetID), made by the hub's team, and the stack names it.
 func newWorld(t *testing.T, name string) *world {
 	t.Helper()
 	dir := t.TempDir()
@@ -131,8 +145,17 @@ func newWorld(t *testing.T, name string) *world {
 		}
 	}
 	cloud := filepath.Join(dir, "cloud.json")
-	if _, err := azuresim.Create(cloud, loginSubscription); err != nil {
+	c, err := azuresim.Create(cloud, loginSubscription)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if name == "prod" {
+		if hub := c.CreateHubNetwork(hubSubscription, hubGroup, hubVnetName, "westeurope", "10.100.0.0/16"); hub.ID != hubVnetID {
+			t.Fatalf("the simulated hub VNet is %s, want %s", hub.ID, hubVnetID)
+		}
+		if err := c.Save(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := context.Background()
 	s, err := auto.UpsertStackInlineSource(ctx, name, "aks-kubenet", stack.Program,
@@ -156,6 +179,12 @@ func newWorld(t *testing.T, name string) *world {
 	// stack's subscription.
 	if err := s.SetConfig(ctx, "azure-native:subscriptionId", auto.ConfigValue{Value: subscription}); err != nil {
 		t.Fatal(err)
+	}
+	// And the hub's placeholder id with the hub VNet's.
+	if name == "prod" {
+		if err := s.SetConfigWithOptions(ctx, "aks-kubenet:hub.vnetId", auto.ConfigValue{Value: hubVnetID}, &auto.ConfigOptions{Path: true}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend}
 }
@@ -231,8 +260,20 @@ func (w *world) previewSteps(opts ...optpreview.Option) (map[string]step, error)
 		}
 	}()
 	_, err := w.stack.Preview(w.ctx, append(opts, optpreview.EventStreams(ch))...)
-	<-done
-	return steps, err
+	if err != nil {
+		// A preview the CLI refuses before the engine starts (a stack config
+		// that fails the project's validation) sends no event, and the
+		// Automation API never closes the stream: fail, not hang.
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+	} else {
+		<-done
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(steps), err
 }
 
 // step is what a preview plans for one resource.

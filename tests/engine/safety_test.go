@@ -158,9 +158,13 @@ func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
 // A setting AKS changes in place but the provider replaces on (outboundType,
 // in networkProfile) goes around the provider, as "Changing a stack" says:
 // az aks update changes the cluster, pulumi refresh reads it back, and the
-// same change in config then plans nothing, on a protected stack too.
+// same change in config then plans nothing, on a protected stack too. Prod
+// runs in egress mode 1 here (its hub's firewall through a hand-written
+// default route): with aks-kubenet:hub or aks-kubenet:firewall the program
+// refuses any outbound type but userDefinedRouting.
 func TestAKSUpdateThenRefreshAvoidsTheReplacement(t *testing.T) {
 	w := newWorld(t, "prod")
+	w.handWrittenEgress(1, "default-via-firewall", "10.100.0.4")
 	w.up()
 	w.changeCloud(func(c *azuresim.Cloud) error { // az aks update --outbound-type loadBalancer
 		cl, err := c.Cluster("aks-prod-weu")
