@@ -121,10 +121,7 @@ func (c *checker) checkFirewall(f *spec.Firewall) {
 			c.errorf(keys(keyFirewallSubnet, keyVnetCidr), "%s %s is not inside %s %s: the firewall's subnet is carved from the cluster's VNet",
 				keyFirewallSubnet, sub, keyVnetCidr, c.vnet)
 		}
-		for _, other := range []struct {
-			key    string
-			prefix netip.Prefix
-		}{{keyNodeSubnetCidr, c.subnet}, {keyPodCidr, c.pod}, {keyServiceCidr, c.service}} {
+		for _, other := range []keyedPrefix{{key: keyNodeSubnetCidr, prefix: c.subnet}, {key: keyPodCidr, prefix: c.pod}, {key: keyServiceCidr, prefix: c.service}} {
 			if other.prefix.IsValid() && ipplan.Overlaps(sub, other.prefix) {
 				c.errorf(keys(keyFirewallSubnet, other.key), "%s %s overlaps %s %s: the firewall's subnet holds the firewall alone",
 					keyFirewallSubnet, sub, other.key, other.prefix)
@@ -269,11 +266,7 @@ func (c *checker) checkHub(h *spec.Hub) {
 		if !p.IsValid() {
 			continue
 		}
-		for _, other := range []struct {
-			key    string
-			prefix netip.Prefix
-			why    string
-		}{
+		for _, other := range []keyedPrefix{
 			{keyVnetCidr, c.vnet, "Azure refuses to peer VNets whose address spaces overlap"},
 			{keyPodCidr, c.pod, "pod addresses must not be routable in the hub"},
 			{keyServiceCidr, c.service, "service addresses must not be routable in the hub"},

@@ -77,10 +77,7 @@ func (c *checker) checkReserved() {
 	for i, r := range aksReserved {
 		all[i] = r.String()
 	}
-	for _, f := range []struct {
-		key    string
-		prefix netip.Prefix
-	}{{keyVnetCidr, c.vnet}, {keyPodCidr, c.pod}, {keyServiceCidr, c.service}} {
+	for _, f := range []keyedPrefix{{key: keyVnetCidr, prefix: c.vnet}, {key: keyPodCidr, prefix: c.pod}, {key: keyServiceCidr, prefix: c.service}} {
 		var hits []string
 		for _, r := range aksReserved {
 			if ipplan.Overlaps(f.prefix, r) && !(f.key == keyVnetCidr && forbiddenInVNet(r)) {

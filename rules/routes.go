@@ -115,11 +115,7 @@ func (c *checker) checkApplianceAddress(i int, hop netip.Addr) {
 	key := routeKey(i, "nextHopIpAddress")
 	// Pod addresses move with pods, and service addresses are virtual, answered
 	// by no machine: neither can be an appliance (aks-rules 1.7, 3.4, 6.2).
-	for _, r := range []struct {
-		key    string
-		prefix netip.Prefix
-		why    string
-	}{
+	for _, r := range []keyedPrefix{
 		{keyPodCidr, c.pod, "pod addresses come and go with pods"},
 		{keyServiceCidr, c.service, "service addresses are virtual and no appliance answers on them"},
 	} {

@@ -138,6 +138,15 @@ func (c *checker) warnf(keys []string, format string, args ...any) {
 	c.report.Warnings = append(c.report.Warnings, Finding{Keys: keys, Message: fmt.Sprintf(format, args...)})
 }
 
+// keyedPrefix is a parsed range with the config key it came from, and why
+// another range or address may not fall in it, for the checks that test one
+// value against several ranges.
+type keyedPrefix struct {
+	key    string
+	prefix netip.Prefix
+	why    string
+}
+
 // keys returns its arguments, for the Keys of a Finding.
 func keys(k ...string) []string { return k }
 
