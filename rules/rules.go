@@ -104,6 +104,7 @@ func Check(s spec.Stack) Report {
 		(*checker).checkNames,        // 12
 		(*checker).checkSubscription, // 13
 		(*checker).checkEgress,       // 14
+		(*checker).checkSecurity,     // 15
 	} {
 		rule(c)
 	}

@@ -36,9 +36,14 @@ func base() spec.Stack {
 			ServiceCidr:  "10.0.4.0/24",
 			DNSServiceIP: "10.0.4.10",
 			OutboundType: spec.OutboundUserDefinedRouting,
+			// A private cluster with an admin: the posture without warnings.
+			ClusterAdmins:  []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"},
+			PrivateCluster: &yes,
 		},
 	})
 }
+
+var yes = true
 
 func route(name, prefix, typ, hop string) spec.Route {
 	return spec.Route{Name: name, AddressPrefix: prefix, NextHopType: typ, NextHopIPAddress: hop}
@@ -699,6 +704,7 @@ func TestLoadedStacks(t *testing.T) {
 			spec.KeyCluster: map[string]any{
 				"name": "aks-kubenet-cluster", "nodeCount": 3, "podCidr": "10.244.0.0/16",
 				"serviceCidr": "10.0.4.0/24", "dnsServiceIP": "10.0.4.10", "outboundType": "userDefinedRouting",
+				"clusterAdmins": []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}, "privateCluster": true,
 			},
 		}, 1},
 		{"prod", map[string]any{
@@ -719,6 +725,7 @@ func TestLoadedStacks(t *testing.T) {
 				"name": "aks-prod-weu", "vmSize": "Standard_D8s_v5", "nodeCount": 3, "minCount": 3, "maxCount": 20,
 				"maxPods": 110, "maxSurge": "33%", "podCidr": "10.245.0.0/16", "serviceCidr": "10.21.0.0/24",
 				"dnsServiceIP": "10.21.0.10", "outboundType": "userDefinedRouting",
+				"clusterAdmins": []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}, "privateCluster": true, "tier": "Standard",
 			},
 		}, 0},
 	}

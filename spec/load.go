@@ -159,6 +159,17 @@ func decodeObject(path string, raw []byte, dst any) []error {
 			field.Set(list)
 			continue
 		}
+		if field.Kind() == reflect.Pointer && field.Type().Elem().Kind() == reflect.Struct {
+			// A nested object: decoded key by key too, so that an unknown or
+			// mistyped key inside it is reported by its full path.
+			if string(value) == "null" {
+				continue
+			}
+			obj := reflect.New(field.Type().Elem())
+			errs = append(errs, decodeObject(key, value, obj.Interface())...)
+			field.Set(obj)
+			continue
+		}
 		if err := json.Unmarshal(value, field.Addr().Interface()); err != nil {
 			// encoding/json may have filled in part of the value (a *int
 			// pointing at 0 for "three"): leave the key unset instead.

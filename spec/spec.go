@@ -218,6 +218,49 @@ type Cluster struct {
 	ServiceCidr       string     `json:"serviceCidr"`
 	DNSServiceIP      string     `json:"dnsServiceIP"`
 	OutboundType      string     `json:"outboundType"`
+
+	// Security posture (see Security and its defaults).
+
+	// EntraID turns on Entra ID (managed AAD) with Azure RBAC for Kubernetes.
+	EntraID *bool `json:"entraId"`
+	// DisableLocalAccounts turns off the local admin account and its
+	// static credential; it needs EntraID.
+	DisableLocalAccounts *bool `json:"disableLocalAccounts"`
+	// ClusterAdmins are Entra object ids (users, groups or service
+	// principals) granted Azure Kubernetes Service RBAC Cluster Admin on the
+	// cluster.
+	ClusterAdmins []string `json:"clusterAdmins"`
+	// NetworkPolicy is calico or none.
+	NetworkPolicy string `json:"networkPolicy"`
+	// APIServerAuthorizedIPRanges are the CIDRs allowed to reach the public
+	// API server.
+	APIServerAuthorizedIPRanges []string `json:"apiServerAuthorizedIpRanges"`
+	// PrivateCluster gives the API server a private endpoint in the VNet and
+	// no public one.
+	PrivateCluster *bool `json:"privateCluster"`
+	// UpgradeChannel is the cluster auto-upgrade channel: none, patch,
+	// stable, rapid or node-image.
+	UpgradeChannel string `json:"upgradeChannel"`
+	// NodeOSUpgradeChannel is the node OS auto-upgrade channel: None,
+	// Unmanaged, NodeImage or SecurityPatch.
+	NodeOSUpgradeChannel string `json:"nodeOsUpgradeChannel"`
+	// MaintenanceWindow, when set, is the weekly window both auto-upgrade
+	// schedules keep to.
+	MaintenanceWindow *MaintenanceWindow `json:"maintenanceWindow"`
+	// OIDCIssuer turns on the cluster's OIDC issuer.
+	OIDCIssuer *bool `json:"oidcIssuer"`
+	// WorkloadIdentity turns on Entra Workload ID; it needs OIDCIssuer.
+	WorkloadIdentity *bool `json:"workloadIdentity"`
+	// AzurePolicy turns on the Azure Policy add-on.
+	AzurePolicy *bool `json:"azurePolicy"`
+	// ImageCleaner turns on the image cleaner, which removes unused images
+	// with known vulnerabilities from the nodes.
+	ImageCleaner *bool `json:"imageCleaner"`
+	// Tier is the pricing tier: Free, Standard or Premium.
+	Tier string `json:"tier"`
+	// Monitoring, when enabled, sends Container insights to a Log Analytics
+	// workspace the program creates.
+	Monitoring *Monitoring `json:"monitoring"`
 }
 
 // Autoscaling reports whether the system pool runs the cluster autoscaler, that
@@ -357,6 +400,7 @@ func Defaults(s Stack) Stack {
 	if c.MaxPods == nil {
 		c.MaxPods = Int(DefaultMaxPods)
 	}
+	securityDefaults(c)
 	return s
 }
 
@@ -386,3 +430,136 @@ func setDefault(field *string, value string) {
 
 // Int returns a pointer to n, for the optional counts of Cluster.
 func Int(n int) *int { return &n }
+
+// MaintenanceWindow is the cluster.maintenanceWindow config object: a weekly
+// window, such as Sunday from 02:00 for 4 hours at +01:00, applied to the
+// cluster's and the node OS's auto-upgrade schedules.
+type MaintenanceWindow struct {
+	// Day is the day of the week, Monday to Sunday.
+	Day string `json:"day"`
+	// StartTime is the window's start, "HH:MM" in UtcOffset's time.
+	StartTime string `json:"startTime"`
+	// DurationHours is the window's length, 4 to 24 hours.
+	DurationHours *int `json:"durationHours"`
+	// UTCOffset is the window's offset from UTC, "+01:00" or "-05:30";
+	// "+00:00" when unset.
+	UTCOffset string `json:"utcOffset"`
+}
+
+// Monitoring is the cluster.monitoring config object: Container insights
+// into a Log Analytics workspace, with managed identity authentication.
+type Monitoring struct {
+	// Enabled creates the workspace and turns Container insights on.
+	Enabled bool `json:"enabled"`
+	// RetentionDays is how long the workspace keeps data, 30 to 730 days.
+	RetentionDays *int `json:"retentionDays"`
+	// WorkspaceName is the Log Analytics workspace's name.
+	WorkspaceName string `json:"workspaceName"`
+}
+
+// Upgrade channels of cluster.upgradeChannel
+// (https://learn.microsoft.com/azure/aks/auto-upgrade-cluster).
+const (
+	UpgradeChannelNone      = "none"
+	UpgradeChannelPatch     = "patch"
+	UpgradeChannelStable    = "stable"
+	UpgradeChannelRapid     = "rapid"
+	UpgradeChannelNodeImage = "node-image"
+)
+
+// UpgradeChannels lists cluster.upgradeChannel's values.
+var UpgradeChannels = []string{UpgradeChannelNone, UpgradeChannelPatch, UpgradeChannelStable, UpgradeChannelRapid, UpgradeChannelNodeImage}
+
+// Node OS upgrade channels of cluster.nodeOsUpgradeChannel
+// (https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image).
+const (
+	NodeOSChannelNone          = "None"
+	NodeOSChannelUnmanaged     = "Unmanaged"
+	NodeOSChannelNodeImage     = "NodeImage"
+	NodeOSChannelSecurityPatch = "SecurityPatch"
+)
+
+// NodeOSUpgradeChannels lists cluster.nodeOsUpgradeChannel's values.
+var NodeOSUpgradeChannels = []string{NodeOSChannelNone, NodeOSChannelUnmanaged, NodeOSChannelNodeImage, NodeOSChannelSecurityPatch}
+
+// Network policy engines of cluster.networkPolicy: kubenet supports Calico
+// only (https://learn.microsoft.com/azure/aks/use-network-policies).
+const (
+	NetworkPolicyCalico = "calico"
+	NetworkPolicyNone   = "none"
+)
+
+// Pricing tiers of cluster.tier (https://learn.microsoft.com/azure/aks/free-standard-pricing-tiers).
+const (
+	TierFree     = "Free"
+	TierStandard = "Standard"
+	TierPremium  = "Premium"
+)
+
+// Tiers lists cluster.tier's values.
+var Tiers = []string{TierFree, TierStandard, TierPremium}
+
+// Security posture defaults: the AKS baseline's, where they cost nothing and
+// need no other infrastructure. Each is a key of aks-kubenet:cluster.
+const (
+	DefaultUpgradeChannel       = UpgradeChannelPatch
+	DefaultNodeOSUpgradeChannel = NodeOSChannelNodeImage
+	DefaultNetworkPolicy        = NetworkPolicyCalico
+	DefaultTier                 = TierFree
+	DefaultUTCOffset            = "+00:00"
+	DefaultRetentionDays        = 30
+)
+
+// VersionMovingChannel reports whether the cluster's upgrade channel moves
+// its Kubernetes version (patch, stable, rapid): the version in config then
+// counts at creation only. none and node-image leave the version alone.
+func (c Cluster) VersionMovingChannel() bool {
+	switch c.UpgradeChannel {
+	case UpgradeChannelPatch, UpgradeChannelStable, UpgradeChannelRapid:
+		return true
+	}
+	return false
+}
+
+// On reports whether an optional flag is set and true.
+func On(flag *bool) bool { return flag != nil && *flag }
+
+// MonitoringEnabled reports whether cluster.monitoring.enabled is true.
+func (c Cluster) MonitoringEnabled() bool { return c.Monitoring != nil && c.Monitoring.Enabled }
+
+// securityDefaults fills in the security posture's defaults: Entra ID with
+// Azure RBAC, no local accounts, Calico, a public API server (with a
+// warning), the patch and NodeImage channels, OIDC issuer and workload
+// identity, Azure Policy, the image cleaner, and the Free tier.
+func securityDefaults(c *Cluster) {
+	for _, flag := range []**bool{&c.EntraID, &c.DisableLocalAccounts, &c.OIDCIssuer, &c.WorkloadIdentity, &c.AzurePolicy, &c.ImageCleaner} {
+		if *flag == nil {
+			yes := true
+			*flag = &yes
+		}
+	}
+	if c.PrivateCluster == nil {
+		no := false
+		c.PrivateCluster = &no
+	}
+	setDefault(&c.NetworkPolicy, DefaultNetworkPolicy)
+	setDefault(&c.UpgradeChannel, DefaultUpgradeChannel)
+	setDefault(&c.NodeOSUpgradeChannel, DefaultNodeOSUpgradeChannel)
+	setDefault(&c.Tier, DefaultTier)
+	if w := c.MaintenanceWindow; w != nil {
+		setDefault(&w.UTCOffset, DefaultUTCOffset)
+	}
+	if m := c.Monitoring; m != nil {
+		if m.RetentionDays == nil {
+			m.RetentionDays = Int(DefaultRetentionDays)
+		}
+		setDefault(&m.WorkspaceName, c.Name+"-logs")
+	}
+}
+
+// NodeOSScheduled reports whether the node OS channel upgrades on AKS's
+// schedule (NodeImage, SecurityPatch), so that the node OS maintenance
+// window applies; None and Unmanaged keep no schedule.
+func (c Cluster) NodeOSScheduled() bool {
+	return c.NodeOSUpgradeChannel == NodeOSChannelNodeImage || c.NodeOSUpgradeChannel == NodeOSChannelSecurityPatch
+}

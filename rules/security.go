@@ -1,0 +1,256 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// Config keys of the security posture.
+const (
+	keyEntraID              = "cluster.entraId"
+	keyDisableLocalAccounts = "cluster.disableLocalAccounts"
+	keyClusterAdmins        = "cluster.clusterAdmins"
+	keyNetworkPolicy        = "cluster.networkPolicy"
+	keyAuthorizedRanges     = "cluster.apiServerAuthorizedIpRanges"
+	keyPrivateCluster       = "cluster.privateCluster"
+	keyUpgradeChannel       = "cluster.upgradeChannel"
+	keyNodeOSChannel        = "cluster.nodeOsUpgradeChannel"
+	keyKubernetesVersion    = "cluster.kubernetesVersion"
+	keyWindow               = "cluster.maintenanceWindow"
+	keyOIDCIssuer           = "cluster.oidcIssuer"
+	keyWorkloadIdentity     = "cluster.workloadIdentity"
+	keyTier                 = "cluster.tier"
+	keyRetentionDays        = "cluster.monitoring.retentionDays"
+	keyWorkspaceName        = "cluster.monitoring.workspaceName"
+)
+
+func adminKey(i int) string { return fmt.Sprintf("%s[%d]", keyClusterAdmins, i) }
+
+func rangeKey(i int) string { return fmt.Sprintf("%s[%d]", keyAuthorizedRanges, i) }
+
+// Limits of the security posture's values.
+const (
+	// MaxAuthorizedIPRanges is the most API server authorized IP ranges a
+	// cluster takes (aks-rules 2.10,
+	// https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges).
+	MaxAuthorizedIPRanges = 200
+	// MinWindowHours and MaxWindowHours bound a maintenance window's length
+	// (https://learn.microsoft.com/azure/aks/planned-maintenance).
+	MinWindowHours, MaxWindowHours = 4, 24
+	// MinRetentionDays and MaxRetentionDays bound a PerGB2018 workspace's
+	// retention (https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure).
+	MinRetentionDays, MaxRetentionDays = 30, 730
+)
+
+var (
+	weekdays      = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+	clockTime     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	utcOffset     = regexp.MustCompile(`^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	networkPolicy = []string{spec.NetworkPolicyCalico, spec.NetworkPolicyNone}
+
+	// Microsoft.OperationalInsights/workspaces
+	// (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftoperationalinsights).
+	workspaceName = nameRule{
+		kind: "Log Analytics workspace", min: 4, max: 63,
+		char: isAlnumOr("-"), first: isAlnum, last: isAlnum,
+		summary: `4-63 characters: letters, digits and "-", starting and ending with a letter or digit`,
+	}
+)
+
+// checkSecurity is rule 15: the security posture. Entra ID, local accounts
+// and the admin grants agree; the network policy is one kubenet runs; the
+// API server is either private or limited to valid ranges, with a warning
+// when it is open to the internet; the upgrade channels, the maintenance
+// window, workload identity, the tier and monitoring have values AKS takes.
+func (c *checker) checkSecurity() {
+	cl := c.s.Cluster
+	c.checkAccess(cl)
+	// https://learn.microsoft.com/azure/aks/use-network-policies: kubenet
+	// runs Calico only; Azure Network Policy Manager and Cilium need Azure CNI.
+	if !slices.Contains(networkPolicy, cl.NetworkPolicy) {
+		c.errorf(keys(keyNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
+			keyNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
+	}
+	c.checkAPIServer(cl)
+	c.checkUpgrades(cl)
+	// https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster:
+	// workload identity federates with the cluster's OIDC issuer.
+	if spec.On(cl.WorkloadIdentity) && !spec.On(cl.OIDCIssuer) {
+		c.errorf(keys(keyWorkloadIdentity, keyOIDCIssuer), "%s is true but %s is false: workload identity needs the cluster's OIDC issuer",
+			keyWorkloadIdentity, keyOIDCIssuer)
+	}
+	if !slices.Contains(spec.Tiers, cl.Tier) {
+		c.errorf(keys(keyTier), "%s %s is not an AKS pricing tier: want %s", keyTier, abbreviate(cl.Tier), join("or", spec.Tiers))
+	} else if cl.Tier == spec.TierFree && c.production() {
+		// https://learn.microsoft.com/azure/aks/free-standard-pricing-tiers
+		c.warnf(keys(keyTier), "%s %s in a production stack: the Free tier has no uptime SLA; Microsoft recommends Standard for production", keyTier, cl.Tier)
+	}
+	if m := cl.Monitoring; m != nil && m.Enabled {
+		if d := *m.RetentionDays; d < MinRetentionDays || d > MaxRetentionDays {
+			c.errorf(keys(keyRetentionDays), "%s %d is outside %d-%d, the retention a Log Analytics workspace takes",
+				keyRetentionDays, d, MinRetentionDays, MaxRetentionDays)
+		}
+		c.checkName(keyWorkspaceName, m.WorkspaceName, workspaceName)
+	}
+}
+
+// checkAccess checks Entra ID, local accounts and the admin grants
+// (https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad,
+// https://learn.microsoft.com/azure/aks/manage-azure-rbac).
+func (c *checker) checkAccess(cl spec.Cluster) {
+	entra := spec.On(cl.EntraID)
+	if !entra && spec.On(cl.DisableLocalAccounts) {
+		c.errorf(keys(keyDisableLocalAccounts, keyEntraID), "%s is true but %s is false: without Entra ID the local accounts are the only way into the cluster, and AKS refuses to disable them",
+			keyDisableLocalAccounts, keyEntraID)
+	}
+	if !entra && len(cl.ClusterAdmins) > 0 {
+		c.errorf(keys(keyClusterAdmins, keyEntraID), "%s is set but %s is false: the admins' Azure RBAC role has no effect without Entra ID and Azure RBAC for Kubernetes",
+			keyClusterAdmins, keyEntraID)
+	}
+	seen := map[string]int{}
+	for i, id := range cl.ClusterAdmins {
+		if !guid.MatchString(id) {
+			c.errorf(keys(adminKey(i)), "%s %s is not an Entra object id: want the object id (a GUID such as 3f2b1c4e-...) of a user, group or service principal",
+				adminKey(i), abbreviate(id))
+			continue
+		}
+		if j, dup := seen[strings.ToLower(id)]; dup {
+			c.errorf(keys(adminKey(i), adminKey(j)), "%s %s repeats %s: each admin is granted once", adminKey(i), id, adminKey(j))
+			continue
+		}
+		seen[strings.ToLower(id)] = i
+	}
+	if entra && len(cl.ClusterAdmins) == 0 && spec.On(cl.DisableLocalAccounts) {
+		c.warnf(keys(keyClusterAdmins), "%s is empty and local accounts are disabled: nobody can use kubectl on the cluster until someone is granted an Azure Kubernetes Service RBAC role on it; list the admins' Entra object ids (groups, preferably)",
+			keyClusterAdmins)
+	}
+}
+
+// checkAPIServer checks the API server's access: authorized ranges or a
+// private cluster, not both, and a warning for neither.
+func (c *checker) checkAPIServer(cl spec.Cluster) {
+	ranges := cl.APIServerAuthorizedIPRanges
+	private := spec.On(cl.PrivateCluster)
+	// https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges:
+	// authorized ranges apply to the public endpoint a private cluster lacks.
+	if private && len(ranges) > 0 {
+		c.errorf(keys(keyAuthorizedRanges, keyPrivateCluster), "%s and %s are both set: a private cluster has no public API server endpoint to limit; set one",
+			keyAuthorizedRanges, keyPrivateCluster)
+	}
+	if !private && len(ranges) == 0 {
+		c.warnf(keys(keyAuthorizedRanges, keyPrivateCluster), "the API server is open to the internet: set %s to the ranges that may reach it, or %s",
+			keyAuthorizedRanges, keyPrivateCluster)
+	}
+	seen := map[netip.Prefix]int{}
+	for i, cidr := range ranges {
+		p := c.prefix(rangeKey(i), cidr, "a range that may reach the API server, such as 203.0.113.0/24, or remove the entry")
+		if !p.IsValid() {
+			continue
+		}
+		if j, dup := seen[p]; dup {
+			c.errorf(keys(rangeKey(i), rangeKey(j)), "%s %s repeats %s", rangeKey(i), p, rangeKey(j))
+			continue
+		}
+		seen[p] = i
+		switch {
+		case p.Bits() == 0:
+			c.warnf(keys(rangeKey(i)), "%s %s authorizes every address: the API server stays open to the internet", rangeKey(i), p)
+		case p.Addr().IsPrivate():
+			c.warnf(keys(rangeKey(i)), "%s %s is a private range: the public API server sees public source addresses only, so it authorizes nobody", rangeKey(i), p)
+		}
+	}
+	if len(ranges) == 0 {
+		return
+	}
+	// aks-rules 5.8: the nodes reach a public API server through the
+	// outbound path, so its public address must be authorized. The program
+	// adds its own firewall's; AKS adds a load balancer's.
+	generated := 0
+	switch {
+	case c.s.Firewall != nil && c.s.Firewall.PublicIPCount != nil:
+		generated = *c.s.Firewall.PublicIPCount
+	case c.s.Hub != nil:
+		c.warnf(keys(keyAuthorizedRanges, keyHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
+			keyAuthorizedRanges)
+	case cl.OutboundType == spec.OutboundUserDefinedRouting:
+		c.warnf(keys(keyAuthorizedRanges, keyRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
+			keyAuthorizedRanges)
+	}
+	if n := len(ranges) + generated; n > MaxAuthorizedIPRanges {
+		c.errorf(keys(keyAuthorizedRanges), "%s has %s%s: a cluster takes at most %d",
+			keyAuthorizedRanges, count(n, "range"), generatedNote(generated), MaxAuthorizedIPRanges)
+	}
+}
+
+// generatedNote is the part of a message that says how many values the
+// program adds for the firewall's public IPs.
+func generatedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" with the %d /32 the program adds for the firewall's public IPs", n)
+}
+
+// checkUpgrades checks the upgrade channels and the maintenance window
+// (https://learn.microsoft.com/azure/aks/auto-upgrade-cluster,
+// https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image,
+// https://learn.microsoft.com/azure/aks/planned-maintenance).
+func (c *checker) checkUpgrades(cl spec.Cluster) {
+	if !slices.Contains(spec.UpgradeChannels, cl.UpgradeChannel) {
+		c.errorf(keys(keyUpgradeChannel), "%s %s is not an auto-upgrade channel: want %s", keyUpgradeChannel, abbreviate(cl.UpgradeChannel), join("or", spec.UpgradeChannels))
+	}
+	if !slices.Contains(spec.NodeOSUpgradeChannels, cl.NodeOSUpgradeChannel) {
+		c.errorf(keys(keyNodeOSChannel), "%s %s is not a node OS upgrade channel: want %s", keyNodeOSChannel, abbreviate(cl.NodeOSUpgradeChannel), join("or", spec.NodeOSUpgradeChannels))
+	}
+	if cl.UpgradeChannel == spec.UpgradeChannelNodeImage && cl.NodeOSUpgradeChannel != spec.NodeOSChannelNodeImage {
+		c.warnf(keys(keyUpgradeChannel, keyNodeOSChannel), "%s node-image upgrades the node image whatever %s says (%s): use %s patch with %s %s, which keep the two apart",
+			keyUpgradeChannel, keyNodeOSChannel, cl.NodeOSUpgradeChannel, keyUpgradeChannel, keyNodeOSChannel, spec.NodeOSChannelNodeImage)
+	}
+	if cl.KubernetesVersion != "" && cl.VersionMovingChannel() {
+		c.warnf(keys(keyKubernetesVersion, keyUpgradeChannel), "%s %s counts at creation only: %s %s moves the version, and the program then ignores both; upgrade a minor version with az aks upgrade",
+			keyKubernetesVersion, cl.KubernetesVersion, keyUpgradeChannel, cl.UpgradeChannel)
+	}
+	w := cl.MaintenanceWindow
+	if w == nil {
+		return
+	}
+	if !slices.Contains(weekdays, w.Day) {
+		c.errorf(keys(keyWindow+".day"), "%s.day %s is not a day of the week: want %s", keyWindow, abbreviate(w.Day), join("or", weekdays))
+	}
+	if !clockTime.MatchString(w.StartTime) {
+		c.errorf(keys(keyWindow+".startTime"), "%s.startTime %s is not a time of day: want \"HH:MM\", such as \"02:00\"", keyWindow, abbreviate(w.StartTime))
+	}
+	switch {
+	case w.DurationHours == nil:
+		c.errorf(keys(keyWindow+".durationHours"), "%s.durationHours is missing: set the window's length, %d to %d hours", keyWindow, MinWindowHours, MaxWindowHours)
+	case *w.DurationHours < MinWindowHours || *w.DurationHours > MaxWindowHours:
+		c.errorf(keys(keyWindow+".durationHours"), "%s.durationHours %d is outside %d-%d: AKS needs a window of at least %d hours",
+			keyWindow, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
+	}
+	if !validUTCOffset(w.UTCOffset) {
+		c.errorf(keys(keyWindow+".utcOffset"), "%s.utcOffset %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
+			keyWindow, abbreviate(w.UTCOffset))
+	}
+	if cl.UpgradeChannel == spec.UpgradeChannelNone && !cl.NodeOSScheduled() {
+		c.warnf(keys(keyWindow, keyUpgradeChannel, keyNodeOSChannel), "%s is set but neither %s nor %s upgrades anything on a schedule: the window has no effect",
+			keyWindow, keyUpgradeChannel, keyNodeOSChannel)
+	}
+}
+
+// validUTCOffset reports whether offset is "+HH:MM" or "-HH:MM" from -12:00
+// to +14:00, the offsets time zones have.
+func validUTCOffset(offset string) bool {
+	if !utcOffset.MatchString(offset) {
+		return false
+	}
+	minutes := (int(offset[1]-'0')*10+int(offset[2]-'0'))*60 + int(offset[4]-'0')*10 + int(offset[5]-'0')
+	if offset[0] == '-' {
+		return minutes <= 12*60
+	}
+	return minutes <= 14*60
+}
