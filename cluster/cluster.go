@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2"
+	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -35,6 +35,13 @@ type KubenetClusterArgs struct {
 	Protect bool
 	// ExportKubeconfig reads the cluster user's kubeconfig into Kubeconfig.
 	ExportKubeconfig bool
+	// AuthorizedIPRanges are the API server's authorized ranges: the
+	// configured ones and the /32 of each public IP of the program's
+	// firewall; nil for none.
+	AuthorizedIPRanges pulumi.StringArrayInput
+	// WorkspaceID is the Log Analytics workspace Container insights sends to;
+	// nil with monitoring off.
+	WorkspaceID pulumi.StringInput
 }
 
 // KubenetCluster is an AKS cluster on kubenet in a bring-your-own subnet: one
@@ -47,8 +54,11 @@ type KubenetCluster struct {
 
 	// Cluster is the managed cluster.
 	Cluster *containerservice.ManagedCluster
+	// Schedules are the maintenance configurations that keep the
+	// auto-upgrade channels to cluster.maintenanceWindow, by config name.
+	Schedules map[string]*containerservice.MaintenanceConfiguration
 	// Kubeconfig is the cluster user's kubeconfig, a secret; read only with
-	// ExportKubeconfig.
+	// ExportKubeconfig. It is never the admin credential.
 	Kubeconfig pulumi.StringOutput
 }
 
@@ -103,11 +113,29 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 		NetworkProfile:    networkProfile(c),
 		LinuxProfile:      linuxProfile(args.SSHPublicKey),
 		Tags:              args.Tags,
+
+		AadProfile:             aadProfile(c),
+		DisableLocalAccounts:   pulumi.Bool(spec.On(c.DisableLocalAccounts)),
+		ApiServerAccessProfile: apiServerAccess(c, args.AuthorizedIPRanges),
+		AutoUpgradeProfile: &containerservice.ManagedClusterAutoUpgradeProfileArgs{
+			UpgradeChannel:       pulumi.String(c.UpgradeChannel),
+			NodeOSUpgradeChannel: pulumi.String(c.NodeOSUpgradeChannel),
+		},
+		OidcIssuerProfile: &containerservice.ManagedClusterOIDCIssuerProfileArgs{Enabled: pulumi.Bool(spec.On(c.OIDCIssuer))},
+		SecurityProfile:   securityProfile(c),
+		AddonProfiles:     addons(c, args.WorkspaceID),
+		Sku: &containerservice.ManagedClusterSKUArgs{
+			Name: pulumi.String("Base"),
+			Tier: pulumi.String(c.Tier),
+		},
 	}, childOpts...)
 	if err != nil {
 		return nil, err
 	}
 	kc.Cluster = managed
+	if kc.Schedules, err = maintenanceSchedules(ctx, name, c, args.ResourceGroupName, managed, pulumi.Parent(kc)); err != nil {
+		return nil, err
+	}
 
 	outputs := pulumi.Map{
 		"name":              managed.Name,
@@ -123,6 +151,7 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 		creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
 			ResourceGroupName: args.ResourceGroupName,
 			ResourceName:      existing,
+			Format:            kubeconfigFormat(c),
 		})
 		kc.Kubeconfig = pulumi.ToSecret(creds.Kubeconfigs().ApplyT(decodeKubeconfig)).(pulumi.StringOutput)
 		outputs["kubeconfig"] = kc.Kubeconfig
@@ -137,10 +166,13 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 //   - linuxProfile: the SSH key counts at creation only (see NewKubenetCluster).
 //   - agentPoolProfiles[0].count, when autoscaled: the autoscaler owns it.
 //   - kubernetesVersion and agentPoolProfiles[0].orchestratorVersion, when
-//     the stack pins no version: AKS chose the version and moves it when it
-//     upgrades the cluster (an upgrade channel, or the forced upgrade of an
-//     unsupported version); an unignored move is a diff on the pool, which
-//     once planned a re-creation (pulumi-azure-native#2059).
+//     the stack pins no version, or its upgrade channel moves the version
+//     (patch, stable, rapid): AKS chose the version, or moves it on its
+//     schedule (and with the forced upgrade of an unsupported version). An
+//     unignored move is a diff that would take the cluster back to the
+//     config's version, fighting the channel, and a diff on the pool once
+//     planned a re-creation (pulumi-azure-native#2059). With channel none or
+//     node-image, a pinned version is the program's to change.
 //   - windowsProfile: AKS gives every cluster a Windows profile with an admin
 //     user, asked for or not (Azure/AKS#1545); the provider replaces the
 //     cluster on any windowsProfile change.
@@ -157,7 +189,7 @@ func IgnoredChanges(c spec.Cluster) []string {
 	if c.Autoscaling() {
 		ignore = append(ignore, "agentPoolProfiles[0].count")
 	}
-	if c.KubernetesVersion == "" {
+	if c.KubernetesVersion == "" || c.VersionMovingChannel() {
 		ignore = append(ignore, "kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion")
 	}
 	return ignore
@@ -198,6 +230,7 @@ func networkProfile(c spec.Cluster) *containerservice.ContainerServiceNetworkPro
 		ServiceCidr:     pulumi.String(c.ServiceCidr),
 		DnsServiceIP:    pulumi.String(c.DNSServiceIP),
 		OutboundType:    pulumi.String(c.OutboundType),
+		NetworkPolicy:   pulumi.String(c.NetworkPolicy),
 		LoadBalancerSku: pulumi.String("standard"), // required by userDefinedRouting, aks-rules 5.1
 	}
 }
@@ -245,4 +278,133 @@ func optional(s string) pulumi.StringPtrInput {
 		return nil
 	}
 	return pulumi.String(s)
+}
+
+// aadProfile is managed Entra ID with Azure RBAC for Kubernetes
+// authorization (https://learn.microsoft.com/azure/aks/manage-azure-rbac),
+// in the subscription's tenant, or nil with cluster.entraId false. AKS
+// cannot turn Entra ID off once it is on.
+func aadProfile(c spec.Cluster) containerservice.ManagedClusterAADProfilePtrInput {
+	if !spec.On(c.EntraID) {
+		return nil
+	}
+	return &containerservice.ManagedClusterAADProfileArgs{
+		Managed:         pulumi.Bool(true),
+		EnableAzureRBAC: pulumi.Bool(true),
+	}
+}
+
+// apiServerAccess is the API server's access profile: private, or public
+// and limited to ranges. An empty list of ranges is sent as such, so that
+// removing the last range opens the API server again rather than leaving
+// Azure's list as it was.
+func apiServerAccess(c spec.Cluster, ranges pulumi.StringArrayInput) *containerservice.ManagedClusterAPIServerAccessProfileArgs {
+	if spec.On(c.PrivateCluster) {
+		return &containerservice.ManagedClusterAPIServerAccessProfileArgs{EnablePrivateCluster: pulumi.Bool(true)}
+	}
+	if ranges == nil {
+		ranges = pulumi.StringArray{}
+	}
+	return &containerservice.ManagedClusterAPIServerAccessProfileArgs{
+		EnablePrivateCluster: pulumi.Bool(false),
+		AuthorizedIPRanges:   ranges,
+	}
+}
+
+// imageCleanerIntervalHours is how often the image cleaner runs: weekly, the
+// interval AKS suggests (https://learn.microsoft.com/azure/aks/image-cleaner).
+const imageCleanerIntervalHours = 168
+
+// securityProfile turns workload identity and the image cleaner on or off.
+func securityProfile(c spec.Cluster) *containerservice.ManagedClusterSecurityProfileArgs {
+	cleaner := &containerservice.ManagedClusterSecurityProfileImageCleanerArgs{Enabled: pulumi.Bool(spec.On(c.ImageCleaner))}
+	if spec.On(c.ImageCleaner) {
+		cleaner.IntervalHours = pulumi.Int(imageCleanerIntervalHours)
+	}
+	return &containerservice.ManagedClusterSecurityProfileArgs{
+		WorkloadIdentity: &containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs{Enabled: pulumi.Bool(spec.On(c.WorkloadIdentity))},
+		ImageCleaner:     cleaner,
+	}
+}
+
+// addons are the Azure Policy add-on and Container insights (omsagent),
+// each sent with its state, so that turning one off in config turns it off
+// in Azure. The keys are lower-case, as AKS returns them: a differently cased
+// key is a diff on every refresh. Container insights authenticates with the
+// add-on's managed identity (useAADAuth) and sends to the workspace.
+func addons(c spec.Cluster, workspaceID pulumi.StringInput) containerservice.ManagedClusterAddonProfileMap {
+	insights := &containerservice.ManagedClusterAddonProfileArgs{Enabled: pulumi.Bool(false)}
+	if workspaceID != nil {
+		insights = &containerservice.ManagedClusterAddonProfileArgs{
+			Enabled: pulumi.Bool(true),
+			Config: pulumi.StringMap{
+				"logAnalyticsWorkspaceResourceID": workspaceID,
+				"useAADAuth":                      pulumi.String("true"),
+			},
+		}
+	}
+	return containerservice.ManagedClusterAddonProfileMap{
+		"azurepolicy": &containerservice.ManagedClusterAddonProfileArgs{Enabled: pulumi.Bool(spec.On(c.AzurePolicy))},
+		"omsagent":    insights,
+	}
+}
+
+// kubeconfigFormat is the user kubeconfig's format: with Entra ID, "exec",
+// which runs kubelogin (kubectl no longer has the azure auth provider);
+// without, AKS's default.
+func kubeconfigFormat(c spec.Cluster) pulumi.StringPtrInput {
+	if !spec.On(c.EntraID) {
+		return nil
+	}
+	return pulumi.String("exec")
+}
+
+// Maintenance configuration names AKS reads the auto-upgrade channels'
+// windows from (https://learn.microsoft.com/azure/aks/planned-maintenance).
+const (
+	AutoUpgradeSchedule   = "aksManagedAutoUpgradeSchedule"
+	NodeOSUpgradeSchedule = "aksManagedNodeOSUpgradeSchedule"
+)
+
+// maintenanceSchedules applies cluster.maintenanceWindow, weekly, to the
+// schedule of each auto-upgrade channel that is on: the cluster's unless it
+// is none, the node OS's when it is NodeImage or SecurityPatch. Without a
+// window there is none, and AKS upgrades at any time.
+func maintenanceSchedules(ctx *pulumi.Context, name string, c spec.Cluster, group pulumi.StringInput,
+	managed *containerservice.ManagedCluster, opts ...pulumi.ResourceOption,
+) (map[string]*containerservice.MaintenanceConfiguration, error) {
+	w := c.MaintenanceWindow
+	if w == nil {
+		return nil, nil
+	}
+	schedules := map[string]*containerservice.MaintenanceConfiguration{}
+	for _, s := range []struct {
+		config, logical string
+		on              bool
+	}{
+		{AutoUpgradeSchedule, "-auto-upgrade-schedule", c.UpgradeChannel != spec.UpgradeChannelNone},
+		{NodeOSUpgradeSchedule, "-node-os-upgrade-schedule", c.NodeOSScheduled()},
+	} {
+		if !s.on {
+			continue
+		}
+		mc, err := containerservice.NewMaintenanceConfiguration(ctx, name+s.logical, &containerservice.MaintenanceConfigurationArgs{
+			ResourceGroupName: group,
+			ResourceName:      managed.Name,
+			ConfigName:        pulumi.String(s.config),
+			MaintenanceWindow: &containerservice.MaintenanceWindowArgs{
+				Schedule: containerservice.ScheduleArgs{
+					Weekly: &containerservice.WeeklyScheduleArgs{DayOfWeek: pulumi.String(w.Day), IntervalWeeks: pulumi.Int(1)},
+				},
+				StartTime:     pulumi.String(w.StartTime),
+				DurationHours: pulumi.Int(*w.DurationHours),
+				UtcOffset:     pulumi.String(w.UTCOffset),
+			},
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		schedules[s.config] = mc
+	}
+	return schedules, nil
 }

@@ -113,10 +113,17 @@ func (c *checker) checkAccess(cl spec.Cluster) {
 			keyClusterAdmins, keyEntraID)
 	}
 	seen := map[string]int{}
-	for i, id := range cl.ClusterAdmins {
+	for i, entry := range cl.ClusterAdmins {
+		admin := spec.ParseClusterAdmin(entry)
+		id := admin.ObjectID
+		if admin.PrincipalType != "" && !slices.Contains(spec.PrincipalTypes, admin.PrincipalType) {
+			c.errorf(keys(adminKey(i)), "%s %s names the principal type %s: want %s, or the object id alone",
+				adminKey(i), abbreviate(entry), abbreviate(admin.PrincipalType), join("or", spec.PrincipalTypes))
+			continue
+		}
 		if !guid.MatchString(id) {
-			c.errorf(keys(adminKey(i)), "%s %s is not an Entra object id: want the object id (a GUID such as 3f2b1c4e-...) of a user, group or service principal",
-				adminKey(i), abbreviate(id))
+			c.errorf(keys(adminKey(i)), "%s %s is not an Entra object id: want the object id (a GUID such as 3f2b1c4e-...) of a user, group or service principal, optionally after its type (\"Group:<id>\")",
+				adminKey(i), abbreviate(entry))
 			continue
 		}
 		if j, dup := seen[strings.ToLower(id)]; dup {
@@ -124,6 +131,11 @@ func (c *checker) checkAccess(cl spec.Cluster) {
 			continue
 		}
 		seen[strings.ToLower(id)] = i
+	}
+	for i, entry := range cl.ClusterAdmins {
+		if spec.ParseClusterAdmin(entry).ObjectID == spec.PlaceholderSubscription {
+			c.warnf(keys(adminKey(i)), "%s is the placeholder %s: replace it with the object id of the admins' Entra group; pulumi up refuses it", adminKey(i), spec.PlaceholderSubscription)
+		}
 	}
 	if entra && len(cl.ClusterAdmins) == 0 && spec.On(cl.DisableLocalAccounts) {
 		c.warnf(keys(keyClusterAdmins), "%s is empty and local accounts are disabled: nobody can use kubectl on the cluster until someone is granted an Azure Kubernetes Service RBAC role on it; list the admins' Entra object ids (groups, preferably)",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/monitoring"
 	"github.com/aks-kubenet/aks-kubenet/network"
 	"github.com/aks-kubenet/aks-kubenet/rules"
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -60,6 +61,14 @@ func Program(ctx *pulumi.Context) error {
 		if sub, _, _, ok := rules.ParseVNetID(s.Hub.VnetID); ok && sub == spec.PlaceholderSubscription {
 			report.Errors = append(report.Errors, rules.Finding{Keys: []string{"hub.vnetId"}, Message: fmt.Sprintf(
 				"hub.vnetId is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", sub)})
+		}
+	}
+	if !ctx.DryRun() {
+		for i, entry := range s.Cluster.ClusterAdmins {
+			if spec.ParseClusterAdmin(entry).ObjectID == spec.PlaceholderSubscription {
+				report.Errors = append(report.Errors, rules.Finding{Keys: []string{fmt.Sprintf("cluster.clusterAdmins[%d]", i)}, Message: fmt.Sprintf(
+					"cluster.clusterAdmins[%d] is still the placeholder %s: pulumi up grants only real principals; set the object id of the admins' Entra group", i, spec.PlaceholderSubscription)})
+			}
 		}
 	}
 	for _, w := range report.Warnings {
@@ -212,7 +221,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		return nil, err
 	}
 
-	egress, err := egressResources(ctx, s, groupName, routes, vnet, tags)
+	egress, firewallIPs, err := egressResources(ctx, s, groupName, routes, vnet, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -234,19 +243,29 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		prerequisites = append(prerequisites, r)
 	}
 	prerequisites = append(prerequisites, egress...)
+	workspaceID, err := logAnalytics(ctx, s, groupName, tags)
+	if err != nil {
+		return nil, err
+	}
 	aks, err := cluster.NewKubenetCluster(ctx, "aks", cluster.KubenetClusterArgs{
-		ResourceGroupName: groupName,
-		Location:          s.Location,
-		Config:            s.Cluster,
-		SubnetID:          vnet.NodeSubnet.ID(),
-		IdentityID:        identity.Identity.ID(),
-		SSHPublicKey:      sshKey,
-		Tags:              tags,
-		Prerequisites:     prerequisites,
-		Protect:           s.Protect,
-		ExportKubeconfig:  s.ExportKubeconfig,
+		ResourceGroupName:  groupName,
+		Location:           s.Location,
+		Config:             s.Cluster,
+		SubnetID:           vnet.NodeSubnet.ID(),
+		IdentityID:         identity.Identity.ID(),
+		SSHPublicKey:       sshKey,
+		Tags:               tags,
+		Prerequisites:      prerequisites,
+		Protect:            s.Protect,
+		ExportKubeconfig:   s.ExportKubeconfig,
+		AuthorizedIPRanges: authorizedRanges(s.Cluster, firewallIPs),
+		WorkspaceID:        workspaceID,
 	})
 	if err != nil {
+		return nil, err
+	}
+
+	if err := afterCluster(ctx, s, groupName, aks, workspaceID, tags); err != nil {
 		return nil, err
 	}
 
@@ -262,6 +281,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"identityClientId":  identity.Identity.ClientId,
 		"clusterName":       aks.Cluster.Name,
 		"nodeResourceGroup": aks.Cluster.NodeResourceGroup,
+		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
 	}
 	if s.ExportKubeconfig {
 		outputs["kubeconfig"] = aks.Kubeconfig
@@ -280,9 +300,8 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 // (aks-rules 7.4). Without either, egress is the hand-written 0.0.0.0/0 route.
 func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutput, routes *network.RouteTable,
 	vnet *network.VirtualNetwork, tags pulumi.StringMapInput,
-) ([]pulumi.Resource, error) {
+) (egress []pulumi.Resource, firewallIPs []pulumi.StringOutput, err error) {
 	var generated []network.GeneratedRoute
-	var egress []pulumi.Resource
 	switch {
 	case s.Firewall != nil:
 		fw, err := network.NewFirewall(ctx, "firewall", network.FirewallArgs{
@@ -294,16 +313,18 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 			Tags:               tags,
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		generated = append(generated, network.GeneratedRoute{
 			Name: s.Network.DefaultRouteName, AddressPrefix: pulumi.String("0.0.0.0/0"), Default: true,
 			NextHopType: spec.NextHopVirtualAppliance, NextHopIPAddress: fw.PrivateIP,
 		})
 		for i, pip := range fw.PublicIPs {
+			host := pip.IpAddress.Elem().ApplyT(func(ip string) string { return ip + "/32" }).(pulumi.StringOutput)
+			firewallIPs = append(firewallIPs, host)
 			generated = append(generated, network.GeneratedRoute{
 				Name:          fmt.Sprintf("%s-pip-%d-internet", s.Firewall.Name, i+1),
-				AddressPrefix: pip.IpAddress.Elem().ApplyT(func(ip string) string { return ip + "/32" }).(pulumi.StringOutput),
+				AddressPrefix: host,
 				NextHopType:   spec.NextHopInternet,
 			})
 		}
@@ -322,7 +343,7 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 			UseRemoteGateways: s.Hub.UseRemoteGateways,
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		generated = append(generated, network.GeneratedRoute{
 			Name: s.Network.DefaultRouteName, AddressPrefix: pulumi.String("0.0.0.0/0"), Default: true,
@@ -330,7 +351,7 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 		})
 		egress = []pulumi.Resource{peering.SpokeToHub, peering.HubToSpoke}
 	}
-	return egress, routes.AddGeneratedRoutes(ctx, generated)
+	return egress, firewallIPs, routes.AddGeneratedRoutes(ctx, generated)
 }
 
 // resourceGroup returns the name of the stack's resource group: the group it
@@ -357,4 +378,67 @@ func resourceGroup(ctx *pulumi.Context, s spec.Stack, tags pulumi.StringMapInput
 		return pulumi.StringOutput{}, err
 	}
 	return rg.Name, nil
+}
+
+// authorizedRanges is the API server's authorized ranges: the configured
+// ones and, when there are any, the /32 of each public IP of the program's
+// firewall, through which the nodes reach the API server (aks-rules 5.8,
+// https://learn.microsoft.com/azure/aks/limit-egress-traffic). Without
+// configured ranges the API server is open, or private, and none are added:
+// the firewall's IPs alone would lock everyone else out.
+func authorizedRanges(c spec.Cluster, firewallIPs []pulumi.StringOutput) pulumi.StringArrayInput {
+	if len(c.APIServerAuthorizedIPRanges) == 0 {
+		return nil
+	}
+	ranges := pulumi.ToStringArray(c.APIServerAuthorizedIPRanges)
+	for _, ip := range firewallIPs {
+		ranges = append(ranges, ip)
+	}
+	return ranges
+}
+
+// logAnalytics creates the Log Analytics workspace of cluster.monitoring and
+// returns its id, or nil with monitoring off.
+func logAnalytics(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutput, tags pulumi.StringMapInput) (pulumi.StringInput, error) {
+	if !s.Cluster.MonitoringEnabled() {
+		return nil, nil
+	}
+	logs, err := monitoring.NewLogAnalytics(ctx, "logs", monitoring.LogAnalyticsArgs{
+		ResourceGroupName: groupName,
+		Location:          s.Location,
+		Name:              s.Cluster.Monitoring.WorkspaceName,
+		RetentionDays:     *s.Cluster.Monitoring.RetentionDays,
+		Tags:              tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return logs.Workspace.ID(), nil
+}
+
+// afterCluster registers what needs the cluster's id: the admins' grants
+// on the cluster and, with monitoring, Container insights' data collection.
+func afterCluster(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutput, aks *cluster.KubenetCluster,
+	workspaceID pulumi.StringInput, tags pulumi.StringMapInput,
+) error {
+	if len(s.Cluster.ClusterAdmins) > 0 {
+		if _, err := iam.NewClusterAdmins(ctx, "cluster-admins", iam.ClusterAdminsArgs{
+			ClusterID: aks.Cluster.ID(),
+			Admins:    s.Cluster.ClusterAdmins,
+		}); err != nil {
+			return err
+		}
+	}
+	if workspaceID == nil {
+		return nil
+	}
+	_, err := monitoring.NewContainerInsights(ctx, "insights", monitoring.ContainerInsightsArgs{
+		ResourceGroupName: groupName,
+		Location:          s.Location,
+		ClusterName:       s.Cluster.Name,
+		ClusterID:         aks.Cluster.ID(),
+		WorkspaceID:       workspaceID,
+		Tags:              tags,
+	})
+	return err
 }

@@ -1,0 +1,83 @@
+package iam
+
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// ClusterAdminRoleID is the id of Azure's built-in Azure Kubernetes Service
+// RBAC Cluster Admin role: every action on every Kubernetes resource of the
+// cluster, with Azure RBAC for Kubernetes
+// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#azure-kubernetes-service-rbac-cluster-admin).
+const ClusterAdminRoleID = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+
+// ClusterAdminsArgs configures ClusterAdmins.
+type ClusterAdminsArgs struct {
+	// ClusterID is the managed cluster, the grants' scope.
+	ClusterID pulumi.StringInput
+	// Admins are the cluster.clusterAdmins entries, validated.
+	Admins []string
+}
+
+// ClusterAdmins are the Azure Kubernetes Service RBAC Cluster Admin grants
+// of the cluster.clusterAdmins principals on the cluster: with Entra ID and
+// local accounts off, the way into the cluster.
+type ClusterAdmins struct {
+	pulumi.ResourceState
+
+	// Grants are the role assignments, by lower-case object id.
+	Grants map[string]*authorization.RoleAssignment
+}
+
+// NewClusterAdmins registers one role assignment per admin as children of a
+// component of type aks-kubenet:iam:ClusterAdmins.
+//
+// Each grant's logical name holds the admin's object id, so that reordering
+// the list changes nothing and removing an admin deletes that grant only.
+// Its Azure name is derived from scope, principal and role like the
+// identity's grants. principalType is the entry's type when it names one
+// ("Group:<id>"), else left out: an admin is an existing user, group or
+// service principal, which ARM looks up itself, and a wrong type would be
+// refused (UnmatchedPrincipalType); the replication delay that makes the
+// identity's grants name ServicePrincipal concerns only principals created
+// moments before.
+func NewClusterAdmins(ctx *pulumi.Context, name string, args ClusterAdminsArgs, opts ...pulumi.ResourceOption) (*ClusterAdmins, error) {
+	ca := &ClusterAdmins{Grants: map[string]*authorization.RoleAssignment{}}
+	if err := ctx.RegisterComponentResource("aks-kubenet:iam:ClusterAdmins", name, ca, opts...); err != nil {
+		return nil, err
+	}
+	scope := args.ClusterID.ToStringOutput()
+	roleDefinitionID := scope.ApplyT(func(scope string) (string, error) {
+		return RoleDefinitionID(scope, ClusterAdminRoleID)
+	}).(pulumi.StringOutput)
+	outputs := pulumi.Map{}
+	for _, entry := range args.Admins {
+		admin := spec.ParseClusterAdmin(entry)
+		id := strings.ToLower(admin.ObjectID)
+		assignmentName := pulumi.All(scope, roleDefinitionID).ApplyT(func(v []any) string {
+			return AssignmentName(v[0].(string), id, v[1].(string))
+		}).(pulumi.StringOutput)
+		var principalType pulumi.StringPtrInput
+		if admin.PrincipalType != "" {
+			principalType = pulumi.String(admin.PrincipalType)
+		}
+		grant, err := authorization.NewRoleAssignment(ctx, name+"-"+id, &authorization.RoleAssignmentArgs{
+			RoleAssignmentName: assignmentName,
+			Scope:              scope,
+			PrincipalId:        pulumi.String(id),
+			PrincipalType:      principalType,
+			RoleDefinitionId:   roleDefinitionID,
+			Description:        pulumi.String("aks-kubenet: cluster admin (cluster.clusterAdmins)"),
+		}, pulumi.Parent(ca))
+		if err != nil {
+			return nil, err
+		}
+		ca.Grants[id] = grant
+		outputs[id] = grant.Name
+	}
+	return ca, ctx.RegisterResourceOutputs(ca, outputs)
+}
