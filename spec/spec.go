@@ -563,3 +563,26 @@ func securityDefaults(c *Cluster) {
 func (c Cluster) NodeOSScheduled() bool {
 	return c.NodeOSUpgradeChannel == NodeOSChannelNodeImage || c.NodeOSUpgradeChannel == NodeOSChannelSecurityPatch
 }
+
+// Principal types a cluster.clusterAdmins entry may name, as role
+// assignments take them.
+var PrincipalTypes = []string{"User", "Group", "ServicePrincipal"}
+
+// ClusterAdmin is one entry of cluster.clusterAdmins, "<objectId>" or
+// "<principalType>:<objectId>" ("Group:3f2b1c4e-...").
+type ClusterAdmin struct {
+	// ObjectID is the principal's Entra object id.
+	ObjectID string
+	// PrincipalType is User, Group or ServicePrincipal, or "" when the entry
+	// names none: ARM then looks the existing principal's type up itself.
+	PrincipalType string
+}
+
+// ParseClusterAdmin splits a cluster.clusterAdmins entry at its first ":"
+// into the principal type and the object id. It does not validate either.
+func ParseClusterAdmin(entry string) ClusterAdmin {
+	if typ, id, ok := strings.Cut(entry, ":"); ok {
+		return ClusterAdmin{ObjectID: id, PrincipalType: typ}
+	}
+	return ClusterAdmin{ObjectID: entry}
+}
