@@ -8,6 +8,7 @@ require (
 	github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2 v2.82.0
 	github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2 v2.81.0
 	github.com/pulumi/pulumi-azure-native-sdk/network/v2 v2.82.0
+	github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2 v2.82.0
 	github.com/pulumi/pulumi-azure-native-sdk/resources/v2 v2.82.0
 	github.com/pulumi/pulumi-azure-native-sdk/v2 v2.82.0
 	github.com/pulumi/pulumi/sdk/v3 v3.263.0

@@ -8,6 +8,7 @@ import (
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/monitoring"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -337,10 +338,7 @@ func addons(c spec.Cluster, workspaceID pulumi.StringInput) containerservice.Man
 	if workspaceID != nil {
 		insights = &containerservice.ManagedClusterAddonProfileArgs{
 			Enabled: pulumi.Bool(true),
-			Config: pulumi.StringMap{
-				"logAnalyticsWorkspaceResourceID": workspaceID,
-				"useAADAuth":                      pulumi.String("true"),
-			},
+			Config:  monitoring.AddonConfig(workspaceID),
 		}
 	}
 	return containerservice.ManagedClusterAddonProfileMap{
