@@ -182,11 +182,18 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 //     planned a replacement of the whole cluster (pulumi-azure-native#4505).
 //     Only this branch of the network profile is ignored: the ranges and the
 //     outbound type stay the program's.
+//   - networkProfile.networkPolicy: the network policy counts at creation,
+//     like the SSH key. The provider replaces the cluster on any change to
+//     the network profile, while AKS removes Calico in place
+//     (az aks update --network-policy none), and a cluster deployed before
+//     the program set a policy has none; neither may cost the cluster. The
+//     preview warns when the config and the deployed cluster differ
+//     (stack.Program, through the networkPolicy output).
 //   - upgradeSettings: the cluster-wide upgrade override AKS fills in and
 //     clears around upgrades; the program sets none (the pool's maxSurge is
 //     in agentPoolProfiles and stays managed).
 func IgnoredChanges(c spec.Cluster) []string {
-	ignore := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "upgradeSettings"}
+	ignore := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy", "upgradeSettings"}
 	if c.Autoscaling() {
 		ignore = append(ignore, "agentPoolProfiles[0].count")
 	}
@@ -223,15 +230,16 @@ func systemPool(c spec.Cluster, subnetID pulumi.StringInput) containerservice.Ma
 	return pool
 }
 
-// networkProfile is kubenet with every address range and the outbound type set.
+// networkProfile is kubenet with every address range, the outbound type and
+// the network policy set.
 func networkProfile(c spec.Cluster) *containerservice.ContainerServiceNetworkProfileArgs {
 	return &containerservice.ContainerServiceNetworkProfileArgs{
+		NetworkPolicy:   pulumi.String(c.NetworkPolicy),
 		NetworkPlugin:   pulumi.String("kubenet"),
 		PodCidr:         pulumi.String(c.PodCidr),
 		ServiceCidr:     pulumi.String(c.ServiceCidr),
 		DnsServiceIP:    pulumi.String(c.DNSServiceIP),
 		OutboundType:    pulumi.String(c.OutboundType),
-		NetworkPolicy:   pulumi.String(c.NetworkPolicy),
 		LoadBalancerSku: pulumi.String("standard"), // required by userDefinedRouting, aks-rules 5.1
 	}
 }

@@ -39,12 +39,10 @@ type ClusterAdmins struct {
 // Each grant's logical name holds the admin's object id, so that reordering
 // the list changes nothing and removing an admin deletes that grant only.
 // Its Azure name is derived from scope, principal and role like the
-// identity's grants. principalType is the entry's type when it names one
-// ("Group:<id>"), else left out: an admin is an existing user, group or
-// service principal, which ARM looks up itself, and a wrong type would be
-// refused (UnmatchedPrincipalType); the replication delay that makes the
-// identity's grants name ServicePrincipal concerns only principals created
-// moments before.
+// identity's grants. principalType is the entry's ("Group:<id>"), which
+// package rules requires: the azure-native SDK would send User for an unset
+// one, and ARM refuses a grant whose type is not the principal's
+// (UnmatchedPrincipalType).
 func NewClusterAdmins(ctx *pulumi.Context, name string, args ClusterAdminsArgs, opts ...pulumi.ResourceOption) (*ClusterAdmins, error) {
 	ca := &ClusterAdmins{Grants: map[string]*authorization.RoleAssignment{}}
 	if err := ctx.RegisterComponentResource("aks-kubenet:iam:ClusterAdmins", name, ca, opts...); err != nil {
@@ -61,15 +59,11 @@ func NewClusterAdmins(ctx *pulumi.Context, name string, args ClusterAdminsArgs, 
 		assignmentName := pulumi.All(scope, roleDefinitionID).ApplyT(func(v []any) string {
 			return AssignmentName(v[0].(string), id, v[1].(string))
 		}).(pulumi.StringOutput)
-		var principalType pulumi.StringPtrInput
-		if admin.PrincipalType != "" {
-			principalType = pulumi.String(admin.PrincipalType)
-		}
 		grant, err := authorization.NewRoleAssignment(ctx, name+"-"+id, &authorization.RoleAssignmentArgs{
 			RoleAssignmentName: assignmentName,
 			Scope:              scope,
 			PrincipalId:        pulumi.String(id),
-			PrincipalType:      principalType,
+			PrincipalType:      pulumi.String(admin.PrincipalType),
 			RoleDefinitionId:   roleDefinitionID,
 			Description:        pulumi.String("aks-kubenet: cluster admin (cluster.clusterAdmins)"),
 		}, pulumi.Parent(ca))

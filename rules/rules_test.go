@@ -37,7 +37,7 @@ func base() spec.Stack {
 			DNSServiceIP: "10.0.4.10",
 			OutboundType: spec.OutboundUserDefinedRouting,
 			// A private cluster with an admin: the posture without warnings.
-			ClusterAdmins:  []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"},
+			ClusterAdmins:  []string{"Group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"},
 			PrivateCluster: &yes,
 		},
 	})
@@ -704,7 +704,7 @@ func TestLoadedStacks(t *testing.T) {
 			spec.KeyCluster: map[string]any{
 				"name": "aks-kubenet-cluster", "nodeCount": 3, "podCidr": "10.244.0.0/16",
 				"serviceCidr": "10.0.4.0/24", "dnsServiceIP": "10.0.4.10", "outboundType": "userDefinedRouting",
-				"clusterAdmins": []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}, "privateCluster": true,
+				"clusterAdmins": []string{"Group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}, "privateCluster": true,
 			},
 		}, 1},
 		{"prod", map[string]any{
@@ -725,7 +725,7 @@ func TestLoadedStacks(t *testing.T) {
 				"name": "aks-prod-weu", "vmSize": "Standard_D8s_v5", "nodeCount": 3, "minCount": 3, "maxCount": 20,
 				"maxPods": 110, "maxSurge": "33%", "podCidr": "10.245.0.0/16", "serviceCidr": "10.21.0.0/24",
 				"dnsServiceIP": "10.21.0.10", "outboundType": "userDefinedRouting",
-				"clusterAdmins": []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}, "privateCluster": true, "tier": "Standard",
+				"clusterAdmins": []string{"Group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}, "privateCluster": true, "tier": "Standard",
 			},
 		}, 0},
 	}

@@ -116,13 +116,15 @@ func (c *checker) checkAccess(cl spec.Cluster) {
 	for i, entry := range cl.ClusterAdmins {
 		admin := spec.ParseClusterAdmin(entry)
 		id := admin.ObjectID
-		if admin.PrincipalType != "" && !slices.Contains(spec.PrincipalTypes, admin.PrincipalType) {
-			c.errorf(keys(adminKey(i)), "%s %s names the principal type %s: want %s, or the object id alone",
-				adminKey(i), abbreviate(entry), abbreviate(admin.PrincipalType), join("or", spec.PrincipalTypes))
+		// The SDK sends principalType User for an entry without one, and ARM
+		// refuses a group granted as a user (UnmatchedPrincipalType).
+		if !slices.Contains(spec.PrincipalTypes, admin.PrincipalType) {
+			c.errorf(keys(adminKey(i)), "%s %s does not start with a principal type (%s): write Group:<id>, User:<id> or ServicePrincipal:<id>; the provider would send User, and ARM refuses a grant whose type is not the principal's",
+				adminKey(i), abbreviate(entry), join("or", spec.PrincipalTypes))
 			continue
 		}
 		if !guid.MatchString(id) {
-			c.errorf(keys(adminKey(i)), "%s %s is not an Entra object id: want the object id (a GUID such as 3f2b1c4e-...) of a user, group or service principal, optionally after its type (\"Group:<id>\")",
+			c.errorf(keys(adminKey(i)), "%s %s is not an Entra object id: want Group:, User: or ServicePrincipal: and the object id, a GUID such as Group:3f2b1c4e-...",
 				adminKey(i), abbreviate(entry))
 			continue
 		}

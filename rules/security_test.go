@@ -28,7 +28,7 @@ func window(day, start string, hours int, offset string) *spec.MaintenanceWindow
 }
 
 func TestRule15SecurityErrors(t *testing.T) {
-	const admin = "6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"
+	const admin = "Group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"
 	many := make([]string, 200)
 	for i := range many {
 		many[i] = fmt.Sprintf("203.0.%d.%d/32", i/250, i%250)
@@ -44,14 +44,18 @@ func TestRule15SecurityErrors(t *testing.T) {
 			[]string{"cluster.disableLocalAccounts is true but cluster.entraId is false"}, ""},
 		{"admins without Entra ID", cluster(func(c *spec.Cluster) { c.EntraID, c.DisableLocalAccounts = flag(false), flag(false) }),
 			[]string{"cluster.clusterAdmins is set but cluster.entraId is false"}, ""},
-		{"admins with and without a type", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{admin, "Group:0b1f6471-1bf0-4dda-aec3-cb9272f09590"} }), nil, ""},
-		{"admin of an unknown type", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{"group:" + admin} }),
-			[]string{`cluster.clusterAdmins[0] "group:` + admin + `" names the principal type "group": want User, Group or ServicePrincipal`}, ""},
-		{"same admin with a type", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{admin, "User:" + admin} }),
-			[]string{"cluster.clusterAdmins[1] " + admin + " repeats cluster.clusterAdmins[0]"}, ""},
-		{"admin not a GUID", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{"platform-admins"} }),
-			[]string{`cluster.clusterAdmins[0] "platform-admins" is not an Entra object id`}, ""},
-		{"admin twice, in another case", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{admin, "6F1C2E3D-4B5A-4C7D-8E9F-0A1B2C3D4E5F"} }),
+		{"admins of each type", cluster(func(c *spec.Cluster) {
+			c.ClusterAdmins = []string{admin, "User:0b1f6471-1bf0-4dda-aec3-cb9272f09590", "ServicePrincipal:1c2f6471-1bf0-4dda-aec3-cb9272f09590"}
+		}), nil, ""},
+		{"admin without a type", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{"6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"} }),
+			[]string{`cluster.clusterAdmins[0] "6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f" does not start with a principal type (User, Group or ServicePrincipal): write Group:<id>`}, ""},
+		{"admin of an unknown type", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{"group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"} }),
+			[]string{`cluster.clusterAdmins[0] "group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f" does not start with a principal type`}, ""},
+		{"same admin as another type", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{admin, "User:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f"} }),
+			[]string{"cluster.clusterAdmins[1] 6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f repeats cluster.clusterAdmins[0]"}, ""},
+		{"admin not a GUID", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{"Group:platform-admins"} }),
+			[]string{`cluster.clusterAdmins[0] "Group:platform-admins" is not an Entra object id`}, ""},
+		{"admin twice, in another case", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{admin, "Group:6F1C2E3D-4B5A-4C7D-8E9F-0A1B2C3D4E5F"} }),
 			[]string{"cluster.clusterAdmins[1] 6F1C2E3D-4B5A-4C7D-8E9F-0A1B2C3D4E5F repeats cluster.clusterAdmins[0]"}, ""},
 		{"Azure network policy", cluster(func(c *spec.Cluster) { c.NetworkPolicy = "azure" }),
 			[]string{`cluster.networkPolicy "azure" is not a network policy kubenet runs: want calico or none`}, ""},
@@ -102,10 +106,16 @@ func TestRule15SecurityErrors(t *testing.T) {
 			[]string{"cluster.workloadIdentity is true but cluster.oidcIssuer is false"}, ""},
 		{"tier", cluster(func(c *spec.Cluster) { c.Tier = "Paid" }),
 			[]string{`cluster.tier "Paid" is not an AKS pricing tier: want Free, Standard or Premium`}, ""},
-		{"monitoring", cluster(func(c *spec.Cluster) { c.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(90), WorkspaceName: "aks-logs"} }), nil, ""},
-		{"retention of 7 days", cluster(func(c *spec.Cluster) { c.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(7), WorkspaceName: "aks-logs"} }),
+		{"monitoring", cluster(func(c *spec.Cluster) {
+			c.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(90), WorkspaceName: "aks-logs"}
+		}), nil, ""},
+		{"retention of 7 days", cluster(func(c *spec.Cluster) {
+			c.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(7), WorkspaceName: "aks-logs"}
+		}),
 			[]string{"cluster.monitoring.retentionDays 7 is outside 30-730"}, ""},
-		{"workspace name", cluster(func(c *spec.Cluster) { c.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(30), WorkspaceName: "logs_"} }),
+		{"workspace name", cluster(func(c *spec.Cluster) {
+			c.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(30), WorkspaceName: "logs_"}
+		}),
 			[]string{"cluster.monitoring.workspaceName"}, ""},
 		{"monitoring off is not checked", cluster(func(c *spec.Cluster) { c.Monitoring = &spec.Monitoring{RetentionDays: spec.Int(7)} }), nil, ""},
 	})

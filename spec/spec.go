@@ -568,13 +568,16 @@ func (c Cluster) NodeOSScheduled() bool {
 // assignments take them.
 var PrincipalTypes = []string{"User", "Group", "ServicePrincipal"}
 
-// ClusterAdmin is one entry of cluster.clusterAdmins, "<objectId>" or
-// "<principalType>:<objectId>" ("Group:3f2b1c4e-...").
+// ClusterAdmin is one entry of cluster.clusterAdmins,
+// "<principalType>:<objectId>" ("Group:3f2b1c4e-..."). The type is required:
+// the azure-native SDK sends principalType User when none is given, and ARM
+// refuses a group or service principal granted as a user
+// (UnmatchedPrincipalType).
 type ClusterAdmin struct {
 	// ObjectID is the principal's Entra object id.
 	ObjectID string
-	// PrincipalType is User, Group or ServicePrincipal, or "" when the entry
-	// names none: ARM then looks the existing principal's type up itself.
+	// PrincipalType is User, Group or ServicePrincipal; "" when the entry
+	// names none, which package rules refuses.
 	PrincipalType string
 }
 

@@ -81,6 +81,35 @@ func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See the README's \"Changing a stack\".",
 			key, old, now, r.what, protected))
 	}
+	if w, ok := networkPolicyWarning(s, deployed); ok {
+		warnings = append(warnings, w)
+	}
 	sort.Strings(warnings)
 	return warnings
+}
+
+// networkPolicyWarning calls out a cluster.networkPolicy other than the
+// deployed cluster's: the policy counts at creation and the cluster ignores
+// later changes (cluster.IgnoredChanges), because the network profile is
+// create-only in azure-native v2 and a change would replace the cluster. A
+// deployment without the networkPolicy output predates the program's
+// network policy and has none.
+func networkPolicyWarning(s spec.Stack, deployed map[string]any) (string, bool) {
+	if name, ok := deployed["clusterName"].(string); !ok || name != s.Cluster.Name {
+		return "", false // no cluster deployed, or a renamed one (warned about above)
+	}
+	old, ok := deployed["networkPolicy"].(string)
+	if !ok {
+		old = spec.NetworkPolicyNone
+	}
+	if old == s.Cluster.NetworkPolicy {
+		return "", false
+	}
+	how := fmt.Sprintf("set it back to %s, or create a new cluster (a new cluster.name) to get %s", old, s.Cluster.NetworkPolicy)
+	if s.Cluster.NetworkPolicy == spec.NetworkPolicyNone {
+		how = "AKS removes Calico in place with az aks update --network-policy none, and pulumi refresh then records it"
+	}
+	return fmt.Sprintf(
+		"cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); %s. See the README's \"Changing a stack\".",
+		s.Cluster.NetworkPolicy, old, how), true
 }

@@ -282,6 +282,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"clusterName":       aks.Cluster.Name,
 		"nodeResourceGroup": aks.Cluster.NodeResourceGroup,
 		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
+		"networkPolicy":     aks.Cluster.NetworkProfile.Elem().NetworkPolicy(),
 	}
 	if s.ExportKubeconfig {
 		outputs["kubeconfig"] = aks.Kubeconfig

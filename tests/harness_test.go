@@ -28,6 +28,10 @@ const subscription = "00000000-1111-2222-3333-444444444444"
 // tests, which replace the committed placeholder with it.
 const hubSubscription = "99999999-1111-2222-3333-444444444444"
 
+// adminGroup is the Entra group the tests grant cluster admin in place of
+// the committed stacks' placeholder.
+const adminGroup = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+
 // registered is one resource the program registered.
 type registered struct {
 	Type, Name, URN string
@@ -53,6 +57,8 @@ type recorder struct {
 	resources []registered
 	calls     []string // tokens of the invokes, in order
 	stack     string
+	// credentialFormats are the format arguments of the kubeconfig reads.
+	credentialFormats []string
 
 	// loginSubscription is the subscription getClientConfig answers.
 	loginSubscription string
@@ -66,20 +72,23 @@ type recorder struct {
 
 // azureNameInput is the input that holds each resource type's Azure name.
 var azureNameInput = map[string]string{
-	"azure-native:resources:ResourceGroup":                   "resourceGroupName",
-	"azure-native:network:VirtualNetwork":                    "virtualNetworkName",
-	"azure-native:network:Subnet":                            "subnetName",
-	"azure-native:network:RouteTable":                        "routeTableName",
-	"azure-native:network:NetworkSecurityGroup":              "networkSecurityGroupName",
-	"azure-native:network:Route":                             "routeName",
-	"azure-native:managedidentity:UserAssignedIdentity":      "resourceName",
-	"azure-native:authorization:RoleAssignment":              "roleAssignmentName",
-	"azure-native:containerservice:ManagedCluster":           "resourceName",
-	"azure-native:network:PublicIPAddress":                   "publicIpAddressName",
-	"azure-native:network:FirewallPolicy":                    "firewallPolicyName",
-	"azure-native:network:FirewallPolicyRuleCollectionGroup": "ruleCollectionGroupName",
-	"azure-native:network:AzureFirewall":                     "azureFirewallName",
-	"azure-native:network:VirtualNetworkPeering":             "virtualNetworkPeeringName",
+	"azure-native:resources:ResourceGroup":                             "resourceGroupName",
+	"azure-native:network:VirtualNetwork":                              "virtualNetworkName",
+	"azure-native:network:Subnet":                                      "subnetName",
+	"azure-native:network:RouteTable":                                  "routeTableName",
+	"azure-native:network:NetworkSecurityGroup":                        "networkSecurityGroupName",
+	"azure-native:network:Route":                                       "routeName",
+	"azure-native:managedidentity:UserAssignedIdentity":                "resourceName",
+	"azure-native:authorization:RoleAssignment":                        "roleAssignmentName",
+	"azure-native:containerservice/v20240901:ManagedCluster":           "resourceName",
+	"azure-native:containerservice/v20240901:MaintenanceConfiguration": "configName",
+	"azure-native:operationalinsights:Workspace":                       "workspaceName",
+	"azure-native:resources:Deployment":                                "deploymentName",
+	"azure-native:network:PublicIPAddress":                             "publicIpAddressName",
+	"azure-native:network:FirewallPolicy":                              "firewallPolicyName",
+	"azure-native:network:FirewallPolicyRuleCollectionGroup":           "ruleCollectionGroupName",
+	"azure-native:network:AzureFirewall":                               "azureFirewallName",
+	"azure-native:network:VirtualNetworkPeering":                       "virtualNetworkPeeringName",
 }
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -132,12 +141,22 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			outputs["clientId"] = resource.NewProperty("client-" + name)
 		case "azure-native:authorization:RoleAssignment":
 			id = str(args.Inputs, "scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name
-		case "azure-native:containerservice:ManagedCluster":
+		case "azure-native:containerservice/v20240901:ManagedCluster":
 			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + name
+			outputs["oidcIssuerProfile"] = resource.NewProperty(resource.PropertyMap{
+				"enabled":   resource.NewProperty(true),
+				"issuerURL": resource.NewProperty("https://eastus.oic.prod-aks.azure.com/tenant/" + name + "/"),
+			})
 			if str(args.Inputs, "nodeResourceGroup") == "" {
 				outputs["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
 					str(args.Inputs, "resourceGroupName"), name, str(args.Inputs, "location")))
 			}
+		case "azure-native:containerservice/v20240901:MaintenanceConfiguration":
+			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + str(args.Inputs, "resourceName") + "/maintenanceConfigurations/" + name
+		case "azure-native:operationalinsights:Workspace":
+			id = rg + "/providers/Microsoft.OperationalInsights/workspaces/" + name
+		case "azure-native:resources:Deployment":
+			id = rg + "/providers/Microsoft.Resources/deployments/" + name
 		case "azure-native:network:PublicIPAddress":
 			id = rg + "/providers/Microsoft.Network/publicIPAddresses/" + name
 			outputs["ipAddress"] = resource.NewProperty(fmt.Sprintf("20.0.0.%d", len(name)))
@@ -199,10 +218,13 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 			"id":       resource.NewProperty("/subscriptions/" + subscription + "/resourceGroups/" + name),
 			"location": resource.NewProperty("eastus"),
 		}, nil
-	case "azure-native:containerservice:listManagedClusterUserCredentials":
+	case "azure-native:containerservice/v20240901:listManagedClusterUserCredentials":
 	default:
 		return nil, fmt.Errorf("mock: unexpected call %s", args.Token)
 	}
+	r.mu.Lock()
+	r.credentialFormats = append(r.credentialFormats, str(args.Args, "format"))
+	r.mu.Unlock()
 	kubeconfig := "apiVersion: v1\nkind: Config\nclusters:\n- name: " + str(args.Args, "resourceName") + "\n"
 	return resource.PropertyMap{
 		"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
@@ -236,7 +258,9 @@ type run struct {
 	resources []registered
 	calls     []string
 	warnings  []string
-	outputs   map[string]internals.UnsafeAwaitOutputResult
+	// credentialFormats are the format arguments of the kubeconfig reads.
+	credentialFormats []string
+	outputs           map[string]internals.UnsafeAwaitOutputResult
 }
 
 // surroundings are what a run of the program meets outside its config.
@@ -290,7 +314,7 @@ func runProgramIn(t *testing.T, env surroundings, stackName string, config map[s
 		}
 		out.outputs[name] = res
 	}
-	out.resources, out.warnings, out.calls = mocks.resources, logs.warnings, mocks.calls
+	out.resources, out.warnings, out.calls, out.credentialFormats = mocks.resources, logs.warnings, mocks.calls, mocks.credentialFormats
 	return out
 }
 
@@ -315,8 +339,8 @@ func runStackFile(t *testing.T, stackName string) run {
 	return runProgram(t, stackName, ownStack(t, stackName))
 }
 
-// ownStack is a committed stack's config with the placeholder subscription
-// replaced by subscription.
+// ownStack is a committed stack's config with the placeholder subscription,
+// hub subscription and admin group replaced by the tests' own.
 func ownStack(t *testing.T, stackName string) map[string]string {
 	t.Helper()
 	config := readStack(t, stackName)
@@ -325,6 +349,9 @@ func ownStack(t *testing.T, stackName string) map[string]string {
 	}
 	if hub, ok := config[spec.KeyHub]; ok {
 		config[spec.KeyHub] = strings.ReplaceAll(hub, "/subscriptions/"+spec.PlaceholderSubscription+"/", "/subscriptions/"+hubSubscription+"/")
+	}
+	if cluster, ok := config[spec.KeyCluster]; ok {
+		config[spec.KeyCluster] = strings.ReplaceAll(cluster, ":"+spec.PlaceholderSubscription, ":"+adminGroup)
 	}
 	return config
 }

@@ -21,7 +21,10 @@ const (
 	tRoute          = "azure-native:network:Route"
 	tIdentity       = "azure-native:managedidentity:UserAssignedIdentity"
 	tRoleAssignment = "azure-native:authorization:RoleAssignment"
-	tCluster        = "azure-native:containerservice:ManagedCluster"
+	tCluster        = "azure-native:containerservice/v20240901:ManagedCluster"
+	tMaintenance    = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
+	tWorkspace      = "azure-native:operationalinsights:Workspace"
+	tDeployment     = "azure-native:resources:Deployment"
 
 	tPublicIP       = "azure-native:network:PublicIPAddress"
 	tFirewallPolicy = "azure-native:network:FirewallPolicy"
@@ -35,6 +38,9 @@ const (
 	cRouteTable      = "aks-kubenet:network:RouteTable"
 	cClusterIdentity = "aks-kubenet:iam:ClusterIdentity"
 	cKubenetCluster  = "aks-kubenet:cluster:KubenetCluster"
+	cClusterAdmins   = "aks-kubenet:iam:ClusterAdmins"
+	cLogAnalytics    = "aks-kubenet:monitoring:LogAnalytics"
+	cInsights        = "aks-kubenet:monitoring:ContainerInsights"
 )
 
 func mustSucceed(t *testing.T, r run) {
@@ -175,7 +181,7 @@ func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 	}
 
 	// The cluster waits for both grants, the default route and the subnet.
-	for _, dep := range append(r.byType(tRoleAssignment), route, subnet) {
+	for _, dep := range []registered{r.named(t, "identity-subnet-network-contributor"), r.named(t, "identity-route-table-network-contributor"), route, subnet} {
 		if !dependsOn(aks, dep) {
 			t.Errorf("cluster does not depend on %s %s", dep.Type, dep.Name)
 		}
@@ -189,13 +195,21 @@ func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 // Every cloud resource but the resource group lives in the component that owns
 // it, and children are named after their component.
 func TestResourcesLiveInTheirComponents(t *testing.T) {
-	r := runStackFile(t, "dev")
+	// dev with monitoring and prod's maintenance window: every component.
+	cfg := ownStack(t, "dev")
+	setJSON(t, cfg, spec.KeyCluster, "monitoring", map[string]any{"enabled": true})
+	setJSON(t, cfg, spec.KeyCluster, "maintenanceWindow", map[string]any{"day": "Sunday", "startTime": "02:00", "durationHours": 4})
+	r := runProgram(t, "dev", cfg)
 	mustSucceed(t, r)
+	if len(r.byType(tMaintenance)) != 2 || len(r.byType(tWorkspace)) != 1 || len(r.byType(tDeployment)) != 1 {
+		t.Fatal("want the two maintenance configurations and the monitoring resources")
+	}
 	wantParent := map[string]string{
 		tVnet: cVirtualNetwork, tSubnet: cVirtualNetwork,
 		tRouteTable: cRouteTable, tRoute: cRouteTable,
 		tIdentity: cClusterIdentity, tRoleAssignment: cClusterIdentity,
-		tCluster:  cKubenetCluster,
+		tCluster: cKubenetCluster, tMaintenance: cKubenetCluster,
+		tWorkspace: cLogAnalytics, tDeployment: cInsights,
 		tPublicIP: cFirewall, tFirewallPolicy: cFirewall, tRuleGroup: cFirewall, tFirewall: cFirewall,
 	}
 	for _, res := range r.resources {
@@ -210,8 +224,11 @@ func TestResourcesLiveInTheirComponents(t *testing.T) {
 			continue
 		}
 		want := wantParent[res.Type]
-		if res.Name == "firewall-subnet" {
+		switch {
+		case res.Name == "firewall-subnet":
 			want = cFirewall // the AzureFirewallSubnet belongs to the firewall
+		case strings.HasPrefix(res.Name, "cluster-admins-"):
+			want = cClusterAdmins
 		}
 		if !ok || parent.Type != want {
 			t.Errorf("%s %s: parent %q, want a %s", res.Type, res.Name, res.Parent, want)
@@ -224,13 +241,14 @@ func TestResourcesLiveInTheirComponents(t *testing.T) {
 }
 
 // The longest chain of cloud resources is resource group -> {VNet, route table,
-// identity} -> {subnet, routes} -> grants -> cluster: five steps (prod, egress
-// through the hub); with a firewall in the VNet (dev) it is resource group ->
-// VNet -> firewall subnet -> firewall -> default route -> cluster: six. The
-// three independent resources in the second step wait only for the resource
-// group.
+// identity} -> {subnet, routes} -> grants -> cluster -> admin grants: six steps
+// (prod, egress through the hub); with a firewall in the VNet (dev) it is
+// resource group -> VNet -> firewall subnet -> firewall -> default route ->
+// cluster -> admin grants: seven. The admins' grants are scoped to the cluster,
+// so they come last. The three independent resources in the second step wait
+// only for the resource group.
 func TestDependencyChainDepth(t *testing.T) {
-	for stackName, steps := range map[string]int{"dev": 6, "prod": 5} {
+	for stackName, steps := range map[string]int{"dev": 7, "prod": 6} {
 		t.Run(stackName, func(t *testing.T) {
 			r := runStackFile(t, stackName)
 			mustSucceed(t, r)
@@ -265,8 +283,8 @@ func TestDependencyChainDepth(t *testing.T) {
 					t.Errorf("%s should wait only for the resource group (depth %d)", typ, depth[res.URN])
 				}
 			}
-			if d := depth[r.one(t, tCluster).URN]; d != steps {
-				t.Errorf("cluster at step %d, want %d", d, steps)
+			if d := depth[r.one(t, tCluster).URN]; d != steps-1 {
+				t.Errorf("cluster at step %d, want %d", d, steps-1)
 			}
 		})
 	}
@@ -343,6 +361,8 @@ func TestOutputs(t *testing.T) {
 		"identityClientId":  "client-aks-kubenet-cluster-identity",
 		"clusterName":       "aks-kubenet-cluster",
 		"nodeResourceGroup": "MC_aks-kubenet-rg_aks-kubenet-cluster_eastus",
+		"oidcIssuerUrl":     "https://eastus.oic.prod-aks.azure.com/tenant/aks-kubenet-cluster/",
+		"networkPolicy":     "calico",
 	}
 	for name, value := range want {
 		out, ok := r.outputs[name]
@@ -357,7 +377,9 @@ func TestOutputs(t *testing.T) {
 		case pulumi.ID:
 			got = string(v)
 		case *string:
-			got = *v
+			if v != nil {
+				got = *v
+			}
 		}
 		if got != value || out.Secret {
 			t.Errorf("output %s = %q (secret %v), want %q in plain text", name, got, out.Secret, value)
@@ -366,7 +388,7 @@ func TestOutputs(t *testing.T) {
 	if len(r.outputs) != len(want) {
 		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want))
 	}
-	if slices.Contains(r.calls, "azure-native:containerservice:listManagedClusterUserCredentials") {
+	if slices.Contains(r.calls, "azure-native:containerservice/v20240901:listManagedClusterUserCredentials") {
 		t.Error("the program read the cluster's credentials without aks-kubenet:exportKubeconfig")
 	}
 
@@ -409,7 +431,8 @@ func TestSSHPublicKeyIsASecretInput(t *testing.T) {
 }
 
 // Role assignment names derive from scope, principal and role only, so a
-// second run asks for the same assignments.
+// second run asks for the same assignments: the identity's two and the
+// admin's one.
 func TestRoleAssignmentNamesAreStableAcrossRuns(t *testing.T) {
 	names := func() []string {
 		r := runStackFile(t, "dev")
@@ -422,8 +445,8 @@ func TestRoleAssignmentNamesAreStableAcrossRuns(t *testing.T) {
 		return out
 	}
 	first, second := names(), names()
-	if !slices.Equal(first, second) || len(first) != 2 || first[0] == first[1] {
-		t.Errorf("assignment names %v then %v: want two distinct names, the same each run", first, second)
+	if !slices.Equal(first, second) || len(slices.Compact(slices.Clone(first))) != 3 {
+		t.Errorf("assignment names %v then %v: want three distinct names, the same each run", first, second)
 	}
 }
 

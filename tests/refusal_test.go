@@ -157,8 +157,8 @@ func TestWarningsDoNotStopTheRun(t *testing.T) {
 	}})
 	r := runProgram(t, "dev", cfg)
 	mustSucceed(t, r)
-	if len(r.warnings) != 2 {
-		t.Errorf("want 2 warnings (service CIDR in VNet, unreachable next hop), got %q", r.warnings)
+	if len(r.warnings) != 3 {
+		t.Errorf("want 3 warnings (service CIDR in VNet, unreachable next hop, its public IP among the authorized ranges), got %q", r.warnings)
 	}
 	found := false
 	for _, w := range r.warnings {

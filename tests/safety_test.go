@@ -241,14 +241,17 @@ func TestRenamesAreCalledOut(t *testing.T) {
 // program sends exactly these values under them for the committed stacks. A
 // change here (a new default in the network profile, say) would replace every
 // existing cluster, so it fails this test first; see the README's "Changing a
-// stack".
+// stack". networkProfile.networkPolicy is the exception that proves it:
+// the cluster ignores it after creation (TestClusterIgnoresWhatAzureChanges),
+// so that clusters deployed before the program set a network policy keep
+// theirs.
 func TestCreateOnlyClusterInputsArePinned(t *testing.T) {
 	want := map[string]string{
 		"dev": `{"dnsPrefix":"aks-kubenet-cluster","location":"eastus",` +
-			`"networkProfile":{"dnsServiceIP":"10.0.4.10","loadBalancerSku":"standard","networkPlugin":"kubenet","outboundType":"userDefinedRouting","podCidr":"10.244.0.0/16","serviceCidr":"10.0.4.0/24"},` +
+			`"networkProfile":{"dnsServiceIP":"10.0.4.10","loadBalancerSku":"standard","networkPlugin":"kubenet","networkPolicy":"calico","outboundType":"userDefinedRouting","podCidr":"10.244.0.0/16","serviceCidr":"10.0.4.0/24"},` +
 			`"resourceGroupName":"aks-kubenet-rg","resourceName":"aks-kubenet-cluster"}`,
 		"prod": `{"dnsPrefix":"aks-prod-weu","location":"westeurope",` +
-			`"networkProfile":{"dnsServiceIP":"10.21.0.10","loadBalancerSku":"standard","networkPlugin":"kubenet","outboundType":"userDefinedRouting","podCidr":"10.245.0.0/16","serviceCidr":"10.21.0.0/24"},` +
+			`"networkProfile":{"dnsServiceIP":"10.21.0.10","loadBalancerSku":"standard","networkPlugin":"kubenet","networkPolicy":"calico","outboundType":"userDefinedRouting","podCidr":"10.245.0.0/16","serviceCidr":"10.21.0.0/24"},` +
 			`"resourceGroupName":"aks-kubenet-prod-weu-rg","resourceName":"aks-prod-weu"}`,
 	}
 	for name, pinned := range want {
@@ -273,12 +276,19 @@ func TestCreateOnlyClusterInputsArePinned(t *testing.T) {
 
 // The cluster ignores exactly what changes without the program (see
 // cluster.IgnoredChanges), never a whole object the program manages: the
-// version only while the stack pins none, the count only when autoscaled.
+// version only while the stack pins none or its channel moves it, the count
+// only when autoscaled.
 func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
-	always := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "upgradeSettings"}
+	always := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy", "upgradeSettings"}
 	unpinned := []string{"kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"}
 	pinned := devConfig(t)
 	setJSON(t, pinned, spec.KeyCluster, "kubernetesVersion", "1.31")
+	pinnedNoChannel := devConfig(t)
+	setJSON(t, pinnedNoChannel, spec.KeyCluster, "kubernetesVersion", "1.31")
+	setJSON(t, pinnedNoChannel, spec.KeyCluster, "upgradeChannel", "none")
+	pinnedNodeImage := devConfig(t)
+	setJSON(t, pinnedNodeImage, spec.KeyCluster, "kubernetesVersion", "1.31")
+	setJSON(t, pinnedNodeImage, spec.KeyCluster, "upgradeChannel", "node-image")
 	for _, tc := range []struct {
 		name   string
 		run    run
@@ -286,7 +296,11 @@ func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
 	}{
 		{"dev", runStackFile(t, "dev"), append(append([]string{}, always...), unpinned...)},
 		{"prod, autoscaled", runStackFile(t, "prod"), append(append(append([]string{}, always...), "agentPoolProfiles[0].count"), unpinned...)},
-		{"dev with a pinned version", runProgram(t, "dev", pinned), always},
+		// The default channel, patch, moves the version: pinned or not, it is AKS's.
+		{"dev with a pinned version under the patch channel", runProgram(t, "dev", pinned), append(append([]string{}, always...), unpinned...)},
+		// Without a version-moving channel a pinned version is the program's.
+		{"dev with a pinned version and no channel", runProgram(t, "dev", pinnedNoChannel), always},
+		{"dev with a pinned version under the node-image channel", runProgram(t, "dev", pinnedNodeImage), always},
 	} {
 		mustSucceed(t, tc.run)
 		got := tc.run.one(t, tCluster).IgnoreChanges
