@@ -2,6 +2,8 @@ package network
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -25,6 +27,8 @@ type FirewallArgs struct {
 	NodeSubnetCidr string
 	// Config is the validated aks-kubenet:firewall, with spec.Defaults applied.
 	Config spec.Firewall
+	// Addons are the cluster add-ons whose endpoints the firewall must allow.
+	Addons Addons
 	// Tags are applied to every resource that takes tags.
 	Tags pulumi.StringMapInput
 }
@@ -107,7 +111,7 @@ func NewFirewall(ctx *pulumi.Context, name string, args FirewallArgs, opts ...pu
 		FirewallPolicyName:      policy.Name,
 		RuleCollectionGroupName: pulumi.String(RuleCollectionGroupName),
 		Priority:                pulumi.Int(200),
-		RuleCollections:         ruleCollections(args.Location, args.NodeSubnetCidr, c),
+		RuleCollections:         ruleCollections(args.Location, args.NodeSubnetCidr, c, args.Addons),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -163,6 +167,9 @@ type RequiredRule struct {
 	// Destinations are the network rule's destination addresses (service
 	// tags), or the application rule's FQDN tags.
 	Destinations []string
+	// Fqdns are the application rule's target FQDNs, for a rule without
+	// FQDN tags.
+	Fqdns []string
 	// Ports are the network rule's destination ports.
 	Ports []string
 	// Source is the document that requires the rule.
@@ -172,37 +179,68 @@ type RequiredRule struct {
 // outboundRulesDoc is Microsoft's list of AKS's required outbound rules.
 const outboundRulesDoc = "https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-global-required-network-rules"
 
+// Addons are the cluster add-ons that are on, whose endpoints the firewall
+// allows.
+type Addons struct {
+	// AzurePolicy is cluster.azurePolicy.
+	AzurePolicy bool
+	// ContainerInsights is cluster.monitoring.enabled.
+	ContainerInsights bool
+}
+
+// addonRulesDoc is Microsoft's list of the add-ons' outbound rules.
+const addonRulesDoc = "https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#aks-addons-and-integrations"
+
 // RequiredRules returns the outbound rules AKS requires in Azure public cloud
-// for a cluster in location (aks-rules 7.5-7.7), and nothing optional:
+// for a cluster in location (aks-rules 7.5-7.7) with the given add-ons, and
+// nothing optional:
 //
 //   - UDP 1194 and TCP 9000 to AzureCloud.<location>: the tunnel between the
 //     nodes and the API server (outbound-rules-control-egress, Azure Global
 //     required network rules);
+//
 //   - the FQDN tag AzureKubernetesService on HTTP 80 and HTTPS 443: the
 //     required FQDNs (MCR, management.azure.com, login.microsoftonline.com,
 //     packages, the API server's *.hcp.<location>.azmk8s.io), kept current
 //     by Microsoft (limit-egress-traffic, fqdn-tags).
 //
+//   - with the Azure Policy add-on, its endpoints on HTTPS, and with
+//     Container insights, Azure Monitor's (outbound-rules-control-egress,
+//     AKS add-ons and integrations): the AzureKubernetesService tag covers
+//     AKS itself, not its add-ons (Azure/AKS#2215).
+//
 // NTP (UDP 123) is left out: it is not required for nodes provisioned after
 // March 2021 (aks-rules 7.6).
-func RequiredRules(location string) []RequiredRule {
+func RequiredRules(location string, addons Addons) []RequiredRule {
 	tag := "AzureCloud." + location
-	return []RequiredRule{
+	rules := []RequiredRule{
 		{Name: "aks-apiserver-udp-1194", Kind: "network", Protocols: []string{"UDP"}, Destinations: []string{tag}, Ports: []string{"1194"}, Source: outboundRulesDoc},
 		{Name: "aks-apiserver-tcp-9000", Kind: "network", Protocols: []string{"TCP"}, Destinations: []string{tag}, Ports: []string{"9000"}, Source: outboundRulesDoc},
 		{Name: "aks-fqdn-tag", Kind: "application", Protocols: []string{"Http:80", "Https:443"}, Destinations: []string{"AzureKubernetesService"},
 			Source: "https://learn.microsoft.com/azure/aks/limit-egress-traffic#add-firewall-rules"},
 	}
+	if addons.AzurePolicy {
+		rules = append(rules, RequiredRule{Name: "aks-azure-policy", Kind: "application", Protocols: []string{"Https:443"},
+			Fqdns: []string{"data.policy.core.windows.net", "store.policy.core.windows.net", "dc.services.visualstudio.com"}, Source: addonRulesDoc})
+	}
+	if addons.ContainerInsights {
+		rules = append(rules, RequiredRule{Name: "aks-container-insights", Kind: "application", Protocols: []string{"Https:443"},
+			Fqdns: []string{
+				"dc.services.visualstudio.com", "*.ods.opinsights.azure.com", "*.oms.opinsights.azure.com", "*.monitoring.azure.com",
+				"global.handler.control.monitor.azure.com", location + ".handler.control.monitor.azure.com", location + ".ingest.monitor.azure.com",
+			}, Source: addonRulesDoc})
+	}
+	return rules
 }
 
 // ruleCollections is the rule collection group's content: the required
 // network rules and the stack's network rules in one collection, the
 // required application rule and the stack's allowed FQDNs in another, each
 // allowing traffic from the node subnet only.
-func ruleCollections(location, source string, c spec.Firewall) pulumi.Array {
+func ruleCollections(location, source string, c spec.Firewall, addons Addons) pulumi.Array {
 	sources := pulumi.StringArray{pulumi.String(source)}
 	var networkRules, appRules pulumi.Array
-	for _, r := range RequiredRules(location) {
+	for _, r := range RequiredRules(location, addons) {
 		switch r.Kind {
 		case "network":
 			networkRules = append(networkRules, network.NetworkRuleArgs{
@@ -214,16 +252,18 @@ func ruleCollections(location, source string, c spec.Firewall) pulumi.Array {
 				DestinationPorts:     pulumi.ToStringArray(r.Ports),
 			})
 		case "application":
-			appRules = append(appRules, network.ApplicationRuleArgs{
+			rule := network.ApplicationRuleArgs{
 				RuleType:        pulumi.String("ApplicationRule"),
 				Name:            pulumi.String(r.Name),
 				SourceAddresses: sources,
-				FqdnTags:        pulumi.ToStringArray(r.Destinations),
-				Protocols: network.FirewallPolicyRuleApplicationProtocolArray{
-					network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Http"), Port: pulumi.Int(80)},
-					network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Https"), Port: pulumi.Int(443)},
-				},
-			})
+				Protocols:       applicationProtocols(r.Protocols),
+			}
+			if len(r.Fqdns) > 0 {
+				rule.TargetFqdns = pulumi.ToStringArray(r.Fqdns)
+			} else {
+				rule.FqdnTags = pulumi.ToStringArray(r.Destinations)
+			}
+			appRules = append(appRules, rule)
 		}
 	}
 	for _, r := range c.NetworkRules {
@@ -269,4 +309,16 @@ func ruleCollections(location, source string, c spec.Firewall) pulumi.Array {
 			Rules:              appRules,
 		},
 	}
+}
+
+// applicationProtocols turns "Https:443" pairs into an application rule's
+// protocols. The pairs are RequiredRules' own, so they always parse.
+func applicationProtocols(pairs []string) network.FirewallPolicyRuleApplicationProtocolArray {
+	var out network.FirewallPolicyRuleApplicationProtocolArray
+	for _, pair := range pairs {
+		protocol, port, _ := strings.Cut(pair, ":")
+		n, _ := strconv.Atoi(port)
+		out = append(out, network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String(protocol), Port: pulumi.Int(n)})
+	}
+	return out
 }

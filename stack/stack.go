@@ -311,6 +311,7 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 			VirtualNetworkName: vnet.Network.Name,
 			NodeSubnetCidr:     s.Network.NodeSubnetCidr,
 			Config:             *s.Firewall,
+			Addons:             network.Addons{AzurePolicy: spec.On(s.Cluster.AzurePolicy), ContainerInsights: s.Cluster.MonitoringEnabled()},
 			Tags:               tags,
 		})
 		if err != nil {

@@ -93,12 +93,13 @@ func TestFirewallMode(t *testing.T) {
 }
 
 // The rule collection group holds exactly the rules Microsoft documents as
-// required for AKS, and the stack's own only when configured.
+// required for AKS and its add-ons that are on (Azure Policy by default),
+// and the stack's own only when configured.
 func TestFirewallRules(t *testing.T) {
 	dev := runStackFile(t, "dev")
 	mustSucceed(t, dev)
 	got := ruleNames(dev.one(t, tRuleGroup))
-	want := map[string][]string{"aks-network": {"aks-apiserver-udp-1194", "aks-apiserver-tcp-9000"}, "aks-application": {"aks-fqdn-tag"}}
+	want := map[string][]string{"aks-network": {"aks-apiserver-udp-1194", "aks-apiserver-tcp-9000"}, "aks-application": {"aks-fqdn-tag", "aks-azure-policy"}}
 	for collection, names := range want {
 		if !slices.Equal(got[collection], names) {
 			t.Errorf("collection %s has rules %v, want exactly %v", collection, got[collection], names)
@@ -119,13 +120,20 @@ func TestFirewallRules(t *testing.T) {
 			if got := m["fqdnTags"].ArrayValue()[0].StringValue(); got != "AzureKubernetesService" {
 				t.Errorf("the application rule's FQDN tag is %s", got)
 			}
+		case "aks-azure-policy":
+			fqdns := stringList(m["targetFqdns"])
+			protocols := m["protocols"].ArrayValue()
+			if !slices.Equal(fqdns, []string{"data.policy.core.windows.net", "store.policy.core.windows.net", "dc.services.visualstudio.com"}) ||
+				len(protocols) != 1 || protocols[0].ObjectValue()["port"].NumberValue() != 443 {
+				t.Errorf("the Azure Policy rule allows %v on %v", fqdns, protocols)
+			}
 		}
 		if src := m["sourceAddresses"].ArrayValue(); len(src) != 1 || src[0].StringValue() != "10.0.1.0/24" {
 			t.Errorf("rule %s comes from %v, want the node subnet", m["name"].StringValue(), src)
 		}
 	}
-	if len(network.RequiredRules("eastus")) != 3 {
-		t.Errorf("required rules: %v", network.RequiredRules("eastus"))
+	if len(network.RequiredRules("eastus", network.Addons{})) != 3 {
+		t.Errorf("required rules: %v", network.RequiredRules("eastus", network.Addons{}))
 	}
 
 	cfg := devConfig(t)
@@ -135,6 +143,16 @@ func TestFirewallRules(t *testing.T) {
 	got = ruleNames(r.one(t, tRuleGroup))
 	if !slices.Contains(got["aks-network"], "ntp") || !slices.Contains(got["aks-application"], "allow-fqdns") {
 		t.Errorf("configured rules missing: %v", got)
+	}
+
+	// The add-ons' rules follow the add-ons.
+	addons := devConfig(t)
+	setJSON(t, addons, spec.KeyCluster, "azurePolicy", false)
+	setJSON(t, addons, spec.KeyCluster, "monitoring", map[string]any{"enabled": true})
+	r = runProgram(t, "dev", addons)
+	mustSucceed(t, r)
+	if got := ruleNames(r.one(t, tRuleGroup))["aks-application"]; !slices.Equal(got, []string{"aks-fqdn-tag", "aks-container-insights"}) {
+		t.Errorf("without Azure Policy, with monitoring: application rules %v, want aks-fqdn-tag and aks-container-insights", got)
 	}
 }
 
