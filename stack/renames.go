@@ -105,11 +105,7 @@ func networkPolicyWarning(s spec.Stack, deployed map[string]any) (string, bool) 
 	if old == s.Cluster.NetworkPolicy {
 		return "", false
 	}
-	how := fmt.Sprintf("set it back to %s, or create a new cluster (a new cluster.name) to get %s", old, s.Cluster.NetworkPolicy)
-	if s.Cluster.NetworkPolicy == spec.NetworkPolicyNone {
-		how = "AKS removes Calico in place with az aks update --network-policy none, and pulumi refresh then records it"
-	}
 	return fmt.Sprintf(
-		"cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); %s. See the README's \"Changing a stack\".",
-		s.Cluster.NetworkPolicy, old, how), true
+		"cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See the README's \"Network policy\".",
+		s.Cluster.NetworkPolicy, old, old, s.Cluster.NetworkPolicy), true
 }

@@ -380,7 +380,7 @@ func TestNetworkPolicyChangeIsCalledOut(t *testing.T) {
 		{"deployed before network policy", base, devConfig(t),
 			"cluster.networkPolicy is calico but the deployed cluster has none: the network policy counts at creation, so pulumi up leaves the cluster as it is"},
 		{"Calico removed in config", with("calico"), none,
-			"cluster.networkPolicy is none but the deployed cluster has calico: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); AKS removes Calico in place with az aks update --network-policy none"},
+			"cluster.networkPolicy is none but the deployed cluster has calico: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to calico, or change the cluster in place with az aks update --network-policy none and pulumi refresh"},
 	} {
 		r := runProgramIn(t, surroundings{preview: true, deployed: tc.deployed}, "dev", tc.cfg)
 		mustSucceed(t, r)
