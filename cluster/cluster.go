@@ -50,6 +50,16 @@ type KubenetClusterArgs struct {
 // profile whose every field is set, because the SDK silently fills in
 // podCidr 10.244.0.0/16, serviceCidr 10.0.0.0/16, dnsServiceIP 10.0.0.10 and
 // outboundType loadBalancer for the ones left out (aks-rules 3.7).
+//
+// Its security posture is the config's (spec.Cluster, defaults in spec):
+// Entra ID with Azure RBAC and no local accounts, Calico, a private or
+// range-limited API server, auto-upgrade channels with an optional weekly
+// maintenance window, OIDC issuer and workload identity, Azure Policy, the
+// image cleaner, the pricing tier and Container insights. The cluster uses
+// containerservice API version 2024-09-01: the module's default, 2023-04-01,
+// has no node OS channel and no maintenance window. The type change is
+// aliased, so a cluster registered under the default type is updated, not
+// replaced.
 type KubenetCluster struct {
 	pulumi.ResourceState
 
