@@ -38,7 +38,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	baseDir := flags.String("base", "", "refuse renames: compare each stack's resource names with the same stack's in `DIR`, a checkout of the project at the base of the change (git worktree add /tmp/base origin/main)")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "usage: plan (-stack NAME | -all) [-format text|mermaid|json] [-dir DIR] [-base DIR]")
-		fmt.Fprintln(stderr, "Shows what `pulumi up` would create, offline: resources, dependencies, IP plan and findings.")
+		fmt.Fprintln(stderr, "Shows what `pulumi up` would create, offline: resources, dependencies, IP plan, security posture and findings.")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {

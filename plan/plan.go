@@ -1,8 +1,9 @@
 // Package plan runs the real aks-kubenet program against Pulumi mocks, with no
 // cloud calls and no Pulumi CLI, and reports what `pulumi up` would create for a
 // stack file: every resource with its parent, dependencies and key properties,
-// the IP plan with its capacity, and the validation findings in the words
-// `pulumi preview` uses. cmd/plan is its command line.
+// the IP plan with its capacity, the cluster's security posture, and the
+// validation findings in the words `pulumi preview` uses. cmd/plan is its
+// command line.
 package plan
 
 import (
@@ -80,6 +81,9 @@ type Stack struct {
 	Warnings []string `json:"warnings"`
 	// IPPlan is the IP plan with its capacity; nil when the CIDRs do not parse.
 	IPPlan *IPPlan `json:"ipPlan,omitempty"`
+	// Posture is the cluster's security posture (see Posture); nil when the
+	// config has errors, and the program deploys nothing.
+	Posture []Setting `json:"posture,omitempty"`
 	// Resources are the resources `pulumi up` would create, in dependency order.
 	Resources []Resource `json:"resources"`
 
@@ -166,6 +170,7 @@ func Build(dir, stackName string) (Stack, error) {
 		p.Resources = []Resource{}
 		return p, nil
 	}
+	p.Posture = Posture(s)
 	p.Resources, err = register(stackName, cfg.Values, secretKeys)
 	if err != nil {
 		return Stack{}, fmt.Errorf("%s: running the program: %w", cfg.File, err)
@@ -226,8 +231,22 @@ var azureName = map[string]struct{ input, id string }{
 	"azure-native:network:VirtualNetworkPeering": {
 		"virtualNetworkPeeringName", "{rg}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{name}",
 	},
-	"azure-native:containerservice:ManagedCluster": {"resourceName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"},
+	typeManagedCluster: {"resourceName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"},
+	typeMaintenanceConfiguration: {
+		"configName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{name}",
+	},
+	"azure-native:operationalinsights:Workspace": {"workspaceName", "{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}"},
+	"azure-native:resources:Deployment":          {"deploymentName", "{rg}/providers/Microsoft.Resources/deployments/{name}"},
 }
+
+// The containerservice types the program registers and calls, from the
+// provider's 2024-09-01 API version (the default module's tokens, without
+// the version, are no longer registered).
+const (
+	typeManagedCluster           = "azure-native:containerservice/v20240901:ManagedCluster"
+	typeMaintenanceConfiguration = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
+	callUserCredentials          = "azure-native:containerservice/v20240901:listManagedClusterUserCredentials"
+)
 
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	if args.TypeToken == "pulumi:pulumi:StackReference" {
@@ -315,7 +334,7 @@ func predictID(template, name string, inputs resource.PropertyMap) string {
 	rg := knownString(inputs, "resourceGroupName")
 	id := strings.ReplaceAll(template, "{rg}", "/subscriptions/"+SubscriptionPlaceholder+"/resourceGroups/"+rg)
 	id = strings.ReplaceAll(id, "{name}", name)
-	for _, key := range []string{"virtualNetworkName", "routeTableName", "firewallPolicyName"} {
+	for _, key := range []string{"virtualNetworkName", "routeTableName", "firewallPolicyName", "resourceName"} {
 		id = strings.ReplaceAll(id, "{"+key+"}", knownString(inputs, key))
 	}
 	if strings.Contains(id, "//") || strings.HasSuffix(id, "/") {
@@ -347,7 +366,7 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	}
 	// The program's other call reads the cluster's kubeconfig, a secret
 	// output the plan never shows: answer with a placeholder.
-	if args.Token != "azure-native:containerservice:listManagedClusterUserCredentials" {
+	if args.Token != callUserCredentials {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.err == nil {

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/aks-kubenet/aks-kubenet/iam"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/network"
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -32,23 +35,44 @@ var keyProperties = map[string][]string{
 	"azure-native:network:Route":                        {"routeName", "addressPrefix", "nextHopType", "nextHopIpAddress"},
 	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName"},
 	"azure-native:authorization:RoleAssignment":         {"roleDefinitionId", "scope", "principalId", "principalType", "roleAssignmentName"},
-	"azure-native:containerservice:ManagedCluster": {
+	typeManagedCluster: {
 		"resourceName", "dnsPrefix", "kubernetesVersion", "nodeResourceGroup", "identity.userAssignedIdentities",
 		"networkProfile.networkPlugin", "networkProfile.podCidr", "networkProfile.serviceCidr",
 		"networkProfile.dnsServiceIP", "networkProfile.outboundType", "networkProfile.loadBalancerSku",
+		"networkProfile.networkPolicy",
 		"agentPoolProfiles[0].name", "agentPoolProfiles[0].vmSize", "agentPoolProfiles[0].count",
 		"agentPoolProfiles[0].enableAutoScaling", "agentPoolProfiles[0].minCount", "agentPoolProfiles[0].maxCount",
 		"agentPoolProfiles[0].maxPods", "agentPoolProfiles[0].upgradeSettings.maxSurge",
 		"agentPoolProfiles[0].vnetSubnetID", "linuxProfile.ssh.publicKeys[0].keyData",
+		"aadProfile.managed", "aadProfile.enableAzureRBAC", "disableLocalAccounts",
+		"apiServerAccessProfile.enablePrivateCluster", "apiServerAccessProfile.authorizedIPRanges",
+		"autoUpgradeProfile.upgradeChannel", "autoUpgradeProfile.nodeOSUpgradeChannel",
+		"oidcIssuerProfile.enabled", "securityProfile.workloadIdentity.enabled",
+		"securityProfile.imageCleaner.enabled", "securityProfile.imageCleaner.intervalHours",
+		"addonProfiles.azurepolicy.enabled", "addonProfiles.omsagent.enabled",
+		"addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID", "sku.tier",
+	},
+	typeMaintenanceConfiguration: {
+		"configName", "resourceName", "maintenanceWindow.schedule.weekly.dayOfWeek", "maintenanceWindow.startTime",
+		"maintenanceWindow.durationHours", "maintenanceWindow.utcOffset",
+	},
+	"azure-native:operationalinsights:Workspace": {"workspaceName", "sku.name", "retentionInDays"},
+	"azure-native:resources:Deployment": {
+		"deploymentName", "properties.mode",
+		"properties.parameters.workspaceResourceId.value", "properties.parameters.clusterResourceId.value",
 	},
 }
 
 // roleNames names the built-in roles the program assigns.
-var roleNames = map[string]string{"4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor"}
+var roleNames = map[string]string{
+	iam.NetworkContributorRoleID: "Network Contributor",
+	iam.ClusterAdminRoleID:       "Azure Kubernetes Service RBAC Cluster Admin",
+}
 
-// WriteText writes the plan of each stack and the cross-stack errors for
-// people, and with base (nil without -base) each stack's renames among its
-// findings and what was compared.
+// WriteText writes the plan of each stack for people; with several stacks,
+// the cross-stack errors and the stacks' security postures side by side;
+// and with base (nil without -base) each stack's renames among its findings
+// and what was compared.
 func WriteText(w io.Writer, stacks []Stack, crossStack []string, base *Base) {
 	for i, s := range stacks {
 		if i > 0 {
@@ -64,6 +88,7 @@ func WriteText(w io.Writer, stacks []Stack, crossStack []string, base *Base) {
 		for _, e := range crossStack {
 			fmt.Fprintf(w, "  error: %s\n", e)
 		}
+		writePostureTable(w, stacks)
 	}
 	if base != nil {
 		writeBaseText(w, base)
@@ -131,6 +156,7 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 	}
 
 	writeEgressText(w, s.config)
+	writePostureText(w, s.Posture)
 
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "\nResources: none; the program refuses this config before registering anything")
@@ -402,12 +428,12 @@ func writeEgressText(w io.Writer, s spec.Stack) {
 		fmt.Fprintf(w, "\nEgress: Azure Firewall %s (%s) in %s, default route %s to its private IP (expected: the subnet's first usable host)\n",
 			f.Name, f.Tier, f.SubnetCidr, s.Network.DefaultRouteName)
 		fmt.Fprintf(w, "  rules of %s, from %s:\n", network.RuleCollectionGroupName, s.Network.NodeSubnetCidr)
-		for _, r := range network.RequiredRules(s.Location) {
+		for _, r := range network.RequiredRules(s.Location, network.Addons{AzurePolicy: spec.On(s.Cluster.AzurePolicy), ContainerInsights: s.Cluster.MonitoringEnabled()}) {
 			ports := ""
 			if len(r.Ports) > 0 {
 				ports = ":" + strings.Join(r.Ports, ",")
 			}
-			fmt.Fprintf(w, "    %-11s %-24s %s to %s%s (required: %s)\n", r.Kind, r.Name, strings.Join(r.Protocols, ","), strings.Join(r.Destinations, ","), ports, r.Source)
+			fmt.Fprintf(w, "    %-11s %-24s %s to %s%s (required: %s)\n", r.Kind, r.Name, strings.Join(r.Protocols, ","), strings.Join(slices.Concat(r.Destinations, r.Fqdns), ","), ports, r.Source)
 		}
 		for _, r := range f.NetworkRules {
 			to := strings.Join(append(append([]string{}, r.DestinationAddresses...), r.DestinationFqdns...), ",")
@@ -420,4 +446,83 @@ func writeEgressText(w io.Writer, s spec.Stack) {
 		fmt.Fprintf(w, "\nEgress: the hub's firewall %s, through peering with %s (%s), default route %s\n",
 			s.Hub.FirewallPrivateIP, s.Hub.VnetID, strings.Join(s.Hub.AddressSpace, ", "), s.Network.DefaultRouteName)
 	}
+}
+
+// writePostureText writes a stack's security posture, one setting a line,
+// a setting rules warns about marked as the findings mark warnings; nothing
+// for a stack without one (a refused config).
+func writePostureText(w io.Writer, posture []Setting) {
+	if len(posture) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nSecurity posture")
+	for _, p := range posture {
+		fmt.Fprintf(w, "  %s%s: %s\n", warningMark(p.Warning), p.Label, p.Value)
+	}
+}
+
+// warningMark is "warning: " for a setting rules warns about, as the
+// findings mark warnings, else "".
+func warningMark(warning bool) string {
+	if warning {
+		return "warning: "
+	}
+	return ""
+}
+
+// writePostureTable writes the stacks' security postures side by side: one
+// row per setting, one column per stack, a setting rules warns about marked
+// as in each stack's posture. A refused stack's column says so.
+func writePostureTable(w io.Writer, stacks []Stack) {
+	const refused = "(refused: errors)"
+	var labels []string
+	for _, s := range stacks {
+		if len(s.Posture) > 0 {
+			for _, p := range s.Posture {
+				labels = append(labels, p.Label)
+			}
+			break
+		}
+	}
+	if len(labels) == 0 {
+		return
+	}
+	rows := [][]string{append([]string{"setting"}, stackNames(stacks)...)}
+	for i, label := range labels {
+		row := []string{label}
+		for _, s := range stacks {
+			cell := refused
+			if i < len(s.Posture) {
+				cell = warningMark(s.Posture[i].Warning) + s.Posture[i].Value
+			}
+			row = append(row, cell)
+		}
+		rows = append(rows, row)
+	}
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	fmt.Fprintf(w, "\nSecurity posture by stack (%d)\n", len(stacks))
+	for _, row := range rows {
+		line := ""
+		for i, cell := range row {
+			if i == len(row)-1 {
+				line += cell
+			} else {
+				line += fmt.Sprintf("%-*s  ", widths[i], cell)
+			}
+		}
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+}
+
+func stackNames(stacks []Stack) []string {
+	names := make([]string, len(stacks))
+	for i, s := range stacks {
+		names[i] = s.Stack
+	}
+	return names
 }

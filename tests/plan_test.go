@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,9 +37,10 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 	}
 	wantContains(t, "plan", out,
 		"Stack dev (", "location eastus",
-		"Findings: 0 errors, 2 warnings",
+		"Findings: 0 errors, 3 warnings",
 		"warning: cluster.serviceCidr 10.0.4.0/24",
 		"warning: azure-native:subscriptionId is the placeholder 00000000-0000-0000-0000-000000000000",
+		"warning: cluster.clusterAdmins[0] is the placeholder 00000000-0000-0000-0000-000000000000",
 		// the IP plan and its capacity
 		"VNet            10.0.0.0/16        65536 addresses",
 		"256 addresses, 251 usable (Azure reserves 5); holds the pool at its peak of 4 nodes (3 + 1 surge) with 247 to spare",
@@ -53,8 +55,8 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"network     aks-apiserver-tcp-9000   TCP to AzureCloud.eastus:9000 (required: ",
 		"application aks-fqdn-tag             Http:80,Https:443 to AzureKubernetesService (required: https://learn.microsoft.com/azure/aks/limit-egress-traffic",
 		// every resource, with parents, dependencies and key properties
-		"15 Azure resources in 5 components",
-		"components: egress (aks-kubenet:network:RouteTable), firewall (aks-kubenet:network:Firewall), identity (aks-kubenet:iam:ClusterIdentity), network (aks-kubenet:network:VirtualNetwork), aks (aks-kubenet:cluster:KubenetCluster)",
+		"16 Azure resources in 6 components",
+		"components: egress (aks-kubenet:network:RouteTable), firewall (aks-kubenet:network:Firewall), identity (aks-kubenet:iam:ClusterIdentity), network (aks-kubenet:network:VirtualNetwork), aks (aks-kubenet:cluster:KubenetCluster), cluster-admins (aks-kubenet:iam:ClusterAdmins)",
 		"subnetName: AzureFirewallSubnet",
 		"  step 2  egress-table  azure-native:network:RouteTable\n      in component: egress (aks-kubenet:network:RouteTable)\n      depends on: resource-group\n",
 		"routes: none inline",
@@ -62,10 +64,29 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"role: Network Contributor (/subscriptions/<subscription-id>/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7)",
 		"scope: /subscriptions/<subscription-id>/resourceGroups/aks-kubenet-rg/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aks-subnet",
 		"principalId: <known after apply>",
-		"depends on: egress-aks-kubenet-dev-fw-pip-1-internet, egress-default-route, firewall-firewall, firewall-rules, identity-route-table-network-contributor, identity-subnet-network-contributor, identity-uami, network-node-subnet, resource-group",
+		// the cluster waits for the firewall's public IP, whose /32 it authorizes
+		"  step 6  aks-cluster  azure-native:containerservice/v20240901:ManagedCluster\n      in component: aks (aks-kubenet:cluster:KubenetCluster)\n"+
+			"      depends on: egress-aks-kubenet-dev-fw-pip-1-internet, egress-default-route, firewall-firewall, firewall-pip-1, firewall-rules, identity-route-table-network-contributor, identity-subnet-network-contributor, identity-uami, network-node-subnet, resource-group\n",
 		"networkProfile.podCidr: 10.244.0.0/16",
 		"networkProfile.outboundType: userDefinedRouting",
+		// the security posture's properties
+		"networkProfile.networkPolicy: calico",
+		"aadProfile.managed: true\n      aadProfile.enableAzureRBAC: true\n      disableLocalAccounts: true\n",
+		"apiServerAccessProfile.enablePrivateCluster: false\n      apiServerAccessProfile.authorizedIPRanges: 203.0.113.0/24, <known after apply>\n",
+		"autoUpgradeProfile.upgradeChannel: patch\n      autoUpgradeProfile.nodeOSUpgradeChannel: NodeImage\n",
+		"oidcIssuerProfile.enabled: true\n      securityProfile.workloadIdentity.enabled: true\n",
+		"securityProfile.imageCleaner.enabled: true\n      securityProfile.imageCleaner.intervalHours: 168\n",
+		"addonProfiles.azurepolicy.enabled: true\n      addonProfiles.omsagent.enabled: false\n      sku.tier: Free\n",
+		// the admins' grant, on the cluster
+		"  step 7  cluster-admins-00000000-0000-0000-0000-000000000000  azure-native:authorization:RoleAssignment\n"+
+			"      in component: cluster-admins (aks-kubenet:iam:ClusterAdmins)\n      depends on: aks-cluster\n"+
+			"      role: Azure Kubernetes Service RBAC Cluster Admin (/subscriptions/<subscription-id>/providers/Microsoft.Authorization/roleDefinitions/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b)\n"+
+			"      scope: /subscriptions/<subscription-id>/resourceGroups/aks-kubenet-rg/providers/Microsoft.ContainerService/managedClusters/aks-kubenet-cluster\n"+
+			"      principalId: 00000000-0000-0000-0000-000000000000\n      principalType: Group\n",
 	)
+	if strings.Contains(out, "azure-native:containerservice:ManagedCluster") {
+		t.Error("the plan shows the cluster under the old token azure-native:containerservice:ManagedCluster")
+	}
 	// The steps in order (six with the firewall: resource group, VNet,
 	// firewall subnet, firewall, default route, cluster); one step's resources
 	// are created in parallel.
@@ -74,8 +95,9 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"  step 2  firewall-policy ", "  step 2  firewall-pip-1 ",
 		"  step 3  network-node-subnet ", "  step 3  firewall-subnet ", "  step 3  firewall-rules ", "  step 3  identity-route-table-network-contributor ",
 		"  step 4  firewall-firewall ", "  step 4  identity-subnet-network-contributor ",
-		"  step 5  egress-default-route ", "  step 6  aks-cluster ")
-	if strings.Index(out, "  step 5 ") > strings.Index(out, "  step 6 ") || strings.Index(out, "  step 1 ") > strings.Index(out, "  step 2 ") {
+		"  step 5  egress-default-route ", "  step 6  aks-cluster ", "  step 7  cluster-admins-")
+	if strings.Index(out, "  step 5 ") > strings.Index(out, "  step 6 ") || strings.Index(out, "  step 1 ") > strings.Index(out, "  step 2 ") ||
+		strings.Index(out, "  step 6 ") > strings.Index(out, "  step 7 ") {
 		t.Errorf("resources are not in step order:\n%s", out)
 	}
 }
@@ -149,8 +171,8 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 	if profile["podCidr"] != "10.245.0.0/16" || profile["outboundType"] != "userDefinedRouting" {
 		t.Errorf("cluster network profile = %v", profile)
 	}
-	if len(prod.Resources) != 17 {
-		t.Errorf("prod has %d resources, want 12 Azure resources and 5 components", len(prod.Resources))
+	if len(prod.Resources) != 21 {
+		t.Errorf("prod has %d resources, want 15 Azure resources and 6 components", len(prod.Resources))
 	}
 }
 
@@ -574,4 +596,260 @@ type baseJSON struct {
 	New         []string            `json:"new"`
 	NotCompared []string            `json:"notCompared"`
 	OK          bool                `json:"-"`
+}
+
+// The text plan of each committed stack has its security posture, one line
+// per setting, and a setting rules warns about marked as the findings mark
+// warnings.
+func TestPlanSecurityPostureOfTheCommittedStacks(t *testing.T) {
+	cases := []struct {
+		stack, want string
+	}{
+		{
+			stack: "dev", // authorized ranges and the firewall's IP, the placeholder admin, the Free tier
+			want: "\nSecurity posture\n" +
+				"  Entra ID: on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
+				"  warning: Cluster admins: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
+				"  Network policy: calico\n" +
+				"  API server: authorized ranges 203.0.113.0/24 + the firewall's public IP (1)\n" +
+				"  Upgrades: cluster patch, node OS NodeImage; any time (no maintenance window)\n" +
+				"  Workload identity: on (OIDC issuer on)\n" +
+				"  Azure Policy: on\n" +
+				"  Image cleaner: on (weekly)\n" +
+				"  Tier: Free (no uptime SLA)\n" +
+				"  Monitoring: off\n" +
+				"\nResources: ",
+		},
+		{
+			stack: "prod", // private, Standard, the Sunday window
+			want: "\nSecurity posture\n" +
+				"  Entra ID: on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
+				"  warning: Cluster admins: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
+				"  Network policy: calico\n" +
+				"  API server: private\n" +
+				"  Upgrades: cluster patch, node OS NodeImage; window Sunday 02:00 +01:00, 4 h\n" +
+				"  Workload identity: on (OIDC issuer on)\n" +
+				"  Azure Policy: on\n" +
+				"  Image cleaner: on (weekly)\n" +
+				"  Tier: Standard\n" +
+				"  Monitoring: off\n" +
+				"\nResources: ",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.stack, func(t *testing.T) {
+			status, out, errs := runPlan("-dir", "..", "-stack", tc.stack)
+			if status != plan.ExitOK {
+				t.Fatalf("exit %d, stderr %q", status, errs)
+			}
+			wantContains(t, "plan", out, tc.want)
+			// the warning the posture marks is among the findings, in full
+			wantContains(t, "plan", out, "  warning: cluster.clusterAdmins[0] is the placeholder 00000000-0000-0000-0000-000000000000")
+		})
+	}
+}
+
+// A refused config deploys nothing and has no posture.
+func TestPlanRefusedStackHasNoPosture(t *testing.T) {
+	dir := writeProject(t, map[string]string{"dev": strings.Replace(committedStack(t, "dev"), "podCidr: 10.244.0.0/16", "podCidr: 10.0.0.0/16", 1)})
+	status, out, _ := runPlan("-dir", dir, "-stack", "dev")
+	if status != plan.ExitFindings {
+		t.Fatalf("exit %d, want %d", status, plan.ExitFindings)
+	}
+	wantContains(t, "plan", out, "Resources: none")
+	if strings.Contains(out, "Security posture") {
+		t.Errorf("a refused stack has a posture:\n%s", out)
+	}
+}
+
+// With -all, the postures stand side by side: one row per setting, one
+// column per stack, a refused stack's column saying so.
+func TestPlanAllPostureTable(t *testing.T) {
+	status, out, _ := runPlan("-dir", "..", "-all")
+	if status != plan.ExitOK {
+		t.Fatalf("exit %d", status)
+	}
+	const table = "\nSecurity posture by stack (2)\n" +
+		"  setting            dev                                                                 prod\n" +
+		"  Entra ID           on, Azure RBAC for Kubernetes; local accounts: disabled             on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
+		"  Cluster admins     warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)     warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
+		"  Network policy     calico                                                              calico\n" +
+		"  API server         authorized ranges 203.0.113.0/24 + the firewall's public IP (1)     private\n" +
+		"  Upgrades           cluster patch, node OS NodeImage; any time (no maintenance window)  cluster patch, node OS NodeImage; window Sunday 02:00 +01:00, 4 h\n" +
+		"  Workload identity  on (OIDC issuer on)                                                 on (OIDC issuer on)\n" +
+		"  Azure Policy       on                                                                  on\n" +
+		"  Image cleaner      on (weekly)                                                         on (weekly)\n" +
+		"  Tier               Free (no uptime SLA)                                                Standard\n" +
+		"  Monitoring         off                                                                 off\n"
+	if !strings.HasSuffix(out, table) {
+		t.Errorf("plan -all does not end with the posture table\n%s\ngot:\n%s", table, out[max(0, strings.LastIndex(out, "\nAcross stacks")):])
+	}
+	// One stack alone has no table.
+	if _, dev, _ := runPlan("-dir", "..", "-stack", "dev"); strings.Contains(dev, "Security posture by stack") {
+		t.Error("plan -stack dev has a table of postures")
+	}
+
+	refused := strings.Replace(committedStack(t, "prod"), "tier: Standard", "tier: Gold", 1)
+	dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev"), "prod": refused})
+	status, out, _ = runPlan("-dir", dir, "-all")
+	if status != plan.ExitFindings {
+		t.Errorf("exit %d, want %d", status, plan.ExitFindings)
+	}
+	wantContains(t, "plan -all", out,
+		"  Tier               Free (no uptime SLA)                                                (refused: errors)\n",
+		"  Monitoring         off                                                                 (refused: errors)\n")
+}
+
+// planResources plans the stack of the project in dir and returns its
+// resources by logical name.
+func planResources(t *testing.T, dir, stack string) map[string]plan.Resource {
+	t.Helper()
+	status, out, errs := runPlan("-dir", dir, "-stack", stack, "-format", "json")
+	if status != plan.ExitOK {
+		t.Fatalf("exit %d, stderr %q", status, errs)
+	}
+	var doc struct {
+		Stacks []struct{ Resources []plan.Resource }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Stacks) != 1 {
+		t.Fatalf("not one stack's JSON (%v):\n%s", err, out)
+	}
+	byName := map[string]plan.Resource{}
+	for _, r := range doc.Stacks[0].Resources {
+		byName[r.Name] = r
+	}
+	return byName
+}
+
+// compactJSON is v as compact JSON, with "<" and ">" as they are.
+func compactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err.Error()
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// wantResource checks a planned resource's type, parent and ids.
+func wantResource(t *testing.T, all map[string]plan.Resource, name, typ, parent, id string, dependsOn ...string) plan.Resource {
+	t.Helper()
+	r, ok := all[name]
+	if !ok {
+		t.Fatalf("no resource %s", name)
+	}
+	if r.Type != typ || r.Parent != parent || r.ID != id {
+		t.Errorf("%s = %s in %q with id %q, want %s in %q with id %q", name, r.Type, r.Parent, r.ID, typ, parent, id)
+	}
+	for _, d := range dependsOn {
+		if !slices.Contains(r.DependsOn, d) {
+			t.Errorf("%s depends on %v, want %s among them", name, r.DependsOn, d)
+		}
+	}
+	return r
+}
+
+// Prod's maintenance window makes a maintenance configuration per
+// auto-upgrade channel, children of the cluster component, named as AKS
+// reads them; its admin is granted on the cluster.
+func TestPlanProdMaintenanceConfigurationsAndAdminGrant(t *testing.T) {
+	const (
+		maintenance = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
+		cluster     = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu"
+	)
+	all := planResources(t, "..", "prod")
+	wantResource(t, all, "aks-cluster", "azure-native:containerservice/v20240901:ManagedCluster", "aks", cluster)
+	for name, config := range map[string]string{
+		"aks-auto-upgrade-schedule":    "aksManagedAutoUpgradeSchedule",
+		"aks-node-os-upgrade-schedule": "aksManagedNodeOSUpgradeSchedule",
+	} {
+		r := wantResource(t, all, name, maintenance, "aks", cluster+"/maintenanceConfigurations/"+config, "aks-cluster")
+		const want = `{"durationHours":4,"schedule":{"weekly":{"dayOfWeek":"Sunday","intervalWeeks":1}},"startTime":"02:00","utcOffset":"+01:00"}`
+		if r.Properties["configName"] != config || r.Properties["resourceName"] != "aks-prod-weu" || compactJSON(r.Properties["maintenanceWindow"]) != want {
+			t.Errorf("%s properties = %v, want configName %s on aks-prod-weu, window %s", name, r.Properties, config, want)
+		}
+	}
+	grant := wantResource(t, all, "cluster-admins-00000000-0000-0000-0000-000000000000", "azure-native:authorization:RoleAssignment", "cluster-admins", "", "aks-cluster")
+	if grant.Properties["scope"] != cluster || grant.Properties["principalType"] != "Group" ||
+		grant.Properties["roleDefinitionId"] != "/subscriptions/<subscription-id>/providers/Microsoft.Authorization/roleDefinitions/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b" {
+		t.Errorf("admin grant = %v, want Azure Kubernetes Service RBAC Cluster Admin for the group on %s", grant.Properties, cluster)
+	}
+	if c, ok := all["cluster-admins"]; !ok || !c.Component || c.Type != "aks-kubenet:iam:ClusterAdmins" {
+		t.Errorf("cluster-admins = %+v, want the aks-kubenet:iam:ClusterAdmins component", c)
+	}
+
+	// dev has no window, and no maintenance configuration
+	for _, r := range planResources(t, "..", "dev") {
+		if r.Type == maintenance {
+			t.Errorf("dev has a maintenance configuration without a window: %s", r.Name)
+		}
+	}
+}
+
+// A stack with monitoring on plans its Log Analytics workspace and
+// Container insights' deployment, in every format, and reads the exported
+// kubeconfig through the 2024-09-01 call.
+func TestPlanMonitoringStack(t *testing.T) {
+	dev := committedStack(t, "dev")
+	mon := strings.Replace(dev, "    clusterAdmins:\n", "    monitoring:\n      enabled: true\n      retentionDays: 60\n    clusterAdmins:\n", 1)
+	if mon == dev {
+		t.Fatal("the dev stack has no cluster.clusterAdmins to put monitoring before")
+	}
+	mon += "  aks-kubenet:exportKubeconfig: true\n"
+	dir := writeProject(t, map[string]string{"dev": mon, "prod": committedStack(t, "prod")})
+
+	const (
+		group     = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-rg"
+		workspace = group + "/providers/Microsoft.OperationalInsights/workspaces/aks-kubenet-cluster-logs"
+		cluster   = group + "/providers/Microsoft.ContainerService/managedClusters/aks-kubenet-cluster"
+	)
+	all := planResources(t, dir, "dev")
+	ws := wantResource(t, all, "logs-workspace", "azure-native:operationalinsights:Workspace", "logs", workspace, "resource-group")
+	if ws.Properties["workspaceName"] != "aks-kubenet-cluster-logs" || ws.Properties["retentionInDays"] != 60.0 {
+		t.Errorf("workspace = %v, want aks-kubenet-cluster-logs keeping 60 days", ws.Properties)
+	}
+	deployment := wantResource(t, all, "insights-deployment", "azure-native:resources:Deployment", "insights",
+		group+"/providers/Microsoft.Resources/deployments/aks-kubenet-cluster-container-insights", "aks-cluster", "logs-workspace")
+	wantContains(t, "deployment", compactJSON(deployment.Properties), `"workspaceResourceId":{"value":"`+workspace+`"}`, `"clusterResourceId":{"value":"`+cluster+`"}`)
+	aks := wantResource(t, all, "aks-cluster", "azure-native:containerservice/v20240901:ManagedCluster", "aks", cluster, "logs-workspace")
+	wantContains(t, "cluster", compactJSON(aks.Properties), `"omsagent":{"config":{"logAnalyticsWorkspaceResourceID":"`+workspace+`","useAADAuth":"true"},"enabled":true}`)
+	for name, typ := range map[string]string{"logs": "aks-kubenet:monitoring:LogAnalytics", "insights": "aks-kubenet:monitoring:ContainerInsights"} {
+		if c := all[name]; !c.Component || c.Type != typ {
+			t.Errorf("%s = %+v, want the %s component", name, c, typ)
+		}
+	}
+
+	status, out, errs := runPlan("-dir", dir, "-stack", "dev")
+	if status != plan.ExitOK {
+		t.Fatalf("text: exit %d, stderr %q", status, errs)
+	}
+	wantContains(t, "plan", out,
+		"  Monitoring: Container insights to aks-kubenet-cluster-logs (60 days)\n",
+		"  step 2  logs-workspace  azure-native:operationalinsights:Workspace\n      in component: logs (aks-kubenet:monitoring:LogAnalytics)\n",
+		"      workspaceName: aks-kubenet-cluster-logs\n      sku.name: PerGB2018\n      retentionInDays: 60\n",
+		"  step 7  insights-deployment  azure-native:resources:Deployment\n      in component: insights (aks-kubenet:monitoring:ContainerInsights)\n",
+		"      deploymentName: aks-kubenet-cluster-container-insights\n      properties.mode: Incremental\n",
+		"      addonProfiles.omsagent.enabled: true\n      addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID: "+workspace+"\n",
+	)
+
+	status, out, errs = runPlan("-dir", dir, "-stack", "dev", "-format", "mermaid")
+	if status != plan.ExitOK {
+		t.Fatalf("mermaid: exit %d, stderr %q", status, errs)
+	}
+	wantContains(t, "mermaid", out,
+		`subgraph component_logs["LogAnalytics component: logs"]`,
+		`logs_workspace["Workspace<br/>aks-kubenet-cluster-logs"]`,
+		`subgraph component_insights["ContainerInsights component: insights"]`,
+		`insights_deployment["Deployment<br/>aks-kubenet-cluster-container-insights"]`,
+		"logs_workspace --> aks_cluster", "aks_cluster --> insights_deployment",
+	)
+
+	status, out, errs = runPlan("-dir", dir, "-all", "-base", "..")
+	if status != plan.ExitOK {
+		t.Fatalf("-all -base: exit %d, stderr %q", status, errs)
+	}
+	wantContains(t, "plan -all -base", out,
+		"  Monitoring         Container insights to aks-kubenet-cluster-logs (60 days)  ",
+		"  compared: dev, prod\n", "  no stack renames a resource\n")
 }

@@ -2,8 +2,9 @@
 // offline: it runs the real program against Pulumi mocks, with no Azure account
 // and no Pulumi CLI.
 //
-//	go run ./cmd/plan -stack dev                   resources, IP plan, findings
+//	go run ./cmd/plan -stack dev                   resources, IP plan, security posture, findings
 //	go run ./cmd/plan -stack dev -format mermaid   dependency graph
+//	go run ./cmd/plan -all                         every stack, checked against each other, postures side by side
 //	go run ./cmd/plan -all -format json            every stack, machine-readable
 //
 // The exit status is 0 when no stack has an error, 1 when a stack's config (or
