@@ -85,6 +85,8 @@ var renamables = []renamable{
 		"AKS cannot change it on a cluster", "the cluster (and everything in it)", "from cluster.name"},
 	{"renames the cluster's node resource group", "cluster.nodeResourceGroup", nodeResourceGroup,
 		"AKS cannot change it on a cluster", "the cluster (and everything in it)", "AKS's MC_<group>_<cluster>_<location>"},
+	{"renames the Log Analytics workspace", "cluster.monitoring.workspaceName", func(s spec.Stack) string { return s.Cluster.WorkspaceName() },
+		"Azure cannot rename", "it (and lose the logs in it)", "from cluster.name"},
 }
 
 // nodeResourceGroup is the cluster's node resource group: the configured one,
@@ -145,7 +147,7 @@ func renames(stack string, base, head spec.Stack, baseSet, headSet func(key stri
 	var out []string
 	for _, r := range renamables {
 		old, now := r.value(base), r.value(head)
-		if old == now {
+		if old == now || old == "" || now == "" { // "": no such resource on one side
 			continue
 		}
 		if r.key == "cluster.nodeResourceGroup" && base.Cluster.NodeResourceGroup == "" && head.Cluster.NodeResourceGroup == "" {
@@ -199,22 +201,27 @@ func loadNames(dir, stack string) (spec.Stack, func(key string) bool, error) {
 
 // isSet reports whether the config values set key: a top-level key
 // ("aks-kubenet:resourceGroupName") or a field of a config object
-// ("network.vnetName", "aks-kubenet:resourceGroup.name").
+// ("network.vnetName", "aks-kubenet:resourceGroup.name", "cluster.monitoring.workspaceName").
 func isSet(values map[string]string, key string) bool {
 	if !strings.Contains(key, ":") {
 		key = spec.Project + ":" + key
 	}
-	top, field, nested := strings.Cut(key, ".")
+	top, path, nested := strings.Cut(key, ".")
 	raw, ok := values[top]
 	if !nested || !ok {
 		return ok
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal([]byte(raw), &fields) != nil {
-		return false
+	value := json.RawMessage(raw)
+	for field := range strings.SplitSeq(path, ".") {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(value, &fields) != nil {
+			return false
+		}
+		if value, ok = fields[field]; !ok {
+			return false
+		}
 	}
-	_, ok = fields[field]
-	return ok
+	return true
 }
 
 // firstLine is the first line of err's text, for a one-line summary of

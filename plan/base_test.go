@@ -143,6 +143,18 @@ func TestRenames(t *testing.T) {
 			cluster:     map[string]any{"nodeResourceGroup": "nodes-b"},
 			want:        []string{"cluster.nodeResourceGroup nodes-a -> nodes-b. "},
 		},
+		{name: "monitoring turned on", cluster: map[string]any{"monitoring": map[string]any{"enabled": true}}},
+		{
+			name:        "monitoring turned off",
+			baseCluster: map[string]any{"monitoring": map[string]any{"enabled": true}},
+		},
+		{
+			name:        "workspace named",
+			baseCluster: map[string]any{"monitoring": map[string]any{"enabled": true}},
+			cluster:     map[string]any{"monitoring": map[string]any{"enabled": true, "workspaceName": "prod-logs"}},
+			wantExact: "stack prod renames the Log Analytics workspace: cluster.monitoring.workspaceName aks-prod-weu-logs (default, from cluster.name) -> prod-logs. " +
+				"Azure cannot rename; Pulumi would delete and re-create it (and lose the logs in it), and a protected resource makes pulumi up refuse: see the README's 'Changing a stack'",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,17 +186,18 @@ func TestIsSet(t *testing.T) {
 		spec.KeyResourceGroup:     `{"name":"rg"}`,
 		spec.KeyNetwork:           `{"vnetName":"v"}`,
 		spec.KeyCluster:           `"not an object"`,
+		spec.KeyFirewall:          `{"nested":{"deep":1}}`,
 	}
 	var got []string
 	for _, key := range []string{
 		spec.KeyResourceGroupName, spec.KeyResourceGroup + ".name", spec.KeyResourceGroup + ".existing",
-		"network.vnetName", "network.subnetName", "cluster.name", spec.KeyTags,
+		"network.vnetName", "network.subnetName", "cluster.name", spec.KeyTags, "firewall.nested.deep", "firewall.nested.other", "firewall.nested.deep.deeper",
 	} {
 		if isSet(values, key) {
 			got = append(got, key)
 		}
 	}
-	if want := []string{spec.KeyResourceGroupName, spec.KeyResourceGroup + ".name", "network.vnetName"}; !slices.Equal(got, want) {
+	if want := []string{spec.KeyResourceGroupName, spec.KeyResourceGroup + ".name", "network.vnetName", "firewall.nested.deep"}; !slices.Equal(got, want) {
 		t.Errorf("set keys = %q, want %q", got, want)
 	}
 }

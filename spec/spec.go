@@ -589,3 +589,12 @@ func ParseClusterAdmin(entry string) ClusterAdmin {
 	}
 	return ClusterAdmin{ObjectID: entry}
 }
+
+// WorkspaceName is the Log Analytics workspace's name with monitoring on,
+// and "" with it off.
+func (c Cluster) WorkspaceName() string {
+	if !c.MonitoringEnabled() {
+		return ""
+	}
+	return c.Monitoring.WorkspaceName
+}

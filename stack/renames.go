@@ -23,6 +23,7 @@ var renamables = []renamable{
 	{"routeTableName", "network.routeTableName", "route table (and every route in it)", func(s spec.Stack) string { return s.Network.RouteTableName }},
 	{"identityName", "cluster.identityName", "cluster identity (and its grants)", func(s spec.Stack) string { return s.Cluster.IdentityName }},
 	{"clusterName", "cluster.name", "AKS cluster", func(s spec.Stack) string { return s.Cluster.Name }},
+	{"workspaceName", "cluster.monitoring.workspaceName", "Log Analytics workspace (and the logs in it)", func(s spec.Stack) string { return s.Cluster.WorkspaceName() }},
 }
 
 // warnRenames calls out, as a warning in the preview, every name key whose
@@ -66,7 +67,7 @@ func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 	for _, r := range renamables {
 		old, ok := deployed[r.output].(string)
 		now := r.value(s)
-		if !ok || old == "" || old == now {
+		if !ok || old == "" || now == "" || old == now {
 			continue
 		}
 		key := r.key

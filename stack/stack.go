@@ -284,6 +284,9 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
 		"networkPolicy":     aks.Cluster.NetworkProfile.Elem().NetworkPolicy(),
 	}
+	if s.Cluster.MonitoringEnabled() {
+		outputs["workspaceName"] = pulumi.String(s.Cluster.Monitoring.WorkspaceName)
+	}
 	if s.ExportKubeconfig {
 		outputs["kubeconfig"] = aks.Kubeconfig
 	}

@@ -393,3 +393,28 @@ func TestNetworkPolicyChangeIsCalledOut(t *testing.T) {
 		}
 	}
 }
+
+// Renaming the Log Analytics workspace is called out like the other renames:
+// Azure cannot rename it, and its logs go with it. Turning monitoring on or
+// off is no rename.
+func TestWorkspaceRenameIsCalledOut(t *testing.T) {
+	deployed := map[string]any{"clusterName": "aks-kubenet-cluster", "networkPolicy": "calico", "workspaceName": "aks-kubenet-cluster-logs"}
+	renamed := devConfig(t)
+	setJSON(t, renamed, spec.KeyCluster, "monitoring", map[string]any{"enabled": true, "workspaceName": "dev-logs"})
+	same := devConfig(t)
+	setJSON(t, same, spec.KeyCluster, "monitoring", map[string]any{"enabled": true})
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]string
+		want bool
+	}{{"renamed", renamed, true}, {"same name", same, false}, {"monitoring off", devConfig(t), false}} {
+		r := runProgramIn(t, surroundings{preview: true, deployed: deployed}, "dev", tc.cfg)
+		mustSucceed(t, r)
+		got := slices.ContainsFunc(r.warnings, func(w string) bool {
+			return strings.Contains(w, "cluster.monitoring.workspaceName changes from aks-kubenet-cluster-logs to dev-logs on a deployed stack: Azure cannot rename, so Pulumi would delete the Log Analytics workspace (and the logs in it)")
+		})
+		if got != tc.want {
+			t.Errorf("%s: rename warning %v, want %v: %q", tc.name, got, tc.want, r.warnings)
+		}
+	}
+}
