@@ -3,6 +3,7 @@ package azuresim
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -169,7 +170,10 @@ func (c *Cloud) RoutesOf(tableID string) []*Resource {
 // the program never asked for: a Windows profile (Azure/AKS#1545), the load
 // balancer profile in the network profile (pulumi-azure-native#4505), the
 // cluster-wide upgrade settings, and, when upgradeTo is not empty, an upgrade
-// to that version of the cluster and every pool (an upgrade channel).
+// to that version of the cluster and every pool (an upgrade channel, or the
+// forced upgrade of a version AKS no longer supports). The values AKS adds
+// inside the profiles the program declares (the tenant, the OIDC issuer's
+// URL, the add-ons' identities) are there from the cluster's creation.
 func (c *Cloud) FillClusterDefaults(name, upgradeTo string) error {
 	cluster, err := c.Cluster(name)
 	if err != nil {
@@ -189,13 +193,173 @@ func (c *Cloud) FillClusterDefaults(name, upgradeTo string) error {
 		})
 	}
 	if upgradeTo != "" {
-		p["kubernetesVersion"] = resource.NewProperty(upgradeTo)
-		pools, _ := p["agentPoolProfiles"].V.([]resource.PropertyValue)
-		for _, pool := range pools {
-			if m, ok := pool.V.(resource.PropertyMap); ok {
-				m["orchestratorVersion"] = resource.NewProperty(upgradeTo)
-			}
-		}
+		setVersion(cluster, upgradeTo)
 	}
 	return nil
+}
+
+// AutoUpgrade plays the patch auto-upgrade channel on the cluster named name:
+// it moves the cluster's kubernetesVersion and every pool's
+// orchestratorVersion to version. version must be MAJOR.MINOR.PATCH, and when
+// the cluster has a version, a later patch of its minor version: the patch
+// channel never changes the minor version and never goes back. AKS moves
+// the version whatever the program pinned; the channel decides whether it
+// moves at all, and the simulation leaves that to the caller.
+func (c *Cloud) AutoUpgrade(name, version string) error {
+	cluster, err := c.Cluster(name)
+	if err != nil {
+		return err
+	}
+	to, ok := parseVersion(version)
+	if !ok || to[2] < 0 {
+		return fmt.Errorf("cluster %s: the patch channel upgrades to a MAJOR.MINOR.PATCH version, not %q", cluster.ID, version)
+	}
+	if current := str(resource.PropertyMap(cluster.Properties), "kubernetesVersion"); current != "" {
+		from, ok := parseVersion(current)
+		switch {
+		case !ok:
+			return fmt.Errorf("cluster %s: version %q is not MAJOR.MINOR[.PATCH]", cluster.ID, current)
+		case from[0] != to[0] || from[1] != to[1]:
+			return fmt.Errorf("cluster %s: the patch channel keeps the minor version of %s; %s is another minor version", cluster.ID, current, version)
+		case from[2] >= to[2]:
+			return fmt.Errorf("cluster %s: the patch channel moves %s to a later patch only, not to %s", cluster.ID, current, version)
+		}
+	}
+	setVersion(cluster, version)
+	return nil
+}
+
+// setVersion sets the Kubernetes version of the cluster and of every pool.
+func setVersion(cluster *Resource, version string) {
+	p := cluster.Properties
+	p["kubernetesVersion"] = resource.NewProperty(version)
+	pools, _ := p["agentPoolProfiles"].V.([]resource.PropertyValue)
+	for _, pool := range pools {
+		if m, ok := pool.V.(resource.PropertyMap); ok {
+			m["orchestratorVersion"] = resource.NewProperty(version)
+		}
+	}
+}
+
+// parseVersion splits "1.30.6" into [1 30 6] and "1.30" into [1 30 -1].
+func parseVersion(v string) ([3]int, bool) {
+	out := [3]int{0, 0, -1}
+	parts := strings.Split(v, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return out, false
+	}
+	for i, part := range parts {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+// clusterFilledKeys are the cluster's profiles that Azure returns with values
+// of its own inside (clusterFilled).
+var clusterFilledKeys = []string{"aadProfile", "oidcIssuerProfile", "addonProfiles"}
+
+// clusterFilled returns what AKS adds inside the profiles of the cluster with
+// id and inputs in, in the shape of the inputs: the tenant of a managed Entra
+// ID profile (the login's), the OIDC issuer's URL when the issuer is on, and
+// the managed identity AKS makes for each enabled add-on, in the node
+// resource group. They are outputs only: a refresh never takes them into the
+// inputs, as azure-native's projection of a GET onto the inputs leaves out
+// what the schema marks output-only.
+func clusterFilled(id string, in resource.PropertyMap) resource.PropertyMap {
+	out := resource.PropertyMap{}
+	if boolAt(in, "aadProfile", "managed") {
+		out["aadProfile"] = resource.NewProperty(resource.PropertyMap{"tenantID": resource.NewProperty(TenantID)})
+	}
+	if boolAt(in, "oidcIssuerProfile", "enabled") {
+		out["oidcIssuerProfile"] = resource.NewProperty(resource.PropertyMap{
+			"issuerURL": resource.NewProperty("https://" + str(in, "location") + ".oic.prod-aks.azure.com/" + TenantID + "/" + stableUUID("oidc-issuer", id) + "/"),
+		})
+	}
+	addons, _ := valueAt(in, "addonProfiles").V.(resource.PropertyMap)
+	identities := resource.PropertyMap{}
+	for key := range addons {
+		if !boolAt(addons, string(key), "enabled") {
+			continue
+		}
+		addon := strings.ToLower(string(key)) + "-" + str(in, "resourceName")
+		identities[key] = resource.NewProperty(resource.PropertyMap{
+			"identity": resource.NewProperty(resource.PropertyMap{
+				"resourceId": resource.NewProperty("/subscriptions/" + subscriptionOf(id) + "/resourcegroups/" + nodeResourceGroup(in) +
+					"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + addon),
+				"clientId": resource.NewProperty(stableUUID("addon-client", id+"/"+string(key))),
+				"objectId": resource.NewProperty(stableUUID("addon-principal", id+"/"+string(key))),
+			}),
+		})
+	}
+	if len(identities) > 0 {
+		out["addonProfiles"] = resource.NewProperty(identities)
+	}
+	return out
+}
+
+// nodeResourceGroup is the cluster's node resource group: the one it names,
+// or AKS's MC_<group>_<cluster>_<location>.
+func nodeResourceGroup(in resource.PropertyMap) string {
+	if rg := str(in, "nodeResourceGroup"); rg != "" {
+		return rg
+	}
+	return fmt.Sprintf("MC_%s_%s_%s", str(in, "resourceGroupName"), str(in, "resourceName"), str(in, "location"))
+}
+
+// subscriptionOf is the subscription id in an ARM id.
+func subscriptionOf(id string) string {
+	parts := strings.Split(id, "/")
+	if len(parts) > 2 && strings.EqualFold(parts[1], "subscriptions") {
+		return parts[2]
+	}
+	return ""
+}
+
+// checkClusterChange makes AKS's checks of an update of the cluster existing
+// to inputs in: what AKS cannot change on a running cluster. A public API
+// server cannot become private, nor a private one public (the cluster must be
+// made anew, https://learn.microsoft.com/azure/aks/private-clusters); managed
+// Entra ID cannot be turned off once on; nor can the OIDC issuer.
+func checkClusterChange(existing *Resource, in resource.PropertyMap) error {
+	old := resource.PropertyMap(existing.Properties)
+	if was, now := boolAt(old, "apiServerAccessProfile", "enablePrivateCluster"), boolAt(in, "apiServerAccessProfile", "enablePrivateCluster"); was != now {
+		return fmt.Errorf("BadRequest: Changing enablePrivateCluster is not allowed. It can only be set while creating the cluster. (cluster %s, enablePrivateCluster %t to %t)",
+			existing.ID, was, now)
+	}
+	if boolAt(old, "aadProfile", "managed") && !boolAt(in, "aadProfile", "managed") {
+		return fmt.Errorf("PropertyChangeNotAllowed: Changing property 'aadProfile.managed' is not allowed: managed Entra ID cannot be disabled on cluster %s", existing.ID)
+	}
+	if boolAt(old, "oidcIssuerProfile", "enabled") && !boolAt(in, "oidcIssuerProfile", "enabled") {
+		return fmt.Errorf("BadRequest: the OIDC issuer of cluster %s cannot be disabled once enabled", existing.ID)
+	}
+	return nil
+}
+
+// valueAt is the value at path in m, through objects and secrets, or a null
+// value.
+func valueAt(m resource.PropertyMap, path ...string) resource.PropertyValue {
+	v := resource.NewProperty(m)
+	for _, key := range path {
+		for v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if !v.IsObject() {
+			return resource.NewNullProperty()
+		}
+		v = v.ObjectValue()[resource.PropertyKey(key)]
+	}
+	for v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	return v
+}
+
+// boolAt reports whether the value at path in m is true.
+func boolAt(m resource.PropertyMap, path ...string) bool {
+	v := valueAt(m, path...)
+	return v.IsBool() && v.BoolValue()
 }

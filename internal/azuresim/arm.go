@@ -46,6 +46,11 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	if err := c.check(typ, id, in); err != nil {
 		return nil, err
 	}
+	if typ == ManagedCluster && existing != nil {
+		if err := checkClusterChange(existing, in); err != nil {
+			return nil, err
+		}
+	}
 
 	k := kinds[typ]
 	props := in.Copy()
@@ -55,12 +60,19 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	}
 	r := &Resource{ID: id, Type: typ, URN: urn, By: "pulumi", Properties: Properties(props)}
 	if existing != nil {
-		r.Computed, r.Kubeconfig = Properties(resource.PropertyMap(existing.Computed).Copy()), existing.Kubeconfig
+		r.Computed = Properties(resource.PropertyMap(existing.Computed).Copy())
+		if typ == ManagedCluster {
+			// What AKS adds inside the profiles follows the new inputs: an
+			// add-on turned on gets its identity, the issuer its URL.
+			for _, k := range clusterFilledKeys {
+				delete(r.Computed, resource.PropertyKey(k))
+			}
+			for k, v := range clusterFilled(id, in) {
+				r.Computed[k] = v
+			}
+		}
 	} else {
 		r.Computed = Properties(computed(typ, id, in))
-		if typ == ManagedCluster {
-			r.Kubeconfig = kubeconfig(r)
-		}
 	}
 	if typ == AzureFirewall {
 		r.Computed["ipConfigurations"] = c.firewallIPConfigurations(id, in)
@@ -135,9 +147,7 @@ func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 			return fmt.Errorf("InvalidGlobalResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", remote, id)
 		}
 	case RoleAssignment:
-		if c.identityByPrincipal(str(in, "principalId")) == nil {
-			return fmt.Errorf("PrincipalNotFound: Principal %s does not exist in the directory", str(in, "principalId"))
-		}
+		return c.checkPrincipal(in)
 	case ManagedCluster:
 		return c.checkCluster(id, in)
 	}
@@ -227,9 +237,14 @@ func (c *Cloud) firewallIPConfigurations(id string, in resource.PropertyMap) res
 	return resource.NewProperty(out)
 }
 
-// checkCluster makes AKS's create-time checks of a kubenet cluster in a
-// bring-your-own subnet with a custom route table.
+// checkCluster makes AKS's checks of a kubenet cluster in a bring-your-own
+// subnet with a custom route table, on every PUT: its identity holds its
+// grants, its table has a default route, and local accounts are disabled
+// only with managed Entra ID.
 func (c *Cloud) checkCluster(id string, in resource.PropertyMap) error {
+	if boolAt(in, "disableLocalAccounts") && !boolAt(in, "aadProfile", "managed") {
+		return fmt.Errorf("BadRequest: Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD. (cluster %s)", id)
+	}
 	ident, _ := in["identity"].V.(resource.PropertyMap)
 	var principals []string
 	if ids, ok := ident["userAssignedIdentities"]; ok && ids.IsArray() {
@@ -302,7 +317,7 @@ func (c *Cloud) hasDefaultRoute(tableID string) bool {
 
 func (c *Cloud) identityByPrincipal(principal string) *Resource {
 	for _, r := range c.Find(UserAssignedIdentity) {
-		if str(resource.PropertyMap(r.Computed), "principalId") == principal {
+		if strings.EqualFold(str(resource.PropertyMap(r.Computed), "principalId"), principal) {
 			return r
 		}
 	}
@@ -395,9 +410,9 @@ func (c *Cloud) clusterSubnets(cluster *Resource) []string {
 }
 
 // ListUserCredentials answers listClusterUserCredential for the cluster
-// resourceName in resourceGroup: its kubeconfig, base64-encoded as ARM
-// returns it.
-func (c *Cloud) ListUserCredentials(resourceGroup, resourceName string) (string, error) {
+// resourceName in resourceGroup: its user kubeconfig in format (see
+// UserKubeconfig), base64-encoded as ARM returns it.
+func (c *Cloud) ListUserCredentials(resourceGroup, resourceName, format string) (string, error) {
 	id, err := c.ID(ManagedCluster, resource.PropertyMap{
 		"resourceGroupName": resource.NewProperty(resourceGroup),
 		"resourceName":      resource.NewProperty(resourceName),
@@ -409,7 +424,11 @@ func (c *Cloud) ListUserCredentials(resourceGroup, resourceName string) (string,
 	if r == nil {
 		return "", fmt.Errorf("ResourceNotFound: the managed cluster %q was not found", id)
 	}
-	return base64.StdEncoding.EncodeToString([]byte(r.Kubeconfig)), nil
+	config, err := UserKubeconfig(r, format)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString([]byte(config)), nil
 }
 
 // ResourceGroup answers getResourceGroup: the group named name, or
@@ -453,16 +472,46 @@ func (c *Cloud) CreateHubNetwork(subscription, group, vnet, location string, add
 	return r
 }
 
-// kubeconfig is the user kubeconfig of a new cluster, with a token unique to
-// it, so that a test can look for it in Pulumi's state.
-func kubeconfig(cluster *Resource) string {
+// aksServerAppID is the application id of AKS's Entra ID server
+// application, the audience kubelogin asks tokens for.
+const aksServerAppID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+
+// UserKubeconfig is the user kubeconfig of cluster as
+// listClusterUserCredential returns it in format: "" (AKS's default) or
+// "azure" or "exec", compared without case; another format is refused, as
+// AKS refuses it. Without managed Entra ID the format makes no difference:
+// the user holds a token. With Entra ID, "exec" runs kubelogin and holds no
+// credential; "azure" and the default are the azure auth provider, which
+// kubectl 1.26 and later no longer has. Every form carries the cluster's
+// certificate authority, unique to the cluster (ClusterCA), so that a test
+// can look for it in Pulumi's state.
+func UserKubeconfig(cluster *Resource, format string) (string, error) {
+	if f := strings.ToLower(format); f != "" && f != "azure" && f != "exec" {
+		return "", fmt.Errorf("InvalidParameter: format %q of listClusterUserCredential: want azure or exec", format)
+	}
 	fqdn := str(resource.PropertyMap(cluster.Computed), "fqdn")
 	name := lastSegment(cluster.ID)
+	user := "    token: simtoken-" + stableUUID("token", cluster.ID) + "\n"
+	if boolAt(resource.PropertyMap(cluster.Properties), "aadProfile", "managed") {
+		if strings.EqualFold(format, "exec") {
+			user = fmt.Sprintf(`    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --environment, AzurePublicCloud, --server-id, %s, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, %s, --login, devicecode]
+`, aksServerAppID, TenantID)
+		} else {
+			user = fmt.Sprintf(`    auth-provider:
+      name: azure
+      config: {apiserver-id: %s, client-id: 80faf920-1908-4b52-b5ef-a8e7bedfc67a, tenant-id: %s, environment: AzurePublicCloud, config-mode: "1"}
+`, aksServerAppID, TenantID)
+		}
+	}
 	return fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - name: %[1]s
   cluster:
+    certificate-authority-data: %[3]s
     server: https://%[2]s:443
 contexts:
 - name: %[1]s
@@ -471,6 +520,11 @@ current-context: %[1]s
 users:
 - name: clusterUser_%[1]s
   user:
-    token: %[3]s
-`, name, fqdn, "simtoken-"+stableUUID("token", cluster.ID))
+%[4]s`, name, fqdn, ClusterCA(cluster), user), nil
+}
+
+// ClusterCA is the certificate-authority-data of the cluster's kubeconfig:
+// base64 of a value unique to the cluster.
+func ClusterCA(cluster *Resource) string {
+	return base64.StdEncoding.EncodeToString([]byte("simca-" + stableUUID("ca", cluster.ID)))
 }

@@ -2,6 +2,8 @@ package azuresim
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -363,5 +365,307 @@ func TestEachProviderInstanceDeploysInItsSubscription(t *testing.T) {
 		if want := "/subscriptions/" + s + "/resourceGroups/rg"; resp.GetId() != want {
 			t.Errorf("the instance for subscription %s created %s, want %s", s, resp.GetId(), want)
 		}
+	}
+}
+
+// postureCluster is the inputs of a cluster in cloudWithNetwork's subnet with
+// the program's security posture: managed Entra ID with Azure RBAC, no local
+// accounts, a public API server limited to one range, the OIDC issuer, and
+// the Azure Policy add-on on and Container insights off.
+func postureCluster() resource.PropertyMap {
+	rg := "/subscriptions/" + sub + "/resourceGroups/rg"
+	return props("resourceGroupName", "rg", "resourceName", "aks", "location", "eastus", "dnsPrefix", "aks",
+		"identity", props("type", "UserAssigned", "userAssignedIdentities", []resource.PropertyValue{
+			resource.NewProperty(rg + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami")}),
+		"networkProfile", props("networkPlugin", "kubenet", "podCidr", "10.244.0.0/16", "outboundType", "userDefinedRouting"),
+		"agentPoolProfiles", []resource.PropertyValue{resource.NewProperty(props("name", "system", "count", 3.0,
+			"vnetSubnetID", rg+"/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"))},
+		"aadProfile", props("managed", true, "enableAzureRBAC", true),
+		"disableLocalAccounts", true,
+		"apiServerAccessProfile", props("enablePrivateCluster", false, "authorizedIPRanges", []resource.PropertyValue{resource.NewProperty("203.0.113.0/24")}),
+		"oidcIssuerProfile", props("enabled", true),
+		"addonProfiles", props("azurepolicy", props("enabled", true), "omsagent", props("enabled", false)),
+		"kubernetesVersion", "1.30.6")
+}
+
+// cloudWithCluster is cloudWithNetwork with the identity's grants and
+// postureCluster.
+func cloudWithCluster(t *testing.T) (*Cloud, *Resource) {
+	t.Helper()
+	c := cloudWithNetwork(t)
+	rg := "/subscriptions/" + sub + "/resourceGroups/rg"
+	principal := str(resource.PropertyMap(c.Get(rg+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami").Computed), "principalId")
+	for i, scope := range []string{rg + "/providers/Microsoft.Network/routeTables/rt", rg + "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"} {
+		if _, err := c.Put(RoleAssignment, "urn", props("scope", scope, "roleAssignmentName", fmt.Sprintf("g%d", i), "principalId", principal,
+			"principalType", "ServicePrincipal",
+			"roleDefinitionId", "/subscriptions/"+sub+"/providers/Microsoft.Authorization/roleDefinitions/"+networkContributor), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cluster, err := c.Put(ManagedCluster, "urn", postureCluster(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, cluster
+}
+
+// AKS refuses local accounts off without managed Entra ID, and the changes it
+// cannot make to a running cluster: the API server made private or public,
+// Entra ID or the OIDC issuer turned off. A refused PUT changes nothing.
+func TestClusterRefusals(t *testing.T) {
+	c, _ := cloudWithCluster(t)
+	noAAD := postureCluster()
+	delete(noAAD, "aadProfile")
+	noAAD["resourceName"] = resource.NewProperty("aks2")
+	noAAD["dnsPrefix"] = resource.NewProperty("aks2")
+	if _, err := c.Put(ManagedCluster, "urn", noAAD, true); err == nil || !strings.Contains(err.Error(), "disableLocalAccounts can only be set on Azure AD integration enabled cluster") {
+		t.Errorf("a cluster without Entra ID and with local accounts disabled: error %v, want BadRequest", err)
+	}
+
+	edit := func(change func(in resource.PropertyMap)) resource.PropertyMap {
+		in := postureCluster()
+		change(in)
+		return in
+	}
+	for _, tc := range []struct {
+		name    string
+		in      resource.PropertyMap
+		wantErr string
+	}{
+		{"made private", edit(func(in resource.PropertyMap) {
+			in["apiServerAccessProfile"] = resource.NewProperty(props("enablePrivateCluster", true))
+		}), "Changing enablePrivateCluster is not allowed"},
+		{"Entra ID turned off", edit(func(in resource.PropertyMap) {
+			delete(in, "aadProfile")
+			in["disableLocalAccounts"] = resource.NewProperty(false)
+		}), "Changing property 'aadProfile.managed' is not allowed"},
+		{"Entra ID unmanaged", edit(func(in resource.PropertyMap) {
+			in["aadProfile"] = resource.NewProperty(props("managed", false))
+			in["disableLocalAccounts"] = resource.NewProperty(false)
+		}), "Changing property 'aadProfile.managed' is not allowed"},
+		{"OIDC issuer turned off", edit(func(in resource.PropertyMap) {
+			in["oidcIssuerProfile"] = resource.NewProperty(props("enabled", false))
+		}), "OIDC issuer of cluster"},
+		{"local accounts off without Entra ID", edit(func(in resource.PropertyMap) {
+			delete(in, "aadProfile")
+		}), "disableLocalAccounts can only be set"},
+	} {
+		before := len(c.Log)
+		if _, err := c.Put(ManagedCluster, "urn", tc.in, false); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.wantErr)
+		}
+		if len(c.Log) != before {
+			t.Errorf("%s: the refused update was logged", tc.name)
+		}
+	}
+	cluster, err := c.Cluster("aks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resource.PropertyMap(cluster.Properties); !got.DeepEquals(postureCluster()) {
+		t.Errorf("refused updates changed the cluster: %v", got)
+	}
+
+	// A cluster is made private when it is created; the tier, the ranges
+	// of a public API server and the add-ons change in place.
+	private := postureCluster()
+	private["apiServerAccessProfile"] = resource.NewProperty(props("enablePrivateCluster", true))
+	private["resourceName"] = resource.NewProperty("aks3")
+	if _, err := c.Put(ManagedCluster, "urn", private, true); err != nil {
+		t.Errorf("creating a private cluster: %v", err)
+	}
+	for _, change := range []func(in resource.PropertyMap){
+		func(in resource.PropertyMap) {
+			in["sku"] = resource.NewProperty(props("name", "Base", "tier", "Premium"))
+		},
+		func(in resource.PropertyMap) {
+			in["apiServerAccessProfile"] = resource.NewProperty(props("enablePrivateCluster", false,
+				"authorizedIPRanges", []resource.PropertyValue{resource.NewProperty("198.51.100.0/24")}))
+		},
+		func(in resource.PropertyMap) {
+			in["addonProfiles"] = resource.NewProperty(props("azurepolicy", props("enabled", false), "omsagent", props("enabled", false)))
+		},
+	} {
+		if _, err := c.Put(ManagedCluster, "urn", edit(change), false); err != nil {
+			t.Errorf("an update AKS makes in place: %v", err)
+		}
+	}
+}
+
+// Role assignments name principals of the directory or managed identities;
+// ARM refuses an unknown principal, a principal type that is not the
+// principal's, and a scope that does not exist.
+func TestRoleAssignmentPrincipals(t *testing.T) {
+	c, cluster := cloudWithCluster(t)
+	group, err := c.CreatePrincipal(Group, "aks-admins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := c.CreatePrincipal(User, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := c.CreatePrincipal(Group, "aks-admins"); again != group {
+		t.Errorf("creating the group again gave object id %s, want %s", again, group)
+	}
+	if _, err := c.CreatePrincipal("Robot", "r2"); err == nil {
+		t.Error("created a principal of type Robot")
+	}
+	uami := str(resource.PropertyMap(c.Get("/subscriptions/"+sub+"/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami").Computed), "principalId")
+	admin := func(name, principal, typ, scope string) resource.PropertyMap {
+		in := props("scope", scope, "roleAssignmentName", name, "principalId", principal,
+			"roleDefinitionId", "/subscriptions/"+sub+"/providers/Microsoft.Authorization/roleDefinitions/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b")
+		if typ != "" {
+			in["principalType"] = resource.NewProperty(typ)
+		}
+		return in
+	}
+	for _, tc := range []struct {
+		name    string
+		in      resource.PropertyMap
+		wantErr string
+	}{
+		{"group as Group", admin("a1", group, Group, cluster.ID), ""},
+		{"user without a type", admin("a2", user, "", cluster.ID), ""},
+		{"group in upper case", admin("a3", strings.ToUpper(group), "", cluster.ID), ""},
+		{"identity as ServicePrincipal", admin("a4", uami, ServicePrincipal, cluster.ID), ""},
+		{"group as User", admin("a5", group, User, cluster.ID), "UnmatchedPrincipalType: The PrincipalId '" + group + "' has type 'Group'"},
+		{"user as Group", admin("a6", user, Group, cluster.ID), "UnmatchedPrincipalType"},
+		{"identity as User", admin("a7", uami, User, cluster.ID), "has type 'ServicePrincipal'"},
+		{"unknown principal", admin("a8", "00000000-0000-0000-0000-000000000000", Group, cluster.ID), "PrincipalNotFound"},
+		{"missing cluster", admin("a9", group, Group, cluster.ID+"x"), "InvalidScope"},
+	} {
+		_, err := c.Put(RoleAssignment, "urn", tc.in, true)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.wantErr)
+		}
+	}
+	if want := cluster.ID + "/providers/Microsoft.Authorization/roleAssignments/a1"; c.Get(want) == nil {
+		t.Errorf("no role assignment %s", want)
+	}
+}
+
+// A maintenance configuration lives under its cluster, which must exist; a
+// workspace and a deployment are plain resources of their group.
+func TestSecurityResourceIDs(t *testing.T) {
+	c, cluster := cloudWithCluster(t)
+	window := props("schedule", props("weekly", props("dayOfWeek", "Sunday", "intervalWeeks", 1.0)), "startTime", "02:00", "durationHours", 4.0)
+	config := func(clusterName string) resource.PropertyMap {
+		return props("resourceGroupName", "rg", "resourceName", clusterName, "configName", "aksManagedAutoUpgradeSchedule", "maintenanceWindow", window)
+	}
+	if _, err := c.Put(MaintenanceConfig, "urn", config("missing"), true); err == nil || !strings.Contains(err.Error(), "ParentResourceNotFound") {
+		t.Errorf("a maintenance configuration of a missing cluster: error %v, want ParentResourceNotFound", err)
+	}
+	mc, err := c.Put(MaintenanceConfig, "urn", config("aks"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cluster.ID + "/maintenanceConfigurations/aksManagedAutoUpgradeSchedule"; mc.ID != want {
+		t.Errorf("the maintenance configuration's id is %s, want %s", mc.ID, want)
+	}
+	rg := "/subscriptions/" + sub + "/resourceGroups/rg/providers/"
+	ws, err := c.Put(Workspace, "urn", props("resourceGroupName", "rg", "workspaceName", "logs", "location", "eastus"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.ID != rg+"Microsoft.OperationalInsights/workspaces/logs" || str(c.outputs(ws), "customerId") == "" {
+		t.Errorf("workspace %s, customerId %q: want its id in Azure's shape and a customer id", ws.ID, str(c.outputs(ws), "customerId"))
+	}
+	d, err := c.Put(Deployment, "urn", props("resourceGroupName", "rg", "deploymentName", "ci", "properties", props("mode", "Incremental")), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != rg+"Microsoft.Resources/deployments/ci" {
+		t.Errorf("the deployment's id is %s", d.ID)
+	}
+}
+
+// What AKS adds inside the cluster's profiles (the tenant, the OIDC issuer's
+// URL, each enabled add-on's identity) is in the outputs from the create on,
+// follows an update, and never enters the inputs on a refresh; a change the
+// program did not make does.
+func TestClusterFilledValuesAreOutputsOnly(t *testing.T) {
+	c, cluster := cloudWithCluster(t)
+	outs := c.outputs(cluster)
+	for _, path := range [][]string{
+		{"aadProfile", "tenantID"}, {"aadProfile", "managed"}, {"oidcIssuerProfile", "issuerURL"},
+		{"addonProfiles", "azurepolicy", "identity", "objectId"}, {"addonProfiles", "azurepolicy", "enabled"},
+	} {
+		if v := valueAt(outs, path...); v.IsNull() {
+			t.Errorf("the cluster's outputs have no %s", strings.Join(path, "."))
+		}
+	}
+	if v := valueAt(outs, "addonProfiles", "omsagent", "identity"); !v.IsNull() {
+		t.Errorf("the disabled omsagent add-on has an identity: %v", v)
+	}
+
+	refreshed := refreshedInputs(postureCluster(), outs, c.View(cluster), cluster)
+	if !refreshed.DeepEquals(postureCluster()) {
+		t.Errorf("a refresh of an untouched cluster changed its inputs to %v", refreshed)
+	}
+	if err := c.AutoUpgrade("aks", "1.30.7"); err != nil {
+		t.Fatal(err)
+	}
+	refreshed = refreshedInputs(postureCluster(), outs, c.View(cluster), cluster)
+	if got := str(refreshed, "kubernetesVersion"); got != "1.30.7" {
+		t.Errorf("after AKS's upgrade a refresh reads kubernetesVersion %q, want 1.30.7", got)
+	}
+	if !refreshed["aadProfile"].DeepEquals(postureCluster()["aadProfile"]) || !refreshed["addonProfiles"].DeepEquals(postureCluster()["addonProfiles"]) {
+		t.Errorf("a refresh took what AKS fills in into the inputs: %v, %v", refreshed["aadProfile"], refreshed["addonProfiles"])
+	}
+
+	insights := postureCluster()
+	insights["addonProfiles"] = resource.NewProperty(props("azurepolicy", props("enabled", true), "omsagent", props("enabled", true)))
+	updated, err := c.Put(ManagedCluster, "urn", insights, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := valueAt(c.outputs(updated), "addonProfiles", "omsagent", "identity", "resourceId"); !v.IsString() ||
+		!strings.HasSuffix(v.StringValue(), "/resourcegroups/MC_rg_aks_eastus/providers/Microsoft.ManagedIdentity/userAssignedIdentities/omsagent-aks") {
+		t.Errorf("omsagent turned on: its identity is %v, want one in the node resource group", v)
+	}
+}
+
+// The patch channel moves the cluster and its pools to a later patch of the
+// same minor version, never to another minor version or back.
+func TestAutoUpgrade(t *testing.T) {
+	c, cluster := cloudWithCluster(t)
+	for _, bad := range []string{"1.31.1", "1.30.6", "1.30.5", "1.30", "v1.30.7"} {
+		if err := c.AutoUpgrade("aks", bad); err == nil {
+			t.Errorf("the patch channel moved 1.30.6 to %s", bad)
+		}
+	}
+	if err := c.AutoUpgrade("aks", "1.30.9"); err != nil {
+		t.Fatal(err)
+	}
+	p := resource.PropertyMap(cluster.Properties)
+	pool := p["agentPoolProfiles"].ArrayValue()[0].ObjectValue()
+	if str(p, "kubernetesVersion") != "1.30.9" || str(pool, "orchestratorVersion") != "1.30.9" {
+		t.Errorf("after the upgrade the cluster is at %q, its pool at %q; want 1.30.9", str(p, "kubernetesVersion"), str(pool, "orchestratorVersion"))
+	}
+}
+
+// listClusterUserCredential with format exec gives an Entra ID cluster's
+// kubeconfig for kubelogin; an unknown format is refused.
+func TestUserKubeconfigFormats(t *testing.T) {
+	c, cluster := cloudWithCluster(t)
+	for format, want := range map[string]string{"exec": "command: kubelogin", "": "name: azure", "azure": "name: azure"} {
+		encoded, err := c.ListUserCredentials("rg", "aks", format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.StdEncoding.DecodeString(encoded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), want) || !strings.Contains(string(raw), ClusterCA(cluster)) {
+			t.Errorf("format %q: the kubeconfig does not hold %q and the cluster's CA:\n%s", format, want, raw)
+		}
+	}
+	if _, err := c.ListUserCredentials("rg", "aks", "yaml"); err == nil {
+		t.Error("format yaml was not refused")
 	}
 }

@@ -27,11 +27,24 @@
 //     peering whose remote VNet does not exist, a route table, subnet (a
 //     cluster's or a firewall's) or public IP still in use;
 //   - a second route for a prefix a table already routes (RouteConflict,
-//     aks-rules 6.4): what a create-before-delete of a renamed route runs into.
+//     aks-rules 6.4): what a create-before-delete of a renamed route runs into;
+//   - a directory of Entra principals (CreatePrincipal) besides the managed
+//     identities: a role assignment, on a group's resource or on a cluster,
+//     names an existing principal (PrincipalNotFound) of the principalType it
+//     gives (UnmatchedPrincipalType);
+//   - what AKS refuses of the security posture: local accounts disabled
+//     without managed Entra ID, and on a running cluster a change of
+//     apiServerAccessProfile.enablePrivateCluster, managed Entra ID or the
+//     OIDC issuer turned off;
+//   - what AKS adds inside the profiles the program declares, as outputs only
+//     (the tenant, the OIDC issuer's URL, the add-ons' identities), and the
+//     user kubeconfig in the format asked for (exec: kubelogin).
 //
 // It also plays AKS after a cluster exists (WriteNodeRoutes, TagRouteTable,
-// Autoscale), and other teams (CreateGroup, CreateHubNetwork): those changes
-// are made in the cloud only and are not Pulumi resources.
+// Autoscale, AutoUpgrade, FillClusterDefaults), and other teams (CreateGroup,
+// CreateHubNetwork, CreatePrincipal): those changes are made in the cloud
+// only and are not Pulumi resources. Template deployments and maintenance
+// configurations are stored, never run.
 package azuresim
 
 import (
@@ -97,11 +110,10 @@ type Resource struct {
 	// Properties are the resource's inputs as last PUT (or changed by AKS or a
 	// test), without the sub-resources that are resources of their own.
 	Properties Properties `json:"properties"`
-	// Computed are the values Azure fills in (principalId, nodeResourceGroup, ...).
+	// Computed are the values Azure fills in (principalId, nodeResourceGroup,
+	// ...), outputs only; an object among them holds what Azure adds inside
+	// the input of the same name (a cluster's aadProfile.tenantID).
 	Computed Properties `json:"computed"`
-	// Kubeconfig is a cluster's user kubeconfig, as listClusterUserCredential
-	// returns it (before base64).
-	Kubeconfig string `json:"kubeconfig,omitempty"`
 }
 
 // Operation is one create, update or delete the provider carried out.
@@ -129,6 +141,9 @@ type Cloud struct {
 	Log []Operation `json:"log"`
 	// NextSeq is the Seq of the next resource.
 	NextSeq int `json:"nextSeq"`
+	// Directory is the Entra ID tenant's users, groups and service principals
+	// besides the managed identities, by lower-case object id.
+	Directory map[string]Principal `json:"directory,omitempty"`
 
 	path string
 }

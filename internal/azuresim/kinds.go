@@ -18,7 +18,10 @@ const (
 	Route                 = "azure-native:network:Route"
 	UserAssignedIdentity  = "azure-native:managedidentity:UserAssignedIdentity"
 	RoleAssignment        = "azure-native:authorization:RoleAssignment"
-	ManagedCluster        = "azure-native:containerservice:ManagedCluster"
+	ManagedCluster        = "azure-native:containerservice/v20240901:ManagedCluster"
+	MaintenanceConfig     = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
+	Workspace             = "azure-native:operationalinsights:Workspace"
+	Deployment            = "azure-native:resources:Deployment"
 	NetworkSecurityGroup  = "azure-native:network:NetworkSecurityGroup"
 	PublicIPAddress       = "azure-native:network:PublicIPAddress"
 	FirewallPolicy        = "azure-native:network:FirewallPolicy"
@@ -70,7 +73,16 @@ var kinds = map[string]kind{
 	ManagedCluster: {
 		armType: "Microsoft.ContainerService/managedClusters", nameKey: "resourceName",
 		replaceKeys: ManagedClusterCreateOnly,
+		filledKeys:  clusterFilledKeys,
 	},
+	MaintenanceConfig: {
+		armType: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations", nameKey: "configName",
+		parentKeys: []string{"resourceName"},
+	},
+	Workspace: {armType: "Microsoft.OperationalInsights/workspaces", nameKey: "workspaceName"},
+	// A template deployment is stored, never run: what its template would
+	// create is not in the cloud.
+	Deployment:           {armType: "Microsoft.Resources/deployments", nameKey: "deploymentName"},
 	NetworkSecurityGroup: {armType: "Microsoft.Network/networkSecurityGroups", nameKey: "networkSecurityGroupName"},
 	PublicIPAddress:      {armType: "Microsoft.Network/publicIPAddresses", nameKey: "publicIpAddressName"},
 	FirewallPolicy:       {armType: "Microsoft.Network/firewallPolicies", nameKey: "firewallPolicyName"},
@@ -208,10 +220,14 @@ func computed(typ, id string, in resource.PropertyMap) resource.PropertyMap {
 		out["tenantId"] = resource.NewProperty("72f988bf-86f1-41af-91ab-2d7cd011db47")
 	case ManagedCluster:
 		if str(in, "nodeResourceGroup") == "" {
-			out["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
-				str(in, "resourceGroupName"), str(in, "resourceName"), str(in, "location")))
+			out["nodeResourceGroup"] = resource.NewProperty(nodeResourceGroup(in))
 		}
 		out["fqdn"] = resource.NewProperty(str(in, "dnsPrefix") + "-" + stableUUID("fqdn", id)[:8] + ".hcp." + str(in, "location") + ".azmk8s.io")
+		for k, v := range clusterFilled(id, in) {
+			out[k] = v
+		}
+	case Workspace:
+		out["customerId"] = resource.NewProperty(stableUUID("workspace", id))
 	case PublicIPAddress:
 		out["ipAddress"] = resource.NewProperty(publicAddress(id))
 	case VirtualNetworkPeering:

@@ -22,7 +22,7 @@ const Version = "2.82.0"
 
 // listUserCredentials is the invoke behind
 // containerservice.ListManagedClusterUserCredentials.
-const listUserCredentials = "azure-native:containerservice:listManagedClusterUserCredentials"
+const listUserCredentials = "azure-native:containerservice/v20240901:listManagedClusterUserCredentials"
 
 // Other functions the simulated provider answers.
 const (
@@ -294,16 +294,24 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 }
 
 // refreshedInputs applies to the old inputs what changed in Azure between the
-// old outputs and the resource's view now.
+// old outputs and the resource's view now. What Azure computed is left out:
+// a value of its own (an id, a principal) and what it adds inside an input
+// (a cluster's aadProfile.tenantID) are outputs only.
 func refreshedInputs(oldInputs, oldOutputs, view resource.PropertyMap, r *Resource) resource.PropertyMap {
 	inputs := oldInputs.Copy()
 	inline := resource.PropertyKey(kinds[r.Type].inlineKey)
 	for _, key := range unionKeys(oldOutputs, view) {
-		if _, computed := r.Computed[key]; computed || key == "name" || key == inline {
+		if key == "name" || key == inline {
 			continue
 		}
 		ov, inOld := oldOutputs[key]
 		nv, inNew := view[key]
+		if filled, computed := r.Computed[key]; computed {
+			if !inNew {
+				continue
+			}
+			ov = withoutFilled(ov, filled)
+		}
 		switch {
 		case inOld && inNew && ov.DeepEquals(nv):
 		case inNew:
@@ -335,7 +343,7 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pul
 	err = p.withCloud(func(c *Cloud) error {
 		switch req.GetTok() {
 		case listUserCredentials:
-			encoded, err := c.ListUserCredentials(str(args, "resourceGroupName"), str(args, "resourceName"))
+			encoded, err := c.ListUserCredentials(str(args, "resourceGroupName"), str(args, "resourceName"), str(args, "format"))
 			ret = credentials(encoded)
 			return err
 		case getClientConfig:
@@ -406,14 +414,53 @@ func (p *Provider) withCloud(fn func(c *Cloud) error) error {
 }
 
 // outputs are the resource's state as the provider returns it: its view, the
-// values Azure computed, and its name.
+// values Azure computed (merged into the input of the same name when both
+// are objects), and its name.
 func (c *Cloud) outputs(r *Resource) resource.PropertyMap {
 	outs := c.View(r)
 	for k, v := range r.Computed {
-		outs[k] = v
+		outs[k] = merged(outs[k], v)
 	}
 	outs["name"] = resource.NewProperty(lastSegment(r.ID))
 	return outs
+}
+
+// merged is base with over's values: object into object, key by key, and
+// over's value in place of anything else.
+func merged(base, over resource.PropertyValue) resource.PropertyValue {
+	if !base.IsObject() || !over.IsObject() {
+		return over
+	}
+	out := base.ObjectValue().Copy()
+	for k, v := range over.ObjectValue() {
+		out[k] = merged(out[k], v)
+	}
+	return resource.NewProperty(out)
+}
+
+// withoutFilled is v without what filled adds to it (the inverse of merged
+// for the keys filled has): an object loses filled's keys, down to filled's
+// leaves; anything else is v.
+func withoutFilled(v, filled resource.PropertyValue) resource.PropertyValue {
+	if !v.IsObject() || !filled.IsObject() {
+		return v
+	}
+	out := v.ObjectValue().Copy()
+	for k, f := range filled.ObjectValue() {
+		sub, ok := out[k]
+		switch {
+		case !ok:
+		case f.IsObject() && sub.IsObject():
+			if rest := withoutFilled(sub, f); len(rest.ObjectValue()) > 0 {
+				out[k] = rest
+			} else {
+				delete(out, k)
+			}
+		default:
+			delete(out, k)
+		}
+	}
+	return resource.NewProperty(out)
 }
 
 func kindOf(urn string) (kind, error) {

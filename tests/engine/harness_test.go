@@ -117,13 +117,16 @@ type world struct {
 	name    string
 	cloud   string // the simulated cloud's file
 	backend string // the local backend's folder
+	admins  string // the object id of the admins' Entra group, cluster.clusterAdmins[0]
 }
 
 // newWorld makes a workspace with the committed Pulumi.yaml and
 // Pulumi.<name>.yaml, so that the CLI parses them, a file backend, an empty
 // simulated cloud, and the stack name in it running stack.Program inline.
 // For prod, whose egress goes through a hub, the cloud holds the hub's group
-// and VNet (hubVnetID), made by the hub's team, and the stack names it.
+// and VNet (hubVnetID), made by the hub's team, and the stack names it. The
+// cloud's directory holds the admins' Entra group (w.admins), and the stack
+// grants it instead of the placeholder admin.
 func newWorld(t *testing.T, name string) *world {
 	t.Helper()
 	dir := t.TempDir()
@@ -153,9 +156,14 @@ func newWorld(t *testing.T, name string) *world {
 		if hub := c.CreateHubNetwork(hubSubscription, hubGroup, hubVnetName, "westeurope", "10.100.0.0/16"); hub.ID != hubVnetID {
 			t.Fatalf("the simulated hub VNet is %s, want %s", hub.ID, hubVnetID)
 		}
-		if err := c.Save(); err != nil {
-			t.Fatal(err)
-		}
+	}
+	// The admins' Entra group, which the tenant's administrators made.
+	admins, err := c.CreatePrincipal(azuresim.Group, adminGroupName(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
 	}
 	ctx := context.Background()
 	s, err := auto.UpsertStackInlineSource(ctx, name, "aks-kubenet", stack.Program,
@@ -186,8 +194,16 @@ func newWorld(t *testing.T, name string) *world {
 			t.Fatal(err)
 		}
 	}
-	return &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend}
+	// And the placeholder admin with the admins' group.
+	if err := s.SetConfigWithOptions(ctx, "aks-kubenet:cluster.clusterAdmins[0]", auto.ConfigValue{Value: azuresim.Group + ":" + admins}, &auto.ConfigOptions{Path: true}); err != nil {
+		t.Fatal(err)
+	}
+	return &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend, admins: admins}
 }
+
+// adminGroupName is the display name of the Entra group newWorld makes for
+// the admins of stack name.
+func adminGroupName(name string) string { return "aks-kubenet-" + name + "-admins" }
 
 // openCloud reads the simulated cloud.
 func (w *world) openCloud() *azuresim.Cloud {

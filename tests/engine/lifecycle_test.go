@@ -19,7 +19,7 @@ const (
 	identity       = "azure-native:managedidentity:UserAssignedIdentity::identity-uami"
 	subnetGrant    = "azure-native:authorization:RoleAssignment::identity-subnet-network-contributor"
 	routeTabGrant  = "azure-native:authorization:RoleAssignment::identity-route-table-network-contributor"
-	managedCluster = "azure-native:containerservice:ManagedCluster::aks-cluster"
+	managedCluster = "azure-native:containerservice/v20240901:ManagedCluster::aks-cluster"
 
 	// dev's egress (mode 2): an Azure Firewall in the VNet.
 	firewallSubnet = "azure-native:network:Subnet::firewall-subnet"

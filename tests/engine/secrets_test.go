@@ -39,21 +39,24 @@ func TestSecretsStayEncryptedInState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// With Entra ID the program asks for the exec format: kubelogin.
+	want, err := azuresim.UserKubeconfig(cluster, "exec")
+	if err != nil {
+		t.Fatal(err)
+	}
 	kubeconfig, _ := outs["kubeconfig"].Value.(string)
-	if kubeconfig != cluster.Kubeconfig {
-		t.Fatalf("output kubeconfig = %q, want the cluster's %q", kubeconfig, cluster.Kubeconfig)
+	if kubeconfig != want {
+		t.Fatalf("output kubeconfig = %q, want the cluster's in the exec format %q", kubeconfig, want)
 	}
 	if !outs["kubeconfig"].Secret {
 		t.Errorf("output kubeconfig is not a secret")
 	}
 
-	token := kubeconfig[strings.Index(kubeconfig, "simtoken-"):]
-	token = token[:strings.IndexByte(token, '\n')]
 	keyBody := strings.Fields(sshKey)[1]
 	plaintexts := map[string]string{
-		"the kubeconfig's token":   token,
-		"the kubeconfig in base64": base64.StdEncoding.EncodeToString([]byte(kubeconfig))[:40],
-		"the SSH public key":       keyBody[len(keyBody)-64:],
+		"the kubeconfig's certificate authority": azuresim.ClusterCA(cluster),
+		"the kubeconfig in base64":               base64.StdEncoding.EncodeToString([]byte(kubeconfig))[:40],
+		"the SSH public key":                     keyBody[len(keyBody)-64:],
 	}
 	files := w.stateFiles()
 	if len(files) == 0 {
