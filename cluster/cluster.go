@@ -59,7 +59,7 @@ type KubenetClusterArgs struct {
 // containerservice API version 2024-09-01: the module's default, 2023-04-01,
 // has no node OS channel and no maintenance window. The type change is
 // aliased, so a cluster registered under the default type is updated, not
-// replaced.
+// replaced (TestStackOfTheEarlierVersionUpdatesInPlace, in the engine).
 type KubenetCluster struct {
 	pulumi.ResourceState
 

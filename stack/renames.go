@@ -3,6 +3,7 @@ package stack
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -82,31 +83,66 @@ func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See the README's \"Changing a stack\".",
 			key, old, now, r.what, protected))
 	}
-	if w, ok := networkPolicyWarning(s, deployed); ok {
-		warnings = append(warnings, w)
-	}
+	warnings = append(warnings, creationWarnings(s, deployed)...)
 	sort.Strings(warnings)
 	return warnings
 }
 
-// networkPolicyWarning calls out a cluster.networkPolicy other than the
-// deployed cluster's: the policy counts at creation and the cluster ignores
-// later changes (cluster.IgnoredChanges), because the network profile is
-// create-only in azure-native v2 and a change would replace the cluster. A
-// deployment without the networkPolicy output predates the program's
-// network policy and has none.
-func networkPolicyWarning(s spec.Stack, deployed map[string]any) (string, bool) {
+// creationSetting is a cluster setting that counts at creation: the preview
+// compares the config with the deployed cluster's stack output.
+type creationSetting struct {
+	// output is the stack output of the deployed cluster's value.
+	output string
+	// before is the value of a cluster deployed before the output existed.
+	before string
+	// value is the config's value, as the output shows it.
+	value func(spec.Stack) string
+	// message is the warning for a config value now other than old.
+	message func(old, now string) string
+}
+
+var creationSettings = []creationSetting{
+	{
+		// The network profile is create-only in azure-native v2: a change
+		// would replace the cluster. A cluster deployed before the program
+		// set a network policy has none.
+		output: "networkPolicy", before: spec.NetworkPolicyNone,
+		value: func(s spec.Stack) string { return s.Cluster.NetworkPolicy },
+		message: func(old, now string) string {
+			return fmt.Sprintf("cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See the README's \"Network policy\".",
+				now, old, old, now)
+		},
+	},
+	{
+		// AKS cannot turn a public API server private, or back
+		// (https://learn.microsoft.com/azure/aks/private-clusters). The
+		// cluster does not ignore it: ignored, a switch to private would still
+		// drop the authorized ranges and open the API server. Azure refuses
+		// the whole update instead, and the preview says so first.
+		output: "privateCluster", before: "false",
+		value: func(s spec.Stack) string { return strconv.FormatBool(spec.On(s.Cluster.PrivateCluster)) },
+		message: func(old, now string) string {
+			return fmt.Sprintf("cluster.privateCluster is %s but the deployed cluster's is %s: a private API server counts at creation, and AKS refuses to change it on a running cluster, so pulumi up would fail at the cluster and change nothing on it; set it back to %s, or build a new cluster (a new cluster.name) and move the workloads. See the README's \"API server access\".",
+				now, old, old)
+		},
+	},
+}
+
+// creationWarnings calls out each creationSetting whose config value is not
+// the deployed cluster's.
+func creationWarnings(s spec.Stack, deployed map[string]any) []string {
 	if name, ok := deployed["clusterName"].(string); !ok || name != s.Cluster.Name {
-		return "", false // no cluster deployed, or a renamed one (warned about above)
+		return nil // no cluster deployed, or a renamed one (warned about above)
 	}
-	old, ok := deployed["networkPolicy"].(string)
-	if !ok {
-		old = spec.NetworkPolicyNone
+	var warnings []string
+	for _, c := range creationSettings {
+		old := c.before
+		if v, ok := deployed[c.output]; ok && v != nil {
+			old = fmt.Sprint(v)
+		}
+		if now := c.value(s); now != old {
+			warnings = append(warnings, c.message(old, now))
+		}
 	}
-	if old == s.Cluster.NetworkPolicy {
-		return "", false
-	}
-	return fmt.Sprintf(
-		"cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See the README's \"Network policy\".",
-		s.Cluster.NetworkPolicy, old, old, s.Cluster.NetworkPolicy), true
+	return warnings
 }

@@ -283,6 +283,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"nodeResourceGroup": aks.Cluster.NodeResourceGroup,
 		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
 		"networkPolicy":     aks.Cluster.NetworkProfile.Elem().NetworkPolicy(),
+		"privateCluster":    aks.Cluster.ApiServerAccessProfile.Elem().EnablePrivateCluster(),
 	}
 	if s.Cluster.MonitoringEnabled() {
 		outputs["workspaceName"] = pulumi.String(s.Cluster.Monitoring.WorkspaceName)

@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -366,6 +367,7 @@ func TestOutputs(t *testing.T) {
 		"nodeResourceGroup": "MC_aks-kubenet-rg_aks-kubenet-cluster_eastus",
 		"oidcIssuerUrl":     "https://eastus.oic.prod-aks.azure.com/tenant/aks-kubenet-cluster/",
 		"networkPolicy":     "calico",
+		"privateCluster":    "false",
 	}
 	for name, value := range want {
 		out, ok := r.outputs[name]
@@ -382,6 +384,12 @@ func TestOutputs(t *testing.T) {
 		case *string:
 			if v != nil {
 				got = *v
+			}
+		case bool:
+			got = strconv.FormatBool(v)
+		case *bool:
+			if v != nil {
+				got = strconv.FormatBool(*v)
 			}
 		}
 		if got != value || out.Secret {

@@ -353,9 +353,10 @@ func TestKubeconfigIsTheUserCredential(t *testing.T) {
 	}
 }
 
-// A network policy other than the deployed cluster's is called out in the
-// preview: it counts at creation and the cluster ignores later changes.
-func TestNetworkPolicyChangeIsCalledOut(t *testing.T) {
+// A network policy or private API server other than the deployed cluster's
+// is called out in the preview: each counts at creation, and the cluster
+// ignores later changes.
+func TestCreationSettingChangesAreCalledOut(t *testing.T) {
 	base := map[string]any{
 		"resourceGroupName": "aks-kubenet-rg", "vnetName": "aks-vnet", "subnetName": "aks-subnet",
 		"routeTableName": "aks-route-table", "identityName": "aks-kubenet-cluster-identity", "clusterName": "aks-kubenet-cluster",
@@ -369,6 +370,9 @@ func TestNetworkPolicyChangeIsCalledOut(t *testing.T) {
 	}
 	none := devConfig(t)
 	setJSON(t, none, spec.KeyCluster, "networkPolicy", "none")
+	private := devConfig(t)
+	setJSON(t, private, spec.KeyCluster, "apiServerAuthorizedIpRanges", nil)
+	setJSON(t, private, spec.KeyCluster, "privateCluster", true)
 	for _, tc := range []struct {
 		name     string
 		deployed map[string]any
@@ -381,10 +385,15 @@ func TestNetworkPolicyChangeIsCalledOut(t *testing.T) {
 			"cluster.networkPolicy is calico but the deployed cluster has none: the network policy counts at creation, so pulumi up leaves the cluster as it is"},
 		{"Calico removed in config", with("calico"), none,
 			"cluster.networkPolicy is none but the deployed cluster has calico: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to calico, or change the cluster in place with az aks update --network-policy none and pulumi refresh"},
+		{"made private", with("calico"), private,
+			"cluster.privateCluster is true but the deployed cluster's is false: a private API server counts at creation, and AKS refuses to change it on a running cluster, so pulumi up would fail at the cluster"},
+		{"private as deployed", map[string]any{"networkPolicy": "calico", "privateCluster": true, "clusterName": "aks-kubenet-cluster"}, private, ""},
 	} {
 		r := runProgramIn(t, surroundings{preview: true, deployed: tc.deployed}, "dev", tc.cfg)
 		mustSucceed(t, r)
-		found := slices.ContainsFunc(r.warnings, func(w string) bool { return strings.Contains(w, "cluster.networkPolicy is") })
+		found := slices.ContainsFunc(r.warnings, func(w string) bool {
+			return strings.Contains(w, "cluster.networkPolicy is") || strings.Contains(w, "cluster.privateCluster is")
+		})
 		switch {
 		case tc.want == "" && found:
 			t.Errorf("%s: unexpected network policy warning in %q", tc.name, r.warnings)
