@@ -39,12 +39,17 @@ const (
 	// cluster takes (aks-rules 2.10,
 	// https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges).
 	MaxAuthorizedIPRanges = 200
-	// MinWindowHours and MaxWindowHours bound a maintenance window's length
+	// MinWindowHours is the shortest maintenance window AKS takes
 	// (https://learn.microsoft.com/azure/aks/planned-maintenance).
-	MinWindowHours, MaxWindowHours = 4, 24
-	// MinRetentionDays and MaxRetentionDays bound a PerGB2018 workspace's
-	// retention (https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure).
-	MinRetentionDays, MaxRetentionDays = 30, 730
+	MinWindowHours = 4
+	// MaxWindowHours is the longest maintenance window AKS takes.
+	MaxWindowHours = 24
+	// MinRetentionDays is the shortest retention of a PerGB2018 workspace
+	// (https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure).
+	MinRetentionDays = 30
+	// MaxRetentionDays is the longest interactive retention of a PerGB2018
+	// workspace.
+	MaxRetentionDays = 730
 )
 
 var (

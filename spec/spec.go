@@ -564,8 +564,8 @@ func (c Cluster) NodeOSScheduled() bool {
 	return c.NodeOSUpgradeChannel == NodeOSChannelNodeImage || c.NodeOSUpgradeChannel == NodeOSChannelSecurityPatch
 }
 
-// Principal types a cluster.clusterAdmins entry may name, as role
-// assignments take them.
+// PrincipalTypes are the principal types a cluster.clusterAdmins entry may
+// name, as role assignments take them.
 var PrincipalTypes = []string{"User", "Group", "ServicePrincipal"}
 
 // ClusterAdmin is one entry of cluster.clusterAdmins,

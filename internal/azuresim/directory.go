@@ -55,18 +55,18 @@ func (c *Cloud) principalType(id string) (typ string, ok bool) {
 
 // checkPrincipal makes ARM's checks of a role assignment's principal: it
 // exists in the tenant (PrincipalNotFound), and a principalType, when given,
-// is its type (UnmatchedPrincipalType; the message is ARM's, its typo
-// included).
+// is its type (UnmatchedPrincipalType; the messages are ARM's, its typo included,
+// without the final full stop).
 func (c *Cloud) checkPrincipal(in resource.PropertyMap) error {
 	id := str(in, "principalId")
 	typ, ok := c.principalType(id)
 	if !ok {
 		return fmt.Errorf("PrincipalNotFound: Principal %s does not exist in the directory %s. Check that you have the correct principal ID. "+
 			"If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. "+
-			"In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.", id, TenantID)
+			"In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group", id, TenantID)
 	}
 	if want := str(in, "principalType"); want != "" && want != typ {
-		return fmt.Errorf("UnmatchedPrincipalType: The PrincipalId '%s' has type '%s' , which is different from specified PrinciaplType '%s'.", id, typ, want)
+		return fmt.Errorf("UnmatchedPrincipalType: The PrincipalId '%s' has type '%s' , which is different from specified PrinciaplType '%s'", id, typ, want)
 	}
 	return nil
 }
