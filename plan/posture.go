@@ -23,26 +23,6 @@ type Setting struct {
 	Warning bool `json:"warning,omitempty"`
 }
 
-// Config keys of the posture's aspects, as rules.Finding.Keys names them.
-const (
-	keyEntraID              = "cluster.entraId"
-	keyDisableLocalAccounts = "cluster.disableLocalAccounts"
-	keyClusterAdmins        = "cluster.clusterAdmins"
-	keyNetworkPolicy        = "cluster.networkPolicy"
-	keyAuthorizedRanges     = "cluster.apiServerAuthorizedIpRanges"
-	keyPrivateCluster       = "cluster.privateCluster"
-	keyUpgradeChannel       = "cluster.upgradeChannel"
-	keyNodeOSChannel        = "cluster.nodeOsUpgradeChannel"
-	keyKubernetesVersion    = "cluster.kubernetesVersion"
-	keyWindow               = "cluster.maintenanceWindow"
-	keyOIDCIssuer           = "cluster.oidcIssuer"
-	keyWorkloadIdentity     = "cluster.workloadIdentity"
-	keyAzurePolicy          = "cluster.azurePolicy"
-	keyImageCleaner         = "cluster.imageCleaner"
-	keyTier                 = "cluster.tier"
-	keyMonitoring           = "cluster.monitoring"
-)
-
 // Posture returns the security posture of s, which must have had
 // spec.Defaults applied: one Setting per aspect, always the same ten in the
 // same order (Entra ID, Cluster admins, Network policy, API server,
@@ -58,16 +38,16 @@ func Posture(s spec.Stack) []Setting {
 	w := warningsOf(rules.Check(s).Warnings)
 	c := s.Cluster
 	return []Setting{
-		{"Entra ID", entraID(c), w.about(keyEntraID, keyDisableLocalAccounts)},
-		{"Cluster admins", clusterAdmins(c, w), w.about(keyClusterAdmins)},
-		{"Network policy", networkPolicy(c), w.about(keyNetworkPolicy)},
-		{"API server", apiServer(s, w), w.about(keyAuthorizedRanges, keyPrivateCluster)},
-		{"Upgrades", upgrades(c, w), w.about(keyUpgradeChannel, keyNodeOSChannel, keyKubernetesVersion, keyWindow)},
-		{"Workload identity", onOff(c.WorkloadIdentity) + " (OIDC issuer " + onOff(c.OIDCIssuer) + ")", w.about(keyWorkloadIdentity, keyOIDCIssuer)},
-		{"Azure Policy", onOff(c.AzurePolicy), w.about(keyAzurePolicy)},
-		{"Image cleaner", imageCleaner(c), w.about(keyImageCleaner)},
-		{"Tier", tier(c), w.about(keyTier)},
-		{"Monitoring", monitoringValue(c), w.about(keyMonitoring)},
+		{"Entra ID", entraID(c), w.about(spec.PathEntraID, spec.PathDisableLocalAccounts)},
+		{"Cluster admins", clusterAdmins(c, w), w.about(spec.PathClusterAdmins)},
+		{"Network policy", networkPolicy(c), w.about(spec.PathNetworkPolicy)},
+		{"API server", apiServer(s, w), w.about(spec.PathAuthorizedRanges, spec.PathPrivateCluster)},
+		{"Upgrades", upgrades(c, w), w.about(spec.PathUpgradeChannel, spec.PathNodeOSChannel, spec.PathKubernetesVersion, spec.PathMaintenanceWindow)},
+		{"Workload identity", onOff(c.WorkloadIdentity) + " (OIDC issuer " + onOff(c.OIDCIssuer) + ")", w.about(spec.PathWorkloadIdentity, spec.PathOIDCIssuer)},
+		{"Azure Policy", onOff(c.AzurePolicy), w.about(spec.PathAzurePolicy)},
+		{"Image cleaner", imageCleaner(c), w.about(spec.PathImageCleaner)},
+		{"Tier", tier(c), w.about(spec.PathTier)},
+		{"Monitoring", monitoringValue(c), w.about(spec.PathMonitoring)},
 	}
 }
 
@@ -131,7 +111,7 @@ func entraID(c spec.Cluster) string {
 func clusterAdmins(c spec.Cluster, w warnings) string {
 	if len(c.ClusterAdmins) == 0 {
 		switch {
-		case w.has(keyClusterAdmins):
+		case w.has(spec.PathClusterAdmins):
 			return "none (nobody can use kubectl)"
 		case !spec.On(c.EntraID):
 			return "none (no Entra ID: kubectl takes the local admin account)"
@@ -147,7 +127,7 @@ func clusterAdmins(c spec.Cluster, w warnings) string {
 		if admin.PrincipalType != "" {
 			name = admin.PrincipalType + " " + name
 		}
-		if w.has(fmt.Sprintf("%s[%d]", keyClusterAdmins, i)) && admin.ObjectID == spec.PlaceholderSubscription {
+		if w.has(fmt.Sprintf("%s[%d]", spec.PathClusterAdmins, i)) && admin.ObjectID == spec.PlaceholderSubscription {
 			name += " placeholder: pulumi up refuses it"
 		}
 		names[i] = name
@@ -185,7 +165,7 @@ func apiServer(s spec.Stack, w warnings) string {
 	shown := make([]string, len(ranges))
 	for i, r := range ranges {
 		shown[i] = r
-		if !w.has(fmt.Sprintf("%s[%d]", keyAuthorizedRanges, i)) {
+		if !w.has(fmt.Sprintf("%s[%d]", spec.PathAuthorizedRanges, i)) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(r); err == nil && p.Bits() == 0 {
@@ -200,9 +180,9 @@ func apiServer(s spec.Stack, w warnings) string {
 		value += " + the firewall's public IP (1)"
 	case s.Firewall != nil && s.Firewall.PublicIPCount != nil:
 		value += fmt.Sprintf(" + the firewall's public IPs (%d)", *s.Firewall.PublicIPCount)
-	case w.has(keyAuthorizedRanges, "hub"):
+	case w.has(spec.PathAuthorizedRanges, "hub"):
 		value += " (must include the hub firewall's public IP)"
-	case w.has(keyAuthorizedRanges, "network.routes"):
+	case w.has(spec.PathAuthorizedRanges, "network.routes"):
 		value += " (must include the public IP of the default route's appliance)"
 	}
 	if spec.On(c.PrivateCluster) {
@@ -215,7 +195,7 @@ func apiServer(s spec.Stack, w warnings) string {
 // a pinned Kubernetes version.
 func upgrades(c spec.Cluster, w warnings) string {
 	value := "cluster " + c.UpgradeChannel + ", node OS " + c.NodeOSUpgradeChannel
-	if w.has(keyUpgradeChannel, keyNodeOSChannel) {
+	if w.has(spec.PathUpgradeChannel, spec.PathNodeOSChannel) {
 		value += " (node-image upgrades the node image anyway)"
 	}
 	cluster, nodeOS := c.UpgradeChannel != spec.UpgradeChannelNone, c.NodeOSScheduled()
@@ -227,7 +207,7 @@ func upgrades(c spec.Cluster, w warnings) string {
 		}
 		value += fmt.Sprintf("; window %s %s %s, %s h", win.Day, win.StartTime, win.UTCOffset, hours)
 		switch {
-		case w.has(keyWindow):
+		case w.has(spec.PathMaintenanceWindow):
 			value += " (no effect: nothing upgrades on a schedule)"
 		case cluster && !nodeOS:
 			value += " (cluster only)"
@@ -240,7 +220,7 @@ func upgrades(c spec.Cluster, w warnings) string {
 		value += "; no automatic upgrades"
 	}
 	if c.KubernetesVersion != "" {
-		if w.has(keyKubernetesVersion, keyUpgradeChannel) {
+		if w.has(spec.PathKubernetesVersion, spec.PathUpgradeChannel) {
 			value += fmt.Sprintf("; kubernetesVersion %s is ignored after creation (%s moves it)", c.KubernetesVersion, c.UpgradeChannel)
 		} else {
 			value += "; kubernetesVersion " + c.KubernetesVersion

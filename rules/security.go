@@ -10,28 +10,15 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// Config keys of the security posture.
+// Config keys of the monitoring object.
 const (
-	keyEntraID              = "cluster.entraId"
-	keyDisableLocalAccounts = "cluster.disableLocalAccounts"
-	keyClusterAdmins        = "cluster.clusterAdmins"
-	keyNetworkPolicy        = "cluster.networkPolicy"
-	keyAuthorizedRanges     = "cluster.apiServerAuthorizedIpRanges"
-	keyPrivateCluster       = "cluster.privateCluster"
-	keyUpgradeChannel       = "cluster.upgradeChannel"
-	keyNodeOSChannel        = "cluster.nodeOsUpgradeChannel"
-	keyKubernetesVersion    = "cluster.kubernetesVersion"
-	keyWindow               = "cluster.maintenanceWindow"
-	keyOIDCIssuer           = "cluster.oidcIssuer"
-	keyWorkloadIdentity     = "cluster.workloadIdentity"
-	keyTier                 = "cluster.tier"
-	keyRetentionDays        = "cluster.monitoring.retentionDays"
-	keyWorkspaceName        = "cluster.monitoring.workspaceName"
+	keyRetentionDays = spec.PathMonitoring + ".retentionDays"
+	keyWorkspaceName = spec.PathMonitoring + ".workspaceName"
 )
 
-func adminKey(i int) string { return fmt.Sprintf("%s[%d]", keyClusterAdmins, i) }
+func adminKey(i int) string { return fmt.Sprintf("%s[%d]", spec.PathClusterAdmins, i) }
 
-func rangeKey(i int) string { return fmt.Sprintf("%s[%d]", keyAuthorizedRanges, i) }
+func rangeKey(i int) string { return fmt.Sprintf("%s[%d]", spec.PathAuthorizedRanges, i) }
 
 // Limits of the security posture's values.
 const (
@@ -78,22 +65,22 @@ func (c *checker) checkSecurity() {
 	// https://learn.microsoft.com/azure/aks/use-network-policies: kubenet
 	// runs Calico only; Azure Network Policy Manager and Cilium need Azure CNI.
 	if !slices.Contains(networkPolicy, cl.NetworkPolicy) {
-		c.errorf(keys(keyNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
-			keyNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
+		c.errorf(keys(spec.PathNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
+			spec.PathNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
 	}
 	c.checkAPIServer(cl)
 	c.checkUpgrades(cl)
 	// https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster:
 	// workload identity federates with the cluster's OIDC issuer.
 	if spec.On(cl.WorkloadIdentity) && !spec.On(cl.OIDCIssuer) {
-		c.errorf(keys(keyWorkloadIdentity, keyOIDCIssuer), "%s is true but %s is false: workload identity needs the cluster's OIDC issuer",
-			keyWorkloadIdentity, keyOIDCIssuer)
+		c.errorf(keys(spec.PathWorkloadIdentity, spec.PathOIDCIssuer), "%s is true but %s is false: workload identity needs the cluster's OIDC issuer",
+			spec.PathWorkloadIdentity, spec.PathOIDCIssuer)
 	}
 	if !slices.Contains(spec.Tiers, cl.Tier) {
-		c.errorf(keys(keyTier), "%s %s is not an AKS pricing tier: want %s", keyTier, abbreviate(cl.Tier), join("or", spec.Tiers))
+		c.errorf(keys(spec.PathTier), "%s %s is not an AKS pricing tier: want %s", spec.PathTier, abbreviate(cl.Tier), join("or", spec.Tiers))
 	} else if cl.Tier == spec.TierFree && c.production() {
 		// https://learn.microsoft.com/azure/aks/free-standard-pricing-tiers
-		c.warnf(keys(keyTier), "%s %s in a production stack: the Free tier has no uptime SLA; Microsoft recommends Standard for production", keyTier, cl.Tier)
+		c.warnf(keys(spec.PathTier), "%s %s in a production stack: the Free tier has no uptime SLA; Microsoft recommends Standard for production", spec.PathTier, cl.Tier)
 	}
 	if m := cl.Monitoring; m != nil && m.Enabled {
 		if d := *m.RetentionDays; d < MinRetentionDays || d > MaxRetentionDays {
@@ -110,12 +97,12 @@ func (c *checker) checkSecurity() {
 func (c *checker) checkAccess(cl spec.Cluster) {
 	entra := spec.On(cl.EntraID)
 	if !entra && spec.On(cl.DisableLocalAccounts) {
-		c.errorf(keys(keyDisableLocalAccounts, keyEntraID), "%s is true but %s is false: without Entra ID the local accounts are the only way into the cluster, and AKS refuses to disable them",
-			keyDisableLocalAccounts, keyEntraID)
+		c.errorf(keys(spec.PathDisableLocalAccounts, spec.PathEntraID), "%s is true but %s is false: without Entra ID the local accounts are the only way into the cluster, and AKS refuses to disable them",
+			spec.PathDisableLocalAccounts, spec.PathEntraID)
 	}
 	if !entra && len(cl.ClusterAdmins) > 0 {
-		c.errorf(keys(keyClusterAdmins, keyEntraID), "%s is set but %s is false: the admins' Azure RBAC role has no effect without Entra ID and Azure RBAC for Kubernetes",
-			keyClusterAdmins, keyEntraID)
+		c.errorf(keys(spec.PathClusterAdmins, spec.PathEntraID), "%s is set but %s is false: the admins' Azure RBAC role has no effect without Entra ID and Azure RBAC for Kubernetes",
+			spec.PathClusterAdmins, spec.PathEntraID)
 	}
 	seen := map[string]int{}
 	for i, entry := range cl.ClusterAdmins {
@@ -145,8 +132,8 @@ func (c *checker) checkAccess(cl spec.Cluster) {
 		}
 	}
 	if entra && len(cl.ClusterAdmins) == 0 && spec.On(cl.DisableLocalAccounts) {
-		c.warnf(keys(keyClusterAdmins), "%s is empty and local accounts are disabled: nobody can use kubectl on the cluster until someone is granted an Azure Kubernetes Service RBAC role on it; list the admins' Entra object ids (groups, preferably)",
-			keyClusterAdmins)
+		c.warnf(keys(spec.PathClusterAdmins), "%s is empty and local accounts are disabled: nobody can use kubectl on the cluster until someone is granted an Azure Kubernetes Service RBAC role on it; list the admins' Entra object ids (groups, preferably)",
+			spec.PathClusterAdmins)
 	}
 }
 
@@ -158,12 +145,12 @@ func (c *checker) checkAPIServer(cl spec.Cluster) {
 	// https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges:
 	// authorized ranges apply to the public endpoint a private cluster lacks.
 	if private && len(ranges) > 0 {
-		c.errorf(keys(keyAuthorizedRanges, keyPrivateCluster), "%s and %s are both set: a private cluster has no public API server endpoint to limit; set one",
-			keyAuthorizedRanges, keyPrivateCluster)
+		c.errorf(keys(spec.PathAuthorizedRanges, spec.PathPrivateCluster), "%s and %s are both set: a private cluster has no public API server endpoint to limit; set one",
+			spec.PathAuthorizedRanges, spec.PathPrivateCluster)
 	}
 	if !private && len(ranges) == 0 {
-		c.warnf(keys(keyAuthorizedRanges, keyPrivateCluster), "the API server is open to the internet: set %s to the ranges that may reach it, or %s",
-			keyAuthorizedRanges, keyPrivateCluster)
+		c.warnf(keys(spec.PathAuthorizedRanges, spec.PathPrivateCluster), "the API server is open to the internet: set %s to the ranges that may reach it, or %s",
+			spec.PathAuthorizedRanges, spec.PathPrivateCluster)
 	}
 	seen := map[netip.Prefix]int{}
 	for i, cidr := range ranges {
@@ -194,15 +181,15 @@ func (c *checker) checkAPIServer(cl spec.Cluster) {
 	case c.s.Firewall != nil && c.s.Firewall.PublicIPCount != nil:
 		generated = *c.s.Firewall.PublicIPCount
 	case c.s.Hub != nil:
-		c.warnf(keys(keyAuthorizedRanges, keyHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
-			keyAuthorizedRanges)
+		c.warnf(keys(spec.PathAuthorizedRanges, keyHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
+			spec.PathAuthorizedRanges)
 	case cl.OutboundType == spec.OutboundUserDefinedRouting:
-		c.warnf(keys(keyAuthorizedRanges, keyRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
-			keyAuthorizedRanges)
+		c.warnf(keys(spec.PathAuthorizedRanges, keyRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
+			spec.PathAuthorizedRanges)
 	}
 	if n := len(ranges) + generated; n > MaxAuthorizedIPRanges {
-		c.errorf(keys(keyAuthorizedRanges), "%s has %s%s: a cluster takes at most %d",
-			keyAuthorizedRanges, count(n, "range"), generatedNote(generated), MaxAuthorizedIPRanges)
+		c.errorf(keys(spec.PathAuthorizedRanges), "%s has %s%s: a cluster takes at most %d",
+			spec.PathAuthorizedRanges, count(n, "range"), generatedNote(generated), MaxAuthorizedIPRanges)
 	}
 }
 
@@ -221,43 +208,43 @@ func generatedNote(n int) string {
 // https://learn.microsoft.com/azure/aks/planned-maintenance).
 func (c *checker) checkUpgrades(cl spec.Cluster) {
 	if !slices.Contains(spec.UpgradeChannels, cl.UpgradeChannel) {
-		c.errorf(keys(keyUpgradeChannel), "%s %s is not an auto-upgrade channel: want %s", keyUpgradeChannel, abbreviate(cl.UpgradeChannel), join("or", spec.UpgradeChannels))
+		c.errorf(keys(spec.PathUpgradeChannel), "%s %s is not an auto-upgrade channel: want %s", spec.PathUpgradeChannel, abbreviate(cl.UpgradeChannel), join("or", spec.UpgradeChannels))
 	}
 	if !slices.Contains(spec.NodeOSUpgradeChannels, cl.NodeOSUpgradeChannel) {
-		c.errorf(keys(keyNodeOSChannel), "%s %s is not a node OS upgrade channel: want %s", keyNodeOSChannel, abbreviate(cl.NodeOSUpgradeChannel), join("or", spec.NodeOSUpgradeChannels))
+		c.errorf(keys(spec.PathNodeOSChannel), "%s %s is not a node OS upgrade channel: want %s", spec.PathNodeOSChannel, abbreviate(cl.NodeOSUpgradeChannel), join("or", spec.NodeOSUpgradeChannels))
 	}
 	if cl.UpgradeChannel == spec.UpgradeChannelNodeImage && cl.NodeOSUpgradeChannel != spec.NodeOSChannelNodeImage {
-		c.warnf(keys(keyUpgradeChannel, keyNodeOSChannel), "%s node-image upgrades the node image whatever %s says (%s): use %s patch with %s %s, which keep the two apart",
-			keyUpgradeChannel, keyNodeOSChannel, cl.NodeOSUpgradeChannel, keyUpgradeChannel, keyNodeOSChannel, spec.NodeOSChannelNodeImage)
+		c.warnf(keys(spec.PathUpgradeChannel, spec.PathNodeOSChannel), "%s node-image upgrades the node image whatever %s says (%s): use %s patch with %s %s, which keep the two apart",
+			spec.PathUpgradeChannel, spec.PathNodeOSChannel, cl.NodeOSUpgradeChannel, spec.PathUpgradeChannel, spec.PathNodeOSChannel, spec.NodeOSChannelNodeImage)
 	}
 	if cl.KubernetesVersion != "" && cl.VersionMovingChannel() {
-		c.warnf(keys(keyKubernetesVersion, keyUpgradeChannel), "%s %s counts at creation only: %s %s moves the version, and the program then ignores both; upgrade a minor version with az aks upgrade",
-			keyKubernetesVersion, cl.KubernetesVersion, keyUpgradeChannel, cl.UpgradeChannel)
+		c.warnf(keys(spec.PathKubernetesVersion, spec.PathUpgradeChannel), "%s %s counts at creation only: %s %s moves the version, and the program then ignores both; upgrade a minor version with az aks upgrade",
+			spec.PathKubernetesVersion, cl.KubernetesVersion, spec.PathUpgradeChannel, cl.UpgradeChannel)
 	}
 	w := cl.MaintenanceWindow
 	if w == nil {
 		return
 	}
 	if !slices.Contains(weekdays, w.Day) {
-		c.errorf(keys(keyWindow+".day"), "%s.day %s is not a day of the week: want %s", keyWindow, abbreviate(w.Day), join("or", weekdays))
+		c.errorf(keys(spec.PathMaintenanceWindow+".day"), "%s.day %s is not a day of the week: want %s", spec.PathMaintenanceWindow, abbreviate(w.Day), join("or", weekdays))
 	}
 	if !clockTime.MatchString(w.StartTime) {
-		c.errorf(keys(keyWindow+".startTime"), "%s.startTime %s is not a time of day: want \"HH:MM\", such as \"02:00\"", keyWindow, abbreviate(w.StartTime))
+		c.errorf(keys(spec.PathMaintenanceWindow+".startTime"), "%s.startTime %s is not a time of day: want \"HH:MM\", such as \"02:00\"", spec.PathMaintenanceWindow, abbreviate(w.StartTime))
 	}
 	switch {
 	case w.DurationHours == nil:
-		c.errorf(keys(keyWindow+".durationHours"), "%s.durationHours is missing: set the window's length, %d to %d hours", keyWindow, MinWindowHours, MaxWindowHours)
+		c.errorf(keys(spec.PathMaintenanceWindow+".durationHours"), "%s.durationHours is missing: set the window's length, %d to %d hours", spec.PathMaintenanceWindow, MinWindowHours, MaxWindowHours)
 	case *w.DurationHours < MinWindowHours || *w.DurationHours > MaxWindowHours:
-		c.errorf(keys(keyWindow+".durationHours"), "%s.durationHours %d is outside %d-%d: AKS needs a window of at least %d hours",
-			keyWindow, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
+		c.errorf(keys(spec.PathMaintenanceWindow+".durationHours"), "%s.durationHours %d is outside %d-%d: AKS needs a window of at least %d hours",
+			spec.PathMaintenanceWindow, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
 	}
 	if !validUTCOffset(w.UTCOffset) {
-		c.errorf(keys(keyWindow+".utcOffset"), "%s.utcOffset %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
-			keyWindow, abbreviate(w.UTCOffset))
+		c.errorf(keys(spec.PathMaintenanceWindow+".utcOffset"), "%s.utcOffset %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
+			spec.PathMaintenanceWindow, abbreviate(w.UTCOffset))
 	}
 	if cl.UpgradeChannel == spec.UpgradeChannelNone && !cl.NodeOSScheduled() {
-		c.warnf(keys(keyWindow, keyUpgradeChannel, keyNodeOSChannel), "%s is set but neither %s nor %s upgrades anything on a schedule: the window has no effect",
-			keyWindow, keyUpgradeChannel, keyNodeOSChannel)
+		c.warnf(keys(spec.PathMaintenanceWindow, spec.PathUpgradeChannel, spec.PathNodeOSChannel), "%s is set but neither %s nor %s upgrades anything on a schedule: the window has no effect",
+			spec.PathMaintenanceWindow, spec.PathUpgradeChannel, spec.PathNodeOSChannel)
 	}
 }
 

@@ -329,3 +329,24 @@ func compact(raw []byte) string {
 	}
 	return s
 }
+
+// Config paths of the security posture's keys in aks-kubenet:cluster, as
+// package rules names them in its findings and the plan matches them.
+const (
+	PathEntraID              = "cluster.entraId"
+	PathDisableLocalAccounts = "cluster.disableLocalAccounts"
+	PathClusterAdmins        = "cluster.clusterAdmins"
+	PathNetworkPolicy        = "cluster.networkPolicy"
+	PathAuthorizedRanges     = "cluster.apiServerAuthorizedIpRanges"
+	PathPrivateCluster       = "cluster.privateCluster"
+	PathUpgradeChannel       = "cluster.upgradeChannel"
+	PathNodeOSChannel        = "cluster.nodeOsUpgradeChannel"
+	PathKubernetesVersion    = "cluster.kubernetesVersion"
+	PathMaintenanceWindow    = "cluster.maintenanceWindow"
+	PathOIDCIssuer           = "cluster.oidcIssuer"
+	PathWorkloadIdentity     = "cluster.workloadIdentity"
+	PathAzurePolicy          = "cluster.azurePolicy"
+	PathImageCleaner         = "cluster.imageCleaner"
+	PathTier                 = "cluster.tier"
+	PathMonitoring           = "cluster.monitoring"
+)
