@@ -30,6 +30,7 @@ const (
 	KeyHub               = Project + ":hub"
 	KeyNetwork           = Project + ":network"
 	KeyCluster           = Project + ":cluster"
+	KeyPools             = Project + ":pools"
 )
 
 // Source returns the raw value of a config key ("aks-kubenet:network") and
@@ -106,6 +107,9 @@ func Load(stackName string, get Source) (Stack, error) {
 	if v, ok := get(KeyHub); ok {
 		s.Hub = &Hub{}
 		errs = append(errs, decodeObject("hub", []byte(v), s.Hub)...)
+	}
+	if v, ok := get(KeyPools); ok {
+		s.Pools, errs = decodePools([]byte(v), errs)
 	}
 	for _, obj := range []struct {
 		key, name string
@@ -252,7 +256,7 @@ func editDistance(a, b string) int {
 func KnownKeys() []string {
 	return slices.Sorted(slices.Values([]string{
 		KeyResourceGroup, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyProtect,
-		KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyCluster,
+		KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyCluster, KeyPools,
 	}))
 }
 
@@ -350,3 +354,17 @@ const (
 	PathTier                 = "cluster.tier"
 	PathMonitoring           = "cluster.monitoring"
 )
+
+// decodePools decodes aks-kubenet:pools, a list of pool objects, each key by
+// key (decodeObject), and appends its problems to errs.
+func decodePools(raw []byte, errs []error) ([]Pool, []error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, append(errs, fmt.Errorf("pools: want a list of pool objects, got %s", compact(raw)))
+	}
+	pools := make([]Pool, len(items))
+	for i, item := range items {
+		errs = append(errs, decodeObject(fmt.Sprintf("pools[%d]", i), item, &pools[i])...)
+	}
+	return pools, errs
+}

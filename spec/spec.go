@@ -85,6 +85,8 @@ type Stack struct {
 	Network Network
 	// Cluster is aks-kubenet:cluster.
 	Cluster Cluster
+	// Pools is aks-kubenet:pools, the user node pools, in config order.
+	Pools []Pool
 }
 
 // ResourceGroup is the aks-kubenet:resourceGroup config object: the group
@@ -261,6 +263,9 @@ type Cluster struct {
 	// Monitoring, when enabled, sends Container insights to a Log Analytics
 	// workspace the program creates.
 	Monitoring *Monitoring `json:"monitoring"`
+	// CriticalAddonsOnly taints the system pool CriticalAddonsOnly while user
+	// pools exist (default true), so that workloads land on the user pools.
+	CriticalAddonsOnly *bool `json:"criticalAddonsOnly"`
 }
 
 // Autoscaling reports whether the system pool runs the cluster autoscaler, that
@@ -269,15 +274,7 @@ func (c Cluster) Autoscaling() bool { return c.MinCount != nil || c.MaxCount != 
 
 // MaxNodes is the largest number of nodes the system pool can have outside an
 // upgrade: maxCount when autoscaling, else nodeCount; 0 when neither is set.
-func (c Cluster) MaxNodes() int {
-	switch {
-	case c.MaxCount != nil:
-		return *c.MaxCount
-	case c.NodeCount != nil:
-		return *c.NodeCount
-	}
-	return 0
-}
+func (c Cluster) MaxNodes() int { return maxNodes(c.NodeCount, c.MaxCount) }
 
 // SurgeNodes is the number of extra nodes an upgrade adds to MaxNodes, as AKS
 // computes it from maxSurge: the integer itself, or the percentage of the node
@@ -401,6 +398,13 @@ func Defaults(s Stack) Stack {
 		c.MaxPods = Int(DefaultMaxPods)
 	}
 	securityDefaults(c)
+	if c.CriticalAddonsOnly == nil {
+		yes := true
+		c.CriticalAddonsOnly = &yes
+	}
+	for i := range s.Pools {
+		poolDefaults(&s.Pools[i], *c)
+	}
 	return s
 }
 
@@ -597,4 +601,118 @@ func (c Cluster) WorkspaceName() string {
 		return ""
 	}
 	return c.Monitoring.WorkspaceName
+}
+
+// Pool is one entry of aks-kubenet:pools: a node pool of its own beside the
+// cluster's inline system pool, an AgentPool resource in the node subnet.
+// Counts are pointers so that an unset key differs from an explicit 0.
+type Pool struct {
+	// Name is the pool's name in AKS: lower-case letters and digits, at
+	// most 12 characters.
+	Name string `json:"name"`
+	// VMSize is the nodes' VM size; cluster.vmSize's default when unset.
+	VMSize string `json:"vmSize"`
+	// NodeCount is the pool's size, or its size at creation when autoscaled.
+	NodeCount *int `json:"nodeCount"`
+	// MinCount and MaxCount turn the cluster autoscaler on for the pool.
+	MinCount *int `json:"minCount"`
+	MaxCount *int `json:"maxCount"`
+	// MaxPods is the pods per node, 110 when unset.
+	MaxPods *int `json:"maxPods"`
+	// MaxSurge is the upgrade surge, one node when unset.
+	MaxSurge Surge `json:"maxSurge"`
+	// Mode is User (the default) or System.
+	Mode string `json:"mode"`
+	// OSSku is the Linux distribution: Ubuntu (the default) or AzureLinux.
+	OSSku string `json:"osSku"`
+	// Zones are the pool's availability zones.
+	Zones StringList `json:"zones"`
+	// Labels are Kubernetes labels on every node.
+	Labels map[string]string `json:"labels"`
+	// Taints are Kubernetes taints on every node, "key=value:Effect".
+	Taints []string `json:"taints"`
+	// Priority is Regular (the default) or Spot.
+	Priority string `json:"priority"`
+	// EvictionPolicy is a Spot pool's: Delete (the default) or Deallocate.
+	EvictionPolicy string `json:"evictionPolicy"`
+	// SpotMaxPrice is a Spot pool's highest price per hour in US dollars,
+	// or -1 (the default) for up to the on-demand price.
+	SpotMaxPrice *float64 `json:"spotMaxPrice"`
+}
+
+// Pool defaults and values.
+const (
+	PoolModeUser          = "User"
+	PoolModeSystem        = "System"
+	PriorityRegular       = "Regular"
+	PrioritySpot          = "Spot"
+	EvictionDelete        = "Delete"
+	EvictionDeallocate    = "Deallocate"
+	OSSkuUbuntu           = "Ubuntu"
+	OSSkuAzureLinux       = "AzureLinux"
+	DefaultSpotMaxPrice   = -1.0
+	CriticalAddonsOnly    = "CriticalAddonsOnly=true:NoSchedule"
+	SpotTaint             = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
+	DefaultPoolOSSku      = OSSkuUbuntu
+	DefaultPoolMode       = PoolModeUser
+	DefaultPoolPriority   = PriorityRegular
+	DefaultEvictionPolicy = EvictionDelete
+)
+
+// Spot reports whether the pool runs on Spot VMs.
+func (p Pool) Spot() bool { return p.Priority == PrioritySpot }
+
+// Autoscaling reports whether the pool runs the cluster autoscaler, that is
+// whether minCount or maxCount is set (rules require both or neither).
+func (p Pool) Autoscaling() bool { return p.MinCount != nil || p.MaxCount != nil }
+
+// MaxNodes is the largest number of nodes the pool can have outside an
+// upgrade: maxCount when autoscaling, else nodeCount; 0 when neither is set.
+func (p Pool) MaxNodes() int { return maxNodes(p.NodeCount, p.MaxCount) }
+
+// SurgeNodes is the number of extra nodes an upgrade of the pool adds.
+func (p Pool) SurgeNodes() (int, error) { return p.MaxSurge.Nodes(p.MaxNodes()) }
+
+// maxNodes is maxCount when set, else nodeCount, else 0.
+func maxNodes(nodeCount, maxCount *int) int {
+	switch {
+	case maxCount != nil:
+		return *maxCount
+	case nodeCount != nil:
+		return *nodeCount
+	}
+	return 0
+}
+
+// poolDefaults fills in a user pool's unset keys from the cluster's: the VM
+// size, maxPods, maxSurge, and the pool's own defaults (User mode, Ubuntu,
+// Regular priority; Delete eviction and the on-demand price cap for Spot).
+func poolDefaults(p *Pool, c Cluster) {
+	setDefault(&p.VMSize, c.VMSize)
+	if p.MaxPods == nil {
+		p.MaxPods = Int(DefaultMaxPods)
+	}
+	if p.MaxSurge == "" {
+		p.MaxSurge = DefaultMaxSurge
+	}
+	setDefault(&p.Mode, DefaultPoolMode)
+	setDefault(&p.OSSku, DefaultPoolOSSku)
+	setDefault(&p.Priority, DefaultPoolPriority)
+	if p.Spot() {
+		setDefault(&p.EvictionPolicy, DefaultEvictionPolicy)
+		if p.SpotMaxPrice == nil {
+			price := DefaultSpotMaxPrice
+			p.SpotMaxPrice = &price
+		}
+	}
+}
+
+// SystemPoolTaints are the system pool's taints: CriticalAddonsOnly when
+// user pools exist and cluster.criticalAddonsOnly is not false, so that
+// workloads land on the user pools; none otherwise.
+func (s Stack) SystemPoolTaints() []string {
+	if len(s.Pools) > 0 && On(s.Cluster.CriticalAddonsOnly) {
+		return []string{CriticalAddonsOnly}
+	}
+	return nil
 }
