@@ -10,7 +10,7 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// Limit is one ceiling on the size of the system pool.
+// Limit is one ceiling on the size of the cluster's node pools together.
 type Limit struct {
 	// Name says what sets the ceiling: "node subnet", "pod CIDR", "route table"
 	// or "kubenet".
@@ -18,16 +18,36 @@ type Limit struct {
 	// Keys are the config keys that set the ceiling, such as
 	// "network.nodeSubnetCidr"; none for the kubenet limit, a fixed number.
 	Keys []string `json:"keys"`
-	// MaxNodes is the most nodes the ceiling allows. The node subnet, pod CIDR
-	// and route table must hold the pool at its upgrade peak (Capacity.Peak);
-	// the kubenet limit applies to the pool outside upgrades (Capacity.Nodes).
+	// MaxNodes is the most nodes the ceiling allows. Every pool together, at
+	// its upgrade peak (Capacity.Peak), must fit each ceiling.
 	MaxNodes int `json:"maxNodes"`
 }
 
-// Capacity is the size of a stack's IP plan next to the size of its system pool.
+// Pool is one node pool's size over an upgrade.
+type Pool struct {
+	// Name is the pool's name in AKS.
+	Name string `json:"name"`
+	// CountKey is the config key of its largest size: the pool's maxCount
+	// when autoscaled, else its nodeCount ("cluster.maxCount",
+	// "pools[0].nodeCount").
+	CountKey string `json:"countKey"`
+	// SurgeKey is the config key of its maxSurge.
+	SurgeKey string `json:"surgeKey"`
+	// Spot is true for a pool of Spot VMs; it counts like the others.
+	Spot bool `json:"spot,omitempty"`
+	// Nodes is the pool's largest size outside upgrades, Surge the nodes an
+	// upgrade adds, and Peak their sum.
+	Nodes int `json:"nodes"`
+	Surge int `json:"surge"`
+	Peak  int `json:"peak"`
+}
+
+// Capacity is the size of a stack's IP plan next to the size of its node
+// pools: the system pool and aks-kubenet:pools.
 type Capacity struct {
-	// Nodes is the pool's largest size outside upgrades (spec.Cluster.MaxNodes),
-	// Surge the nodes an upgrade adds, and Peak their sum.
+	// Pools are the node pools, the system pool first.
+	Pools []Pool `json:"pools"`
+	// Nodes, Surge and Peak are the pools' sums.
 	Nodes int `json:"nodes"`
 	Surge int `json:"surge"`
 	Peak  int `json:"peak"`
@@ -40,21 +60,22 @@ type Capacity struct {
 	PodCIDRNodes int `json:"podCidrNodes"`
 	// ServiceAddresses is the size of cluster.serviceCidr.
 	ServiceAddresses int `json:"serviceAddresses"`
-	// UDRs is the number of user-defined routes configured (network.routes).
+	// UDRs is the number of user-defined routes: network.routes and the
+	// routes the program generates for the firewall.
 	UDRs int `json:"udrs"`
 	// RouteTableUsed is the routes the table holds at the upgrade peak: one per
 	// node (Peak) plus the UDRs.
 	RouteTableUsed int `json:"routeTableUsed"`
-	// Limits are the ceilings on the pool: node subnet, pod CIDR, route table
-	// and kubenet, sorted by MaxNodes, lowest first (ties in that order), so
-	// that Limits[0] is the one that binds first.
+	// Limits are the ceilings on the pools together: node subnet, pod CIDR,
+	// route table and kubenet, sorted by MaxNodes, lowest first (ties in that
+	// order), so that Limits[0] is the one that binds first.
 	Limits []Limit `json:"limits"`
 }
 
 // Compute returns the capacity of s's IP plan. It parses network.vnetCidr,
 // network.nodeSubnetCidr, cluster.podCidr and cluster.serviceCidr with
 // ParsePrefix and returns an error naming the first key that does not parse,
-// or cluster.maxSurge when it is invalid. Node counts that are not set count as
+// or the first maxSurge that is invalid. Node counts that are not set count as
 // 0; Compute does not judge whether the plan fits (package rules does).
 func Compute(s spec.Stack) (Capacity, error) {
 	var vnet, subnet, pod, service netip.Prefix
@@ -74,14 +95,12 @@ func Compute(s spec.Stack) (Capacity, error) {
 		}
 		*f.dst = p
 	}
-	nodes, surge, peak, err := PoolSize(s.Cluster)
+	pools, err := Pools(s)
 	if err != nil {
-		return Capacity{}, fmt.Errorf("cluster.maxSurge: %w", err)
+		return Capacity{}, err
 	}
 	c := Capacity{
-		Nodes:            nodes,
-		Surge:            surge,
-		Peak:             peak,
+		Pools:            pools,
 		VnetAddresses:    Addresses(vnet),
 		SubnetAddresses:  Addresses(subnet),
 		SubnetUsable:     UsableSubnetAddresses(subnet),
@@ -89,7 +108,8 @@ func Compute(s spec.Stack) (Capacity, error) {
 		ServiceAddresses: Addresses(service),
 		UDRs:             len(s.Network.Routes) + s.GeneratedRoutes(),
 	}
-	c.RouteTableUsed = addSaturating(peak, c.UDRs)
+	c.Nodes, c.Surge, c.Peak = Total(pools)
+	c.RouteTableUsed = addSaturating(c.Peak, c.UDRs)
 	c.Limits = []Limit{
 		{"node subnet", []string{"network.nodeSubnetCidr"}, c.SubnetUsable},
 		{"pod CIDR", []string{"cluster.podCidr"}, c.PodCIDRNodes},
@@ -100,18 +120,50 @@ func Compute(s spec.Stack) (Capacity, error) {
 	return c, nil
 }
 
-// PoolSize returns the size of pool c over an upgrade: nodes, its largest size
-// outside upgrades (c.MaxNodes(), 0 when no count is set); surge, the nodes an
-// upgrade adds (c.SurgeNodes()); and peak, their sum, which saturates at
-// math.MaxInt instead of overflowing. When maxSurge is neither a node count nor
-// a percentage it returns SurgeNodes' error, with surge 0 and peak equal to nodes.
-func PoolSize(c spec.Cluster) (nodes, surge, peak int, err error) {
-	nodes = c.MaxNodes()
-	surge, err = c.SurgeNodes()
-	if err != nil {
-		return nodes, 0, nodes, err
+// Pools returns the size of every node pool of s over an upgrade: the
+// system pool (spec.Cluster) first, then aks-kubenet:pools in config order.
+// Each pool counts maxCount nodes when autoscaled, else nodeCount (0 when
+// neither is set), plus the surge nodes of an upgrade; Spot pools count like
+// the others. A pool whose maxSurge is neither a node count nor a percentage
+// counts without surge, and the first such pool's error, naming its key, is
+// returned with the sizes.
+func Pools(s spec.Stack) ([]Pool, error) {
+	countKey := func(prefix string, autoscaled bool) string {
+		if autoscaled {
+			return prefix + "maxCount"
+		}
+		return prefix + "nodeCount"
 	}
-	return nodes, surge, addSaturating(nodes, surge), nil
+	cl := s.Cluster
+	pools := []Pool{{Name: cl.NodePoolName, CountKey: countKey("cluster.", cl.MaxCount != nil), SurgeKey: "cluster.maxSurge", Nodes: cl.MaxNodes()}}
+	surges := []func() (int, error){cl.SurgeNodes}
+	for i, p := range s.Pools {
+		prefix := fmt.Sprintf("pools[%d].", i)
+		pools = append(pools, Pool{Name: p.Name, CountKey: countKey(prefix, p.MaxCount != nil), SurgeKey: prefix + "maxSurge", Spot: p.Spot(), Nodes: p.MaxNodes()})
+		surges = append(surges, p.SurgeNodes)
+	}
+	var first error
+	for i := range pools {
+		surge, err := surges[i]()
+		if err != nil {
+			surge = 0
+			if first == nil {
+				first = fmt.Errorf("%s: %w", pools[i].SurgeKey, err)
+			}
+		}
+		pools[i].Surge = surge
+		pools[i].Peak = addSaturating(pools[i].Nodes, surge)
+	}
+	return pools, first
+}
+
+// Total returns the pools' nodes, surge nodes and peaks summed, each
+// saturating at math.MaxInt instead of overflowing.
+func Total(pools []Pool) (nodes, surge, peak int) {
+	for _, p := range pools {
+		nodes, surge, peak = addSaturating(nodes, p.Nodes), addSaturating(surge, p.Surge), addSaturating(peak, p.Peak)
+	}
+	return nodes, surge, peak
 }
 
 // addSaturating returns a+b, or math.MaxInt or math.MinInt when the sum

@@ -1,6 +1,7 @@
 package ipplan
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -38,6 +39,7 @@ func TestComputeArticlePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Capacity{
+		Pools: []Pool{{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 3, Surge: 1, Peak: 4}},
 		Nodes: 3, Surge: 1, Peak: 4,
 		VnetAddresses: 65536, SubnetAddresses: 256, SubnetUsable: 251,
 		PodCIDRNodes:     256,
@@ -47,8 +49,8 @@ func TestComputeArticlePlan(t *testing.T) {
 		Limits: []Limit{
 			{"node subnet", []string{"network.nodeSubnetCidr"}, 251},
 			{"pod CIDR", []string{"cluster.podCidr"}, 256},
-			{"route table", []string{"network.routes"}, 399},
 			{"kubenet", nil, 400},
+			{"route table", []string{"network.routes"}, 999},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -65,15 +67,17 @@ func TestComputeBindingLimit(t *testing.T) {
 	}{
 		{"node subnet binds in the article plan", func(*spec.Stack) {}, "node subnet", 251},
 		{"a /20 pod CIDR binds below a /24 subnet", func(s *spec.Stack) { s.Cluster.PodCidr = "10.244.0.0/20" }, "pod CIDR", 16},
-		{"the route table binds a /22 subnet and a /15 pod CIDR", func(s *spec.Stack) {
+		{"kubenet binds a /22 subnet and a /15 pod CIDR with a few routes (aks-rules 2.3)", func(s *spec.Stack) {
 			s.Network.NodeSubnetCidr = "10.0.0.0/22"
 			s.Cluster.PodCidr = "10.244.0.0/15"
-		}, "route table", 399},
-		{"without user-defined routes the route table ties with kubenet and comes first", func(s *spec.Stack) {
+		}, "kubenet", 400},
+		{"the route table binds with 700 routes", func(s *spec.Stack) {
 			s.Network.NodeSubnetCidr = "10.0.0.0/22"
 			s.Cluster.PodCidr = "10.244.0.0/15"
-			s.Network.Routes = nil
-		}, "route table", 400},
+			for i := range 699 {
+				s.Network.Routes = append(s.Network.Routes, spec.Route{Name: fmt.Sprint(i), AddressPrefix: fmt.Sprintf("172.%d.%d.0/24", 20+i/256, i%256), NextHopType: spec.NextHopVirtualNetworkGateway})
+			}
+		}, "route table", 300},
 		{"a pod CIDR too small for one node", func(s *spec.Stack) { s.Cluster.PodCidr = "10.244.0.0/25" }, "pod CIDR", 0},
 	}
 	for _, tt := range tests {
@@ -130,28 +134,51 @@ func TestComputeErrors(t *testing.T) {
 	}
 }
 
-func TestPoolSize(t *testing.T) {
+func TestPools(t *testing.T) {
 	tests := []struct {
-		name               string
-		cluster            spec.Cluster
-		nodes, surge, peak int
-		wantErr            bool
+		name    string
+		cluster spec.Cluster
+		pools   []spec.Pool
+		want    []Pool
+		wantErr string
 	}{
-		{"no counts", spec.Cluster{}, 0, 1, 1, false},
-		{"node count and default surge", spec.Cluster{NodeCount: spec.Int(3)}, 3, 1, 4, false},
-		{"max count wins when autoscaling", spec.Cluster{NodeCount: spec.Int(3), MinCount: spec.Int(1), MaxCount: spec.Int(5), MaxSurge: "2"}, 5, 2, 7, false},
-		{"percentage rounds up", spec.Cluster{NodeCount: spec.Int(10), MaxSurge: "33%"}, 10, 4, 14, false},
-		{"percentage of a huge pool does not overflow", spec.Cluster{NodeCount: spec.Int(math.MaxInt), MaxSurge: "100%"}, math.MaxInt, math.MaxInt, math.MaxInt, false},
-		{"huge surge saturates", spec.Cluster{NodeCount: spec.Int(3), MaxSurge: "9223372036854775807"}, 3, math.MaxInt, math.MaxInt, false},
-		{"invalid surge", spec.Cluster{NodeCount: spec.Int(3), MaxSurge: "1.5"}, 3, 0, 3, true},
+		{"no counts", spec.Cluster{NodePoolName: "system"}, nil,
+			[]Pool{{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 0, Surge: 1, Peak: 1}}, ""},
+		{"node count and default surge", spec.Cluster{NodePoolName: "system", NodeCount: spec.Int(3)}, nil,
+			[]Pool{{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 3, Surge: 1, Peak: 4}}, ""},
+		{"max count wins when autoscaling", spec.Cluster{NodePoolName: "system", NodeCount: spec.Int(3), MinCount: spec.Int(1), MaxCount: spec.Int(5), MaxSurge: "2"}, nil,
+			[]Pool{{Name: "system", CountKey: "cluster.maxCount", SurgeKey: "cluster.maxSurge", Nodes: 5, Surge: 2, Peak: 7}}, ""},
+		{"percentage rounds up", spec.Cluster{NodePoolName: "system", NodeCount: spec.Int(10), MaxSurge: "33%"}, nil,
+			[]Pool{{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 10, Surge: 4, Peak: 14}}, ""},
+		{"percentage of a huge pool does not overflow", spec.Cluster{NodePoolName: "system", NodeCount: spec.Int(math.MaxInt), MaxSurge: "100%"}, nil,
+			[]Pool{{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: math.MaxInt, Surge: math.MaxInt, Peak: math.MaxInt}}, ""},
+		{"user pools in config order, spot counted", spec.Cluster{NodePoolName: "system", NodeCount: spec.Int(3)},
+			[]spec.Pool{{Name: "general", NodeCount: spec.Int(5), MaxSurge: "20%"}, {Name: "spot", MinCount: spec.Int(0), MaxCount: spec.Int(10), Priority: spec.PrioritySpot}},
+			[]Pool{
+				{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 3, Surge: 1, Peak: 4},
+				{Name: "general", CountKey: "pools[0].nodeCount", SurgeKey: "pools[0].maxSurge", Nodes: 5, Surge: 1, Peak: 6},
+				{Name: "spot", CountKey: "pools[1].maxCount", SurgeKey: "pools[1].maxSurge", Spot: true, Nodes: 10, Surge: 1, Peak: 11},
+			}, ""},
+		{"invalid surge counts none and names its key", spec.Cluster{NodePoolName: "system", NodeCount: spec.Int(3)},
+			[]spec.Pool{{Name: "general", NodeCount: spec.Int(5), MaxSurge: "1.5"}},
+			[]Pool{
+				{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 3, Surge: 1, Peak: 4},
+				{Name: "general", CountKey: "pools[0].nodeCount", SurgeKey: "pools[0].maxSurge", Nodes: 5, Surge: 0, Peak: 5},
+			}, `pools[0].maxSurge: max surge "1.5"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			nodes, surge, peak, err := PoolSize(tt.cluster)
-			if nodes != tt.nodes || surge != tt.surge || peak != tt.peak || (err != nil) != tt.wantErr {
-				t.Errorf("PoolSize = %d, %d, %d, %v; want %d, %d, %d, error %t", nodes, surge, peak, err, tt.nodes, tt.surge, tt.peak, tt.wantErr)
+			got, err := Pools(spec.Stack{Cluster: tt.cluster, Pools: tt.pools})
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Pools =\n%+v\nwant\n%+v", got, tt.want)
+			}
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+	if nodes, surge, peak := Total([]Pool{{Nodes: 3, Surge: 1, Peak: 4}, {Nodes: math.MaxInt, Surge: 1, Peak: math.MaxInt}}); nodes != math.MaxInt || surge != 2 || peak != math.MaxInt {
+		t.Errorf("Total saturates: %d, %d, %d", nodes, surge, peak)
 	}
 }
 

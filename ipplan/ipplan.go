@@ -126,13 +126,17 @@ func PodCIDRNodes(p netip.Prefix) int {
 }
 
 // MaxRoutesPerTable is the number of routes an Azure route table holds, user-
-// defined routes and the one route per node AKS adds alike (aks-rules 2.2,
-// https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#networking-limits).
-const MaxRoutesPerTable = 400
+// defined routes and the one route per node AKS adds alike: 1,000 since Azure
+// raised the platform limits in 2026, where older pages still say 400
+// (aks-rules 2.2,
+// https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#networking-limits,
+// MicrosoftDocs/azure-docs#128759).
+const MaxRoutesPerTable = 1000
 
-// MaxKubenetNodes is the largest kubenet cluster Azure supports, because each
-// node takes one route of a 400-route table (aks-rules 2.1,
-// https://learn.microsoft.com/azure/aks/configure-kubenet).
+// MaxKubenetNodes is the largest kubenet cluster AKS supports, still
+// documented as 400 nodes (aks-rules 2.1,
+// https://learn.microsoft.com/azure/aks/configure-kubenet). With a few
+// user-defined routes it binds before the route table does (aks-rules 2.3).
 const MaxKubenetNodes = 400
 
 // RouteTableNodes returns how many AKS node routes a route table has room for

@@ -147,7 +147,7 @@ func TestSizes(t *testing.T) {
 }
 
 func TestRouteTableNodes(t *testing.T) {
-	for udrs, want := range map[int]int{-1: 400, 0: 400, 1: 399, 2: 398, 399: 1, 400: 0, 401: 0} {
+	for udrs, want := range map[int]int{-1: 1000, 0: 1000, 1: 999, 10: 990, 999: 1, 1000: 0, 1001: 0} {
 		if got := RouteTableNodes(udrs); got != want {
 			t.Errorf("RouteTableNodes(%d) = %d, want %d", udrs, got, want)
 		}

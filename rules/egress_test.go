@@ -124,14 +124,19 @@ func TestRule14Warnings(t *testing.T) {
 }
 
 func TestGeneratedRoutesCountInTheRouteTable(t *testing.T) {
+	// 250 firewall public IPs generate 251 routes; with 449 routes of the
+	// stack's own the table has room for 300 node routes (aks-rules 2.2).
 	s := base()
-	firewall(func(f *spec.Firewall) { f.PublicIPCount = spec.Int(3) })(&s)
-	s.Cluster.NodeCount = spec.Int(395) // 395 + 1 surge + 4 generated routes = 400: fits
-	if _, ok := findingWith(Check(s).Errors, []string{"network.routes has"}); ok {
-		t.Errorf("396 nodes and 4 generated routes refused: %v", Check(s).Err())
+	firewall(func(f *spec.Firewall) { f.PublicIPCount = spec.Int(250) })(&s)
+	s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.8.0/22", "10.244.0.0/15"
+	s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.1.4.0/24", "10.1.4.10"
+	manyRoutes(450)(&s) // 449 routes: firewall() dropped the hand-written 0.0.0.0/0
+	s.Cluster.NodeCount = spec.Int(299)     // 299 + 1 surge + 700 routes = 1000: fits
+	if r := Check(s); r.Err() != nil {
+		t.Errorf("300 nodes at the peak and 700 routes refused: %v", r.Err())
 	}
-	s.Cluster.NodeCount = spec.Int(396)
-	if _, ok := findingWith(Check(s).Errors, []string{"network.routes has 4 user-defined routes (4 of them generated for the firewall)"}); !ok {
-		t.Errorf("397 nodes and 4 generated routes accepted: %v", Check(s).Err())
+	s.Cluster.NodeCount = spec.Int(300)
+	if _, ok := findingWith(Check(s).Errors, []string{"network.routes has 700 user-defined routes (251 of them generated for the firewall), which leaves room in the route table for 300 node routes"}); !ok {
+		t.Errorf("301 nodes at the peak and 700 routes accepted: %v", Check(s).Err())
 	}
 }

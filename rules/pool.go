@@ -2,74 +2,81 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 )
 
-// checkCapacity is rule 10: maxSurge is valid, and the pod CIDR, the node
-// subnet, the route table and kubenet hold the system pool. The pool counts
-// maxCount nodes when autoscaling, else nodeCount, plus the surge nodes of an
-// upgrade. Without a node count of at least 1 only the checks that do not need
-// one run (checkPool reports the count).
+// checkCapacity is rule 10: the system pool's maxSurge is valid, and the pod
+// CIDR, the node subnet, the route table and kubenet hold every node pool
+// together at its upgrade peak. Each pool counts maxCount nodes when
+// autoscaling, else nodeCount, plus the surge nodes of an upgrade, and Spot
+// pools count like the others: with kubenet every node of every pool takes a
+// /24 of the pod CIDR, an address of the node subnet and a route of the one
+// route table. A user pool's invalid maxSurge is rule 16's and counts without
+// surge here. Without a node count of at least 1 only the checks that do not
+// need one run (checkPool reports the count).
 func (c *checker) checkCapacity() {
-	cl := c.s.Cluster
-	nodes, surge, peak, err := ipplan.PoolSize(cl)
+	pools, _ := ipplan.Pools(c.s) // an invalid maxSurge counts as no surge; reported here or by rule 16
 	// https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling
-	if err != nil {
+	_, surgeErr := c.s.Cluster.SurgeNodes()
+	if surgeErr != nil {
 		c.errorf(keys(keyMaxSurge), "%s %q is neither a node count such as 1 nor a percentage from 1%% to 100%%",
-			keyMaxSurge, string(cl.MaxSurge))
+			keyMaxSurge, string(c.s.Cluster.MaxSurge))
 	}
 	// aks-rules 2.6: kubenet gives every node a /24 of the pod CIDR.
 	if c.pod.IsValid() && c.pod.Bits() > ipplan.NodePodBits {
 		c.refusef(CodeInsufficientPodCidr, keys(keyPodCidr), "%s %s is smaller than /%d: kubenet gives every node a /%d of pod addresses",
 			keyPodCidr, c.pod, ipplan.NodePodBits, ipplan.NodePodBits)
 	}
-	if nodes < 1 {
+	if pools[0].Nodes < 1 || surgeErr != nil {
 		return
 	}
-	countKey := keyNodeCount
-	if cl.MaxCount != nil {
-		countKey = keyMaxCount
+	_, _, peak := ipplan.Total(pools)
+	what, poolKeys := describePools(pools)
+	// aks-rules 2.1, 2.3: https://learn.microsoft.com/azure/aks/configure-kubenet
+	if peak > ipplan.MaxKubenetNodes {
+		c.errorf(poolKeys, "the node pools reach %d nodes at their upgrade peak (%s), more than the %d nodes a kubenet cluster can have",
+			peak, what, ipplan.MaxKubenetNodes)
 	}
-	// aks-rules 2.1: https://learn.microsoft.com/azure/aks/configure-kubenet
-	if nodes > ipplan.MaxKubenetNodes {
-		c.errorf(keys(countKey), "%s %d exceeds %d, the most nodes a kubenet cluster can have (one route each in a route table of %d)",
-			countKey, nodes, ipplan.MaxKubenetNodes, ipplan.MaxRoutesPerTable)
-	}
-	if err != nil {
-		return
-	}
-	c.checkPeak(peak, fmt.Sprintf("(%s %d + %d surge)", countKey, nodes, surge), keys(countKey, keyMaxSurge))
-}
-
-// checkPeak checks that the pod CIDR, the node subnet and the route table hold
-// the pool at its upgrade peak of peak nodes; pool describes that peak in
-// messages, and poolKeys are its config keys.
-func (c *checker) checkPeak(peak int, pool string, poolKeys []string) {
 	// aks-rules 2.6-2.8: AKS refuses a pod CIDR without a /24 for every node,
 	// counting maxCount when autoscaling.
 	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {
-		c.refusef(CodeInsufficientPodCidr, append(keys(keyPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the pool can reach %d %s",
-			keyPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, pool)
+		c.refusef(CodeInsufficientPodCidr, append(keys(keyPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the node pools reach %d at their upgrade peak (%s)",
+			keyPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, what)
 	}
 	// aks-rules 4.1, 4.3, 4.4: every node, surge nodes included, takes one of
 	// the subnet's addresses, after the 5 Azure reserves. A subnet below /29 is
 	// checkVNet's.
 	if c.subnet.IsValid() && c.subnet.Bits() <= ipplan.MinSubnetBits && ipplan.UsableSubnetAddresses(c.subnet) < peak {
-		c.refusef(CodeInsufficientSubnetSize, append(keys(keyNodeSubnetCidr), poolKeys...), "%s %s has %d usable addresses (%d minus the %d Azure reserves), but the pool can reach %d nodes %s",
-			keyNodeSubnetCidr, c.subnet, ipplan.UsableSubnetAddresses(c.subnet), ipplan.Addresses(c.subnet), ipplan.AzureReservedPerSubnet, peak, pool)
+		c.refusef(CodeInsufficientSubnetSize, append(keys(keyNodeSubnetCidr), poolKeys...), "%s %s has %d usable addresses (%d minus the %d Azure reserves), but the node pools reach %d nodes at their upgrade peak (%s)",
+			keyNodeSubnetCidr, c.subnet, ipplan.UsableSubnetAddresses(c.subnet), ipplan.Addresses(c.subnet), ipplan.AzureReservedPerSubnet, peak, what)
 	}
 	// aks-rules 2.2, 2.3: AKS adds one route per node to the table that holds
-	// the user-defined routes. More than 400 of those alone is checkRoutes'.
+	// the user-defined routes. More than the table holds of those alone is
+	// checkRoutes'.
 	udrs := len(c.s.Network.Routes) + c.s.GeneratedRoutes()
 	if udrs <= ipplan.MaxRoutesPerTable && ipplan.RouteTableNodes(udrs) < peak {
 		generated := ""
 		if n := c.s.GeneratedRoutes(); n > 0 {
 			generated = fmt.Sprintf(" (%d of them generated for the firewall)", n)
 		}
-		c.errorf(append(keys(keyRoutes), poolKeys...), "%s has %s%s, which leaves room in the route table for %d node routes, but the pool can reach %d nodes %s: a route table holds %d routes and AKS adds one per node",
-			keyRoutes, count(udrs, "user-defined route"), generated, ipplan.RouteTableNodes(udrs), peak, pool, ipplan.MaxRoutesPerTable)
+		c.errorf(append(keys(keyRoutes), poolKeys...), "%s has %s%s, which leaves room in the route table for %d node routes, but the node pools reach %d nodes at their upgrade peak (%s): a route table holds %d routes and AKS adds one per node",
+			keyRoutes, count(udrs, "user-defined route"), generated, ipplan.RouteTableNodes(udrs), peak, what, ipplan.MaxRoutesPerTable)
 	}
+}
+
+// describePools says what each pool adds to the peak, "system: cluster.nodeCount
+// 3 + 1 surge; spot: pools[1].maxCount 20 + 1 surge", and returns the config
+// keys of the counts and surges.
+func describePools(pools []ipplan.Pool) (string, []string) {
+	parts := make([]string, len(pools))
+	var poolKeys []string
+	for i, p := range pools {
+		parts[i] = fmt.Sprintf("%s: %s %d + %d surge", p.Name, p.CountKey, p.Nodes, p.Surge)
+		poolKeys = append(poolKeys, p.CountKey, p.SurgeKey)
+	}
+	return strings.Join(parts, "; "), poolKeys
 }
 
 // minSystemPoolPods is the room for pods a system pool needs at its smallest

@@ -336,21 +336,12 @@ func TestRule7Routes(t *testing.T) {
 }
 
 func TestRule7RouteCount(t *testing.T) {
-	// udrs returns the default route and n-1 routes to distinct /24s.
-	udrs := func(n int) func(*spec.Stack) {
-		return func(s *spec.Stack) {
-			for i := range n - 1 {
-				prefix := fmt.Sprintf("172.%d.%d.0/24", 20+i/256, i%256)
-				s.Network.Routes = append(s.Network.Routes, route(fmt.Sprintf("r%d", i), prefix, spec.NextHopVirtualNetworkGateway, ""))
-			}
-		}
-	}
 	runCases(t, []testCase{
-		{"401 routes", udrs(401), []string{"network.routes has 401 routes, but a route table holds at most 400"}, ""},
-		{"396 routes and 4 nodes at the peak", udrs(396), nil, ""},
+		{"1001 routes", manyRoutes(1001), []string{"network.routes has 1001 routes, but a route table holds at most 1000"}, ""},
+		{"996 routes and 4 nodes at the peak", manyRoutes(996), nil, ""},
 	})
 	s := base()
-	udrs(401)(&s)
+	manyRoutes(1001)(&s)
 	if f, ok := findingWith(Check(s).Errors, []string{"leaves room in the route table"}); ok {
 		t.Errorf("401 routes also reported as a capacity problem: %s", f.Message)
 	}
@@ -466,31 +457,63 @@ func TestRule10Capacity(t *testing.T) {
 	podCidr := func(p string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.PodCidr = p } }
 	nodes := func(n int) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.NodeCount = spec.Int(n) } }
 	bigPlan := func(s *spec.Stack) { s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.0.0/22", "10.244.0.0/15" }
+	pools := func(pools ...spec.Pool) func(*spec.Stack) {
+		return func(s *spec.Stack) {
+			s.Pools = pools
+			*s = spec.Defaults(*s)
+		}
+	}
+	pool := func(name string, n int) spec.Pool { return spec.Pool{Name: name, NodeCount: spec.Int(n)} }
+	spot := spec.Pool{Name: "spot", MinCount: spec.Int(0), MaxCount: spec.Int(110), Priority: spec.PrioritySpot}
 	runCases(t, []testCase{
 		{"pod CIDR too small for the autoscaled pool", with(podCidr("10.244.0.0/22"), autoscale(1, 5)),
-			[]string{"cluster.podCidr 10.244.0.0/22 holds 4 nodes at one /24 per node, but the pool can reach 6 (cluster.maxCount 5 + 1 surge)"}, CodeInsufficientPodCidr},
+			[]string{"cluster.podCidr 10.244.0.0/22 holds 4 nodes at one /24 per node, but the node pools reach 6 at their upgrade peak (system: cluster.maxCount 5 + 1 surge)"}, CodeInsufficientPodCidr},
 		{"pod CIDR just large enough", with(podCidr("10.244.0.0/22"), autoscale(1, 3)), nil, ""},
 		{"pod CIDR too small for a percentage surge", with(podCidr("10.244.0.0/20"), autoscale(3, 20), func(s *spec.Stack) { s.Cluster.MaxSurge = "33%" }),
-			[]string{"cluster.podCidr 10.244.0.0/20 holds 16 nodes", "can reach 27 (cluster.maxCount 20 + 7 surge)"}, CodeInsufficientPodCidr},
+			[]string{"cluster.podCidr 10.244.0.0/20 holds 16 nodes", "reach 27 at their upgrade peak (system: cluster.maxCount 20 + 7 surge)"}, CodeInsufficientPodCidr},
 		{"pod CIDR below /24", podCidr("10.244.0.0/25"),
 			[]string{"cluster.podCidr 10.244.0.0/25 is smaller than /24: kubenet gives every node a /24"}, CodeInsufficientPodCidr},
 		{"pod CIDR of one /24 for one node and no surge room", with(podCidr("10.244.0.0/24"), nodes(1)),
-			[]string{"cluster.podCidr 10.244.0.0/24 holds 1 node at", "can reach 2"}, CodeInsufficientPodCidr},
+			[]string{"cluster.podCidr 10.244.0.0/24 holds 1 node at", "reach 2 at"}, CodeInsufficientPodCidr},
 		{"node subnet too small", func(s *spec.Stack) { s.Network.NodeSubnetCidr = "10.0.1.0/29" },
-			[]string{"network.nodeSubnetCidr 10.0.1.0/29 has 3 usable addresses (8 minus the 5 Azure reserves), but the pool can reach 4 nodes (cluster.nodeCount 3 + 1 surge)"}, CodeInsufficientSubnetSize},
+			[]string{"network.nodeSubnetCidr 10.0.1.0/29 has 3 usable addresses (8 minus the 5 Azure reserves), but the node pools reach 4 nodes at their upgrade peak (system: cluster.nodeCount 3 + 1 surge)"}, CodeInsufficientSubnetSize},
 		{"node subnet just large enough", with(func(s *spec.Stack) { s.Network.NodeSubnetCidr = "10.0.1.0/29" }, nodes(2)), nil, ""},
 		{"maxSurge zero", func(s *spec.Stack) { s.Cluster.MaxSurge = "0" },
 			[]string{`cluster.maxSurge "0" is neither a node count such as 1 nor a percentage from 1% to 100%`}, ""},
 		{"maxSurge over 100%", func(s *spec.Stack) { s.Cluster.MaxSurge = "101%" }, []string{`cluster.maxSurge "101%" is neither`}, ""},
 		{"maxSurge 100%", func(s *spec.Stack) { s.Cluster.MaxSurge = "100%" }, nil, ""},
 		{"maxSurge 3", func(s *spec.Stack) { s.Cluster.MaxSurge = "3" }, nil, ""},
-		{"route table too small", with(bigPlan, nodes(399)),
-			[]string{"network.routes has 1 user-defined route, which leaves room in the route table for 399 node routes, but the pool can reach 400 nodes (cluster.nodeCount 399 + 1 surge)"}, ""},
-		{"route table just large enough", with(bigPlan, nodes(398)), nil, ""},
-		{"more nodes than kubenet allows", with(bigPlan, nodes(401)),
-			[]string{"cluster.nodeCount 401 exceeds 400, the most nodes a kubenet cluster can have"}, ""},
-		{"autoscaler beyond kubenet", with(bigPlan, autoscale(3, 401)), []string{"cluster.maxCount 401 exceeds 400"}, ""},
+		// aks-rules 2.2: 1,000 routes per table. 700 routes leave room for
+		// 300 node routes.
+		{"route table too small", with(bigPlan, manyRoutes(700), nodes(300)),
+			[]string{"network.routes has 700 user-defined routes, which leaves room in the route table for 300 node routes, but the node pools reach 301 nodes at their upgrade peak (system: cluster.nodeCount 300 + 1 surge): a route table holds 1000 routes"}, ""},
+		{"route table just large enough", with(bigPlan, manyRoutes(700), nodes(299)), nil, ""},
+		// The issue's example: 395 nodes and 10 UDRs, which a 400-route
+		// table refused, fit Azure's 1,000.
+		{"395 nodes and 10 routes", with(bigPlan, manyRoutes(10), nodes(394)), nil, ""},
+		{"kubenet just large enough", with(bigPlan, nodes(399)), nil, ""},
+		{"more nodes than kubenet allows", with(bigPlan, nodes(400)),
+			[]string{"the node pools reach 401 nodes at their upgrade peak (system: cluster.nodeCount 400 + 1 surge), more than the 400 nodes a kubenet cluster can have"}, ""},
+		{"autoscaler beyond kubenet", with(bigPlan, autoscale(3, 401)), []string{"the node pools reach 402 nodes", "(system: cluster.maxCount 401 + 1 surge)"}, ""},
+		// No pool breaks a limit alone; together they do.
+		{"pools beyond kubenet together", with(bigPlan, pools(pool("general", 200), pool("batch", 195))),
+			[]string{"the node pools reach 401 nodes at their upgrade peak (system: cluster.nodeCount 3 + 1 surge; general: pools[0].nodeCount 200 + 1 surge; batch: pools[1].nodeCount 195 + 1 surge), more than the 400 nodes a kubenet cluster can have"}, ""},
+		{"pools within kubenet together", with(bigPlan, pools(pool("general", 200), pool("batch", 194))), nil, ""},
+		{"pools beyond the pod CIDR together, spot counted", with(bigPlan, podCidr("10.244.0.0/16"), pools(pool("general", 141), spot)),
+			[]string{"cluster.podCidr 10.244.0.0/16 holds 256 nodes at one /24 per node, but the node pools reach 257 at their upgrade peak (system: cluster.nodeCount 3 + 1 surge; general: pools[0].nodeCount 141 + 1 surge; spot: pools[1].maxCount 110 + 1 surge)"}, CodeInsufficientPodCidr},
+		{"pools beyond the node subnet together", with(pools(pool("general", 120), pool("batch", 126))),
+			[]string{"network.nodeSubnetCidr 10.0.1.0/24 has 251 usable addresses", "reach 252 nodes at their upgrade peak (system: cluster.nodeCount 3 + 1 surge; general: pools[0].nodeCount 120 + 1 surge; batch: pools[1].nodeCount 126 + 1 surge)"}, CodeInsufficientSubnetSize},
 	})
+}
+
+// manyRoutes adds n-1 routes to distinct /24s to base's default route.
+func manyRoutes(n int) func(*spec.Stack) {
+	return func(s *spec.Stack) {
+		for i := range n - 1 {
+			prefix := fmt.Sprintf("172.%d.%d.0/24", 20+i/256, i%256)
+			s.Network.Routes = append(s.Network.Routes, route(fmt.Sprintf("r%d", i), prefix, spec.NextHopVirtualNetworkGateway, ""))
+		}
+	}
 }
 
 func TestRule11NodePool(t *testing.T) {
