@@ -4,6 +4,7 @@ package cluster
 import (
 	"encoding/base64"
 	"fmt"
+	"strings"
 
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -43,6 +44,11 @@ type KubenetClusterArgs struct {
 	// WorkspaceID is the Log Analytics workspace Container insights sends to;
 	// nil with monitoring off.
 	WorkspaceID pulumi.StringInput
+	// SystemPoolTaints are the inline system pool's taints
+	// (spec.Stack.SystemPoolTaints).
+	SystemPoolTaints []string
+	// UserPools is true when aks-kubenet:pools lists pools of their own.
+	UserPools bool
 }
 
 // KubenetCluster is an AKS cluster on kubenet in a bring-your-own subnet: one
@@ -106,7 +112,7 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 	c := args.Config
 
 	childOpts := []pulumi.ResourceOption{
-		pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites), pulumi.IgnoreChanges(IgnoredChanges(c)), pulumi.Protect(args.Protect),
+		pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites), pulumi.IgnoreChanges(IgnoredChanges(c, args.UserPools)), pulumi.Protect(args.Protect),
 	}
 	managed, err := containerservice.NewManagedCluster(ctx, name+"-cluster", &containerservice.ManagedClusterArgs{
 		ResourceGroupName: args.ResourceGroupName,
@@ -120,7 +126,7 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 			Type:                   containerservice.ResourceIdentityTypeUserAssigned,
 			UserAssignedIdentities: pulumi.StringArray{args.IdentityID},
 		},
-		AgentPoolProfiles: containerservice.ManagedClusterAgentPoolProfileArray{systemPool(c, args.SubnetID)},
+		AgentPoolProfiles: containerservice.ManagedClusterAgentPoolProfileArray{systemPool(c, args.SubnetID, args.SystemPoolTaints)},
 		NetworkProfile:    networkProfile(c),
 		LinuxProfile:      linuxProfile(args.SSHPublicKey),
 		Tags:              args.Tags,
@@ -202,21 +208,41 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 //   - upgradeSettings: the cluster-wide upgrade override AKS fills in and
 //     clears around upgrades; the program sets none (the pool's maxSurge is
 //     in agentPoolProfiles and stays managed).
-func IgnoredChanges(c spec.Cluster) []string {
+//   - agentPoolProfiles, the whole list, while aks-kubenet:pools lists pools
+//     of their own: AKS returns every pool of the cluster there, so after a
+//     refresh the list holds the user pools too, and the program's one-pool
+//     list would be an update of the cluster on every run, which sets every
+//     pool scaling (pulumi-azure-native#1532, #4264). The system pool then
+//     counts at creation, and the preview warns when the config and the
+//     deployed system pool differ (stack.Program, through the systemPool
+//     output); the user pools are AgentPools of their own (NodePool).
+func IgnoredChanges(c spec.Cluster, userPools bool) []string {
 	ignore := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy", "upgradeSettings"}
+	if versionIgnored(c) {
+		ignore = append(ignore, "kubernetesVersion")
+	}
+	if userPools {
+		return append(ignore, "agentPoolProfiles")
+	}
 	if c.Autoscaling() {
 		ignore = append(ignore, "agentPoolProfiles[0].count")
 	}
-	if c.KubernetesVersion == "" || c.VersionMovingChannel() {
-		ignore = append(ignore, "kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion")
+	if versionIgnored(c) {
+		ignore = append(ignore, "agentPoolProfiles[0].orchestratorVersion")
 	}
 	return ignore
+}
+
+// versionIgnored reports whether the Kubernetes version is AKS's: the stack
+// pins none, or its upgrade channel moves it.
+func versionIgnored(c spec.Cluster) bool {
+	return c.KubernetesVersion == "" || c.VersionMovingChannel()
 }
 
 // systemPool is the cluster's one node pool: Linux, System mode, in the node
 // subnet, with an explicit upgrade surge so that AKS uses the surge the IP plan
 // was checked with (its own default changed over time, aks-rules 4.5).
-func systemPool(c spec.Cluster, subnetID pulumi.StringInput) containerservice.ManagedClusterAgentPoolProfileArgs {
+func systemPool(c spec.Cluster, subnetID pulumi.StringInput, taints []string) containerservice.ManagedClusterAgentPoolProfileArgs {
 	pool := containerservice.ManagedClusterAgentPoolProfileArgs{
 		Name:                pulumi.String(c.NodePoolName),
 		Mode:                pulumi.String("System"),
@@ -231,6 +257,9 @@ func systemPool(c spec.Cluster, subnetID pulumi.StringInput) containerservice.Ma
 		UpgradeSettings: &containerservice.AgentPoolUpgradeSettingsArgs{
 			MaxSurge: pulumi.String(string(c.MaxSurge)),
 		},
+	}
+	if len(taints) > 0 {
+		pool.NodeTaints = pulumi.ToStringArray(taints)
 	}
 	if c.Autoscaling() {
 		pool.EnableAutoScaling = pulumi.Bool(true)
@@ -423,4 +452,53 @@ func maintenanceSchedules(ctx *pulumi.Context, name string, c spec.Cluster, grou
 		schedules[s.config] = mc
 	}
 	return schedules, nil
+}
+
+// SystemPoolSettings is the deployed system pool's summary of what the
+// program sets on it, from the cluster's agentPoolProfiles: the preview
+// compares it with ConfigSystemPool while the cluster ignores
+// agentPoolProfiles (aks-kubenet:pools, IgnoredChanges).
+func SystemPoolSettings(managed *containerservice.ManagedCluster, name string) pulumi.StringOutput {
+	return managed.AgentPoolProfiles.ApplyT(func(pools []containerservice.ManagedClusterAgentPoolProfileResponse) string {
+		for _, p := range pools {
+			if p.Name != name {
+				continue
+			}
+			surge := ""
+			if p.UpgradeSettings != nil && p.UpgradeSettings.MaxSurge != nil {
+				surge = *p.UpgradeSettings.MaxSurge
+			}
+			vmSize := ""
+			if p.VmSize != nil {
+				vmSize = *p.VmSize
+			}
+			autoscaled := p.EnableAutoScaling != nil && *p.EnableAutoScaling
+			return poolSettings(vmSize, p.Count, p.MinCount, p.MaxCount, autoscaled, p.MaxPods, surge, p.AvailabilityZones, p.NodeTaints)
+		}
+		return ""
+	}).(pulumi.StringOutput)
+}
+
+// ConfigSystemPool is SystemPoolSettings for the system pool as configured,
+// with the given taints (spec.Stack.SystemPoolTaints).
+func ConfigSystemPool(c spec.Cluster, taints []string) string {
+	return poolSettings(c.VMSize, c.NodeCount, c.MinCount, c.MaxCount, c.Autoscaling(), c.MaxPods, string(c.MaxSurge), c.Zones, taints)
+}
+
+// poolSettings formats a pool's settings: "vmSize=Standard_D4s_v5 count=3
+// maxPods=110 maxSurge=1 zones=1,2,3 taints=...", with minCount and maxCount
+// instead of the count when autoscaled (the autoscaler owns the count).
+func poolSettings(vmSize string, count, minCount, maxCount *int, autoscaled bool, maxPods *int, surge string, zones, taints []string) string {
+	n := func(p *int) string {
+		if p == nil {
+			return ""
+		}
+		return fmt.Sprint(*p)
+	}
+	size := "count=" + n(count)
+	if autoscaled {
+		size = fmt.Sprintf("minCount=%s maxCount=%s", n(minCount), n(maxCount))
+	}
+	return fmt.Sprintf("vmSize=%s %s maxPods=%s maxSurge=%s zones=%s taints=%s",
+		vmSize, size, n(maxPods), surge, strings.Join(zones, ","), strings.Join(taints, ","))
 }

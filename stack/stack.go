@@ -260,6 +260,8 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		ExportKubeconfig:   s.ExportKubeconfig,
 		AuthorizedIPRanges: authorizedRanges(s.Cluster, firewallIPs),
 		WorkspaceID:        workspaceID,
+		SystemPoolTaints:   s.SystemPoolTaints(),
+		UserPools:          len(s.Pools) > 0,
 	})
 	if err != nil {
 		return nil, err
@@ -267,6 +269,22 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 
 	if err := afterCluster(ctx, s, groupName, aks, workspaceID, tags); err != nil {
 		return nil, err
+	}
+	pools := pulumi.StringMap{}
+	for _, p := range s.Pools {
+		np, err := cluster.NewNodePool(ctx, cluster.NodePoolArgs{
+			ResourceGroupName: groupName,
+			Cluster:           aks.Cluster,
+			SubnetID:          vnet.NodeSubnet.ID(),
+			Pool:              p,
+			ClusterConfig:     s.Cluster,
+			Tags:              tags,
+			Protect:           s.Protect,
+		})
+		if err != nil {
+			return nil, err
+		}
+		pools[p.Name] = cluster.PoolImmutables(np.AgentPool)
 	}
 
 	outputs := pulumi.Map{
@@ -284,6 +302,8 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
 		"networkPolicy":     aks.Cluster.NetworkProfile.Elem().NetworkPolicy(),
 		"privateCluster":    aks.Cluster.ApiServerAccessProfile.Elem().EnablePrivateCluster(),
+		"systemPool":        cluster.SystemPoolSettings(aks.Cluster, s.Cluster.NodePoolName),
+		"pools":             pools,
 	}
 	if s.Cluster.MonitoringEnabled() {
 		outputs["workspaceName"] = pulumi.String(s.Cluster.Monitoring.WorkspaceName)

@@ -82,6 +82,7 @@ var azureNameInput = map[string]string{
 	"azure-native:authorization:RoleAssignment":                        "roleAssignmentName",
 	"azure-native:containerservice/v20240901:ManagedCluster":           "resourceName",
 	"azure-native:containerservice/v20240901:MaintenanceConfiguration": "configName",
+	"azure-native:containerservice/v20240901:AgentPool":                "agentPoolName",
 	"azure-native:operationalinsights:Workspace":                       "workspaceName",
 	"azure-native:resources:Deployment":                                "deploymentName",
 	"azure-native:network:PublicIPAddress":                             "publicIpAddressName",
@@ -151,6 +152,8 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 				outputs["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
 					str(args.Inputs, "resourceGroupName"), name, str(args.Inputs, "location")))
 			}
+		case "azure-native:containerservice/v20240901:AgentPool":
+			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + str(args.Inputs, "resourceName") + "/agentPools/" + name
 		case "azure-native:containerservice/v20240901:MaintenanceConfiguration":
 			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + str(args.Inputs, "resourceName") + "/maintenanceConfigurations/" + name
 		case "azure-native:operationalinsights:Workspace":

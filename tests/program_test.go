@@ -368,6 +368,7 @@ func TestOutputs(t *testing.T) {
 		"oidcIssuerUrl":     "https://eastus.oic.prod-aks.azure.com/tenant/aks-kubenet-cluster/",
 		"networkPolicy":     "calico",
 		"privateCluster":    "false",
+		"systemPool":        "vmSize=Standard_D4s_v5 count=3 maxPods=110 maxSurge=1 zones= taints=",
 	}
 	for name, value := range want {
 		out, ok := r.outputs[name]
@@ -396,8 +397,11 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("output %s = %q (secret %v), want %q in plain text", name, got, out.Secret, value)
 		}
 	}
-	if len(r.outputs) != len(want) {
-		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want))
+	if pools, ok := r.outputs["pools"].Value.(map[string]string); !ok || len(pools) != 0 {
+		t.Errorf("output pools = %#v, want an empty map for dev, which has no user pools", r.outputs["pools"].Value)
+	}
+	if len(r.outputs) != len(want)+1 {
+		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want)+1)
 	}
 	if slices.Contains(r.calls, "azure-native:containerservice/v20240901:listManagedClusterUserCredentials") {
 		t.Error("the program read the cluster's credentials without aks-kubenet:exportKubeconfig")
@@ -417,8 +421,8 @@ func TestOutputs(t *testing.T) {
 	if got, _ := kube.Value.(string); !strings.Contains(got, "kind: Config") || !strings.Contains(got, "aks-kubenet-cluster") {
 		t.Errorf("kubeconfig = %q, want the decoded kubeconfig of aks-kubenet-cluster", got)
 	}
-	if len(r.outputs) != len(want)+1 {
-		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want)+1)
+	if len(r.outputs) != len(want)+2 {
+		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want)+2)
 	}
 }
 
