@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -84,6 +86,7 @@ func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 			key, old, now, r.what, protected))
 	}
 	warnings = append(warnings, creationWarnings(s, deployed)...)
+	warnings = append(warnings, poolWarnings(s, deployed)...)
 	sort.Strings(warnings)
 	return warnings
 }
@@ -145,4 +148,70 @@ func creationWarnings(s spec.Stack, deployed map[string]any) []string {
 		}
 	}
 	return warnings
+}
+
+// poolWarnings calls out what pulumi up would not do, or would do badly, to
+// the deployed node pools: a user pool whose VM size, zones, maxPods, OS SKU
+// or priority changes (AKS cannot change them on a pool: the provider
+// replaces the pool for a VM size, deleting it first, and Azure refuses the
+// others), and, while user pools exist, a system pool whose settings differ
+// from the config (the cluster ignores its inline pool then,
+// cluster.IgnoredChanges). Pools are matched by name; a renamed pool is a new
+// pool, the safe way to change one.
+func poolWarnings(s spec.Stack, deployed map[string]any) []string {
+	if name, ok := deployed["clusterName"].(string); !ok || name != s.Cluster.Name {
+		return nil
+	}
+	var warnings []string
+	deployedPools, _ := deployed["pools"].(map[string]any)
+	for i, p := range s.Pools {
+		old, ok := deployedPools[p.Name].(string)
+		if !ok {
+			continue // a new pool
+		}
+		if changes := settingChanges(old, cluster.ConfigImmutables(p)); changes != "" {
+			protected := ""
+			if s.Protect {
+				protected = " (refused while protected)"
+			}
+			warnings = append(warnings, fmt.Sprintf(
+				"pools[%d] %s changes %s: AKS cannot change these on a pool, so Pulumi would delete the pool and create it anew for a VM size%s, and Azure refuses the others; add a pool under a new name, move the workloads, then remove this one. See the README's \"Changing a pool\".",
+				i, p.Name, changes, protected))
+		}
+	}
+	if old, ok := deployed["systemPool"].(string); ok && old != "" && len(s.Pools) > 0 {
+		if changes := settingChanges(old, cluster.ConfigSystemPool(s.Cluster, s.SystemPoolTaints())); changes != "" {
+			warnings = append(warnings, fmt.Sprintf(
+				"the system pool %s changes %s, but while aks-kubenet:pools lists pools the cluster ignores its inline pool (AKS lists every pool there), so pulumi up leaves it as it is; make the change with az aks nodepool update or scale, then pulumi refresh. See the README's \"The system pool\".",
+				s.Cluster.NodePoolName, changes))
+		}
+	}
+	return warnings
+}
+
+// settingChanges compares two settings summaries ("vmSize=A zones=1,2
+// maxPods=110") and returns what differs, "vmSize A -> B, zones 1,2 -> 1",
+// or "" when nothing does.
+func settingChanges(old, now string) string {
+	before := map[string]string{}
+	for _, field := range strings.Fields(old) {
+		k, v, _ := strings.Cut(field, "=")
+		before[k] = v
+	}
+	var changes []string
+	for _, field := range strings.Fields(now) {
+		k, v, _ := strings.Cut(field, "=")
+		if was, ok := before[k]; ok && was != v {
+			changes = append(changes, fmt.Sprintf("%s %s -> %s", k, orNone(was), orNone(v)))
+		}
+	}
+	return strings.Join(changes, ", ")
+}
+
+// orNone shows an empty setting as "none".
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
 }
