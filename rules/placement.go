@@ -40,13 +40,18 @@ func (c *checker) checkSubscription() {
 // (https://learn.microsoft.com/azure/aks/availability-zones).
 var availabilityZones = []string{"1", "2", "3"}
 
-// checkZones checks cluster.zones: each of 1, 2 or 3, none twice. Zones cannot
-// be added to or removed from an existing pool, so they are chosen at create
-// time (https://learn.microsoft.com/azure/aks/availability-zones#limitations).
-func (c *checker) checkZones() {
+// checkZones checks cluster.zones, the system pool's zones (checkZoneList).
+func (c *checker) checkZones() { c.checkZoneList("cluster.zones", c.s.Cluster.Zones) }
+
+// checkZoneList checks the availability zones of one node pool, the value of
+// listKey ("cluster.zones", "pools[0].zones"): each of 1, 2 or 3, none twice,
+// each finding naming its entry ("cluster.zones[1]"). Zones cannot be added to
+// or removed from an existing pool, so they are chosen at create time
+// (https://learn.microsoft.com/azure/aks/availability-zones#limitations).
+func (c *checker) checkZoneList(listKey string, zones []string) {
 	seen := map[string]bool{}
-	for i, z := range c.s.Cluster.Zones {
-		key := fmt.Sprintf("cluster.zones[%d]", i)
+	for i, z := range zones {
+		key := fmt.Sprintf("%s[%d]", listKey, i)
 		switch {
 		case !slices.Contains(availabilityZones, z):
 			c.errorf(keys(key), "%s %s is not an availability zone: AKS takes 1, 2 and 3", key, abbreviate(z))

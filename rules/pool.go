@@ -131,24 +131,9 @@ const (
 // minCount nodes when autoscaling, else nodeCount.
 func (c *checker) checkMaxPods() {
 	cl := c.s.Cluster
-	switch {
-	case cl.MaxPods == nil:
-		c.errorf(keys(keyMaxPods), "%s is missing: set the pods per node, from %d to %d (kubenet's default is 110)", keyMaxPods, minMaxPods, maxMaxPods)
-		return
-	case *cl.MaxPods < minMaxPods || *cl.MaxPods > maxMaxPods:
-		c.errorf(keys(keyMaxPods), "%s %d is outside %d-%d, the pods per node kubenet allows", keyMaxPods, *cl.MaxPods, minMaxPods, maxMaxPods)
-		return
-	}
 	smallestKey, smallest := keyNodeCount, cl.NodeCount
 	if cl.MinCount != nil {
 		smallestKey, smallest = keyMinCount, cl.MinCount
 	}
-	if smallest == nil || *smallest < 1 {
-		return
-	}
-	// Compared as nodes, not pods, so that a huge count cannot overflow.
-	if need := (minSystemPoolPods + *cl.MaxPods - 1) / *cl.MaxPods; *smallest < need {
-		c.errorf(keys(keyMaxPods, smallestKey), "%s %d × %s %d gives the system pool room for %d pods at its smallest, but a system pool needs room for at least %d",
-			keyMaxPods, *cl.MaxPods, smallestKey, *smallest, *cl.MaxPods**smallest, minSystemPoolPods)
-	}
+	c.checkPodsPerNode(keyMaxPods, cl.MaxPods, smallestKey, smallest, true, "the system pool")
 }

@@ -105,6 +105,7 @@ func Check(s spec.Stack) Report {
 		(*checker).checkSubscription, // 13
 		(*checker).checkEgress,       // 14
 		(*checker).checkSecurity,     // 15
+		(*checker).checkPools,        // 16
 	} {
 		rule(c)
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// protected are the resources no config edit may delete: the cluster, the
-// VNet, the node subnet, the route table, and the resource group the program
+// protected are the resources no config edit may delete: the cluster, its
+// user pools (a VM size change would delete one), the VNet, the node subnet, the route table, and the resource group the program
 // created (deleting it deletes everything in it).
-var protected = []string{tCluster, tVnet, tSubnet, tRouteTable, tResourceGroup}
+var protected = []string{tCluster, tAgentPool, tVnet, tSubnet, tRouteTable, tResourceGroup}
 
 // The resources that must never be deleted by an edit are protected by
 // default, and aks-kubenet:protect false (the dev stack) turns that off; the
@@ -295,7 +295,10 @@ func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
 		ignore []string
 	}{
 		{"dev", runStackFile(t, "dev"), append(append([]string{}, always...), unpinned...)},
-		{"prod, autoscaled", runStackFile(t, "prod"), append(append(append([]string{}, always...), "agentPoolProfiles[0].count"), unpinned...)},
+		{"prod without its user pools, autoscaled", runProgram(t, "prod", withoutPools(t)), append(append(append([]string{}, always...), "agentPoolProfiles[0].count"), unpinned...)},
+		// With user pools AKS lists every pool in agentPoolProfiles: the cluster
+		// ignores the whole list (TestSystemPoolWithUserPools).
+		{"prod with its user pools", runStackFile(t, "prod"), append(append([]string{}, always...), "kubernetesVersion", "agentPoolProfiles")},
 		// The default channel, patch, moves the version: pinned or not, it is AKS's.
 		{"dev with a pinned version under the patch channel", runProgram(t, "dev", pinned), append(append([]string{}, always...), unpinned...)},
 		// Without a version-moving channel a pinned version is the program's.
@@ -308,9 +311,17 @@ func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
 			t.Errorf("%s: ignoreChanges = %v, want %v", tc.name, got, tc.ignore)
 		}
 		for _, managed := range []string{"networkProfile", "agentPoolProfiles", "agentPoolProfiles[0]", "tags", "identity"} {
-			if slices.Contains(got, managed) {
+			if slices.Contains(got, managed) && !(managed == "agentPoolProfiles" && strings.HasSuffix(tc.name, "with its user pools")) {
 				t.Errorf("%s: the cluster ignores %s, which the program manages", tc.name, managed)
 			}
 		}
 	}
+}
+
+// withoutPools is the committed prod stack without its user pools.
+func withoutPools(t *testing.T) map[string]string {
+	t.Helper()
+	cfg := ownStack(t, "prod")
+	delete(cfg, spec.KeyPools)
+	return cfg
 }
