@@ -130,8 +130,8 @@ func TestGeneratedRoutesCountInTheRouteTable(t *testing.T) {
 	firewall(func(f *spec.Firewall) { f.PublicIPCount = spec.Int(250) })(&s)
 	s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.8.0/22", "10.244.0.0/15"
 	s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.1.4.0/24", "10.1.4.10"
-	manyRoutes(450)(&s) // 449 routes: firewall() dropped the hand-written 0.0.0.0/0
-	s.Cluster.NodeCount = spec.Int(299)     // 299 + 1 surge + 700 routes = 1000: fits
+	manyRoutes(450)(&s)                 // 449 routes: firewall() dropped the hand-written 0.0.0.0/0
+	s.Cluster.NodeCount = spec.Int(299) // 299 + 1 surge + 700 routes = 1000: fits
 	if r := Check(s); r.Err() != nil {
 		t.Errorf("300 nodes at the peak and 700 routes refused: %v", r.Err())
 	}

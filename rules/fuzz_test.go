@@ -2,6 +2,7 @@ package rules
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,9 +18,11 @@ import (
 // packs the posture: admins and authorized ranges (each separated by ","),
 // network policy, upgrade channel, node OS channel, tier, and the maintenance
 // window's day, start and UTC offset (a window only when its day is set,
-// lasting maxPods hours); set's bit 4 turns monitoring on with maxPods days. set's bits choose which counts are set, and
+// lasting maxPods hours); set's bit 4 turns monitoring on with maxPods days.
+// pools has one user pool per line: name|vmSize|mode|priority|osSku|eviction|
+// nodeCount|minCount|maxCount|maxSurge|taints|zones. set's bits choose which counts are set, and
 // defaults whether spec.Defaults fills in the rest.
-func fuzzStack(names, network, routes, cluster, tags, security string, nodeCount, minCount, maxCount, maxPods int, set uint8, defaults bool) spec.Stack {
+func fuzzStack(names, network, routes, cluster, tags, security, pools string, nodeCount, minCount, maxCount, maxPods int, set uint8, defaults bool) spec.Stack {
 	field := fields(names, 11)
 	net := fields(network, 3)
 	cl := fields(cluster, 7)
@@ -52,6 +55,21 @@ func fuzzStack(names, network, routes, cluster, tags, security string, nodeCount
 	if set&(1<<4) != 0 {
 		s.Cluster.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(maxPods)}
 	}
+	for line := range strings.SplitSeq(pools, "\n") {
+		if line == "" {
+			continue
+		}
+		f := fields(line, 12)
+		p := spec.Pool{Name: f[0], VMSize: f[1], Mode: f[2], Priority: f[3], OSSku: f[4], EvictionPolicy: f[5], MaxSurge: spec.Surge(f[9])}
+		p.NodeCount, p.MinCount, p.MaxCount = fuzzInt(f[6]), fuzzInt(f[7]), fuzzInt(f[8])
+		if f[10] != "" {
+			p.Taints = strings.Split(f[10], ",")
+		}
+		if f[11] != "" {
+			p.Zones = strings.Split(f[11], ",")
+		}
+		s.Pools = append(s.Pools, p)
+	}
 	for line := range strings.SplitSeq(routes, "\n") {
 		f := fields(line, 4)
 		s.Network.Routes = append(s.Network.Routes, spec.Route{Name: f[0], AddressPrefix: f[1], NextHopType: f[2], NextHopIPAddress: f[3]})
@@ -77,6 +95,15 @@ func fuzzStack(names, network, routes, cluster, tags, security string, nodeCount
 	return s
 }
 
+// fuzzInt parses a fuzzed count, nil when it is not a number.
+func fuzzInt(s string) *int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil
+	}
+	return &n
+}
+
 // fields splits s at "|" into exactly n fields, the missing ones empty.
 func fields(s string, n int) []string {
 	f := strings.SplitN(s, "|", n)
@@ -89,19 +116,21 @@ func fields(s string, n int) []string {
 func FuzzCheck(f *testing.F) {
 	f.Add("dev|eastus|aks-kubenet-rg|aks-vnet|aks-subnet|aks-route-table|aks-kubenet-cluster||||1.31",
 		"10.0.0.0/16|10.0.1.0/24|", "default-route|0.0.0.0/0|VirtualAppliance|10.0.2.4",
-		"system|Standard_D4s_v5|1|10.244.0.0/16|10.0.4.0/24|10.0.4.10|userDefinedRouting", "environment=dev", "Group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f|203.0.113.0/24|calico|patch|NodeImage|Free|||",
+		"system|Standard_D4s_v5|1|10.244.0.0/16|10.0.4.0/24|10.0.4.10|userDefinedRouting", "environment=dev", "Group:6f1c2e3d-4b5a-4c7d-8e9f-0a1b2c3d4e5f|203.0.113.0/24|calico|patch|NodeImage|Free|||", "",
 		3, 0, 0, 110, uint8(0b1001), true)
 	f.Add("prod|westeurope|rg||||aks|||id|1.31.2",
 		"10.20.0.0/16|10.20.0.0/22|10.100.0.0/16,192.168.0.0/16", "default|0.0.0.0/0|VirtualAppliance|10.100.0.4\non-premises|192.168.0.0/16|VirtualNetworkGateway|",
 		"pool|Standard_D8s_v5|33%|10.245.0.0/16|10.21.0.0/24|10.21.0.10|userDefinedRouting", "environment=prod\nregion=westeurope", "|||||Standard|Sunday|02:00|+01:00",
+		"general|Standard_D8s_v5|User|Regular|Ubuntu||3|3|30|33%||1,2,3\nspot|Standard_D8s_v5|User|Spot|AzureLinux|Deallocate|0|0|20|1|workload=batch:NoSchedule|1",
 		3, 3, 20, 110, uint8(0b1111), true)
 	f.Add("|||||||||||", "10.0.1.5/24|::/0|,x", "|0.0.0.0|internet|::ffff:1.2.3.4\n||||", "|||172.16.0.0/12|10.0.4.0/31|10.0.4.1|UserDefinedRouting",
 		"a/b=\n=", "x,Group:,User:zz,Group:00000000-0000-0000-0000-000000000000|10.0.0.0/8,0.0.0.0/0,::/0,10.0.0.0/8|azure|Patch|nodeimage|Paid|Sun|24:00|+14:30",
+		"system|Standard D4|Boss|spot|Windows|Evict|x|-1|9223372036854775807|0%|=:Never,a|4,4\n|||||||||||\ngeneral|vm|System|Spot||||||||",
 		-1, -9223372036854775808, 9223372036854775807, 0, uint8(0xff), false)
 	f.Add("x|y|z|v|s|r|c|d|n|i|v", "0.0.0.0/0|0.0.0.0/0|0.0.0.0/0", "r|10.244.0.0/24|VirtualAppliance|10.244.0.1",
-		"p|vm|9223372036854775807|10.244.0.0/8|10.0.0.0/8|10.0.0.1|loadbalancer", "", "", 401, 1, 500, 250, uint8(0b10111), true)
-	f.Fuzz(func(t *testing.T, names, network, routes, cluster, tags, security string, nodeCount, minCount, maxCount, maxPods int, set uint8, defaults bool) {
-		s := fuzzStack(names, network, routes, cluster, tags, security, nodeCount, minCount, maxCount, maxPods, set, defaults)
+		"p|vm|9223372036854775807|10.244.0.0/8|10.0.0.0/8|10.0.0.1|loadbalancer", "", "", "big|vm|User|Regular|Ubuntu||399|||100%||", 401, 1, 500, 250, uint8(0b10111), true)
+	f.Fuzz(func(t *testing.T, names, network, routes, cluster, tags, security, pools string, nodeCount, minCount, maxCount, maxPods int, set uint8, defaults bool) {
+		s := fuzzStack(names, network, routes, cluster, tags, security, pools, nodeCount, minCount, maxCount, maxPods, set, defaults)
 		r := Check(s)
 		if (r.Err() == nil) != (len(r.Errors) == 0) {
 			t.Fatalf("Err() = %v with %d errors", r.Err(), len(r.Errors))
