@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -25,12 +27,27 @@ type Base struct {
 	// side, each as "NAME: why"; the program refuses such a config, so it has
 	// deployed nothing with it.
 	NotCompared []string `json:"notCompared"`
-	// Renames are the findings, by stack: each name the stack gives a resource
+	// Renames are findings, by stack: each name the stack gives a resource
 	// that differs from the base's.
 	Renames map[string][]string `json:"-"`
+	// PoolChanges are findings too, by stack: each change of what AKS cannot
+	// change on a pool (poolImmutables) of a user pool in both checkouts,
+	// matched by name.
+	PoolChanges map[string][]string `json:"-"`
+	// Pools are, by stack, the user pools in only one checkout, matched by
+	// name: a renamed pool is a new pool and a removed one, the way to change
+	// what AKS cannot change on a pool. Not findings.
+	Pools map[string]PoolDiff `json:"-"`
 }
 
-// count is the number of renames in all stacks.
+// PoolDiff is the user pools (aks-kubenet:pools) a stack adds and removes
+// against its base, in config order.
+type PoolDiff struct {
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
+}
+
+// count is the number of findings in all stacks: renames and pool changes.
 func (b *Base) count() int {
 	if b == nil {
 		return 0
@@ -39,7 +56,19 @@ func (b *Base) count() int {
 	for _, r := range b.Renames {
 		n += len(r)
 	}
+	for _, c := range b.PoolChanges {
+		n += len(c)
+	}
 	return n
+}
+
+// findingsOf returns the findings of stack, its renames then its pool
+// changes; none without -base.
+func (b *Base) findingsOf(stack string) []string {
+	if b == nil {
+		return nil
+	}
+	return slices.Concat(b.Renames[stack], b.PoolChanges[stack])
 }
 
 // renamesOf returns the renames of stack, none without -base.
@@ -48,6 +77,26 @@ func (b *Base) renamesOf(stack string) []string {
 		return nil
 	}
 	return b.Renames[stack]
+}
+
+// poolChangesOf returns the pool changes of stack, none without -base.
+func (b *Base) poolChangesOf(stack string) []string {
+	if b == nil {
+		return nil
+	}
+	return b.PoolChanges[stack]
+}
+
+// poolsOf returns the pools stack adds and removes; nil without -base or
+// when it adds and removes none.
+func (b *Base) poolsOf(stack string) *PoolDiff {
+	if b == nil {
+		return nil
+	}
+	if d, ok := b.Pools[stack]; ok {
+		return &d
+	}
+	return nil
 }
 
 // renamable is one name a stack gives a resource Azure cannot rename.
@@ -89,6 +138,38 @@ var renamables = []renamable{
 		"Azure cannot rename", "it (and lose the logs in it)", "from cluster.name"},
 }
 
+// poolImmutable is one setting of a user pool that AKS cannot change on an
+// existing pool (https://learn.microsoft.com/azure/aks/manage-node-pools#limitations).
+type poolImmutable struct {
+	// what names the setting, after "changes pool general's ": "VM size".
+	what string
+	// field is its key in the pool's object: "vmSize".
+	field string
+	// value is the setting as configured, its default applied, "" for none.
+	value func(spec.Pool) string
+	// from says where the default comes from, for "(default, ...)".
+	from string
+	// replaces is true when Pulumi would replace the pool on a change (the
+	// provider's forceNew, pulumi-azure-native#3655); otherwise AKS refuses
+	// the update.
+	replaces bool
+}
+
+// poolImmutables are the pool settings -base compares, in the order it
+// reports them: those cluster.PoolImmutables summarises for the preview.
+var poolImmutables = []poolImmutable{
+	{"VM size", "vmSize", func(p spec.Pool) string { return p.VMSize }, "from cluster.vmSize", true},
+	{"availability zones", "zones", func(p spec.Pool) string { return strings.Join(p.Zones, ",") }, "", false},
+	{"pods per node", "maxPods", func(p spec.Pool) string {
+		if p.MaxPods == nil {
+			return ""
+		}
+		return fmt.Sprint(*p.MaxPods)
+	}, "", false},
+	{"OS SKU", "osSku", func(p spec.Pool) string { return p.OSSku }, "", false},
+	{"priority", "priority", func(p spec.Pool) string { return p.Priority }, "", false},
+}
+
 // nodeResourceGroup is the cluster's node resource group: the configured one,
 // or the one AKS names when none is (MC_<group>_<cluster>_<location>).
 func nodeResourceGroup(s spec.Stack) string {
@@ -111,7 +192,8 @@ func checkBaseDir(baseDir string) error {
 // cannot read is not compared, and is among the returned unreadable errors,
 // each naming the file.
 func compareBase(baseDir, dir string, stacks []Stack) (b *Base, unreadable []error) {
-	b = &Base{Dir: baseDir, Compared: []string{}, New: []string{}, NotCompared: []string{}, Renames: map[string][]string{}}
+	b = &Base{Dir: baseDir, Compared: []string{}, New: []string{}, NotCompared: []string{},
+		Renames: map[string][]string{}, PoolChanges: map[string][]string{}, Pools: map[string]PoolDiff{}}
 	for _, s := range stacks {
 		if _, err := os.Stat(filepath.Join(baseDir, "Pulumi."+s.Stack+".yaml")); errors.Is(err, os.ErrNotExist) {
 			b.New = append(b.New, s.Stack)
@@ -135,6 +217,13 @@ func compareBase(baseDir, dir string, stacks []Stack) (b *Base, unreadable []err
 		b.Compared = append(b.Compared, s.Stack)
 		if r := renames(s.Stack, old, head, baseSet, headSet); len(r) > 0 {
 			b.Renames[s.Stack] = r
+		}
+		changes, diff := comparePools(s.Stack, old, head, baseSet, headSet)
+		if len(changes) > 0 {
+			b.PoolChanges[s.Stack] = changes
+		}
+		if len(diff.Added)+len(diff.Removed) > 0 {
+			b.Pools[s.Stack] = diff
 		}
 	}
 	return b, unreadable
@@ -170,6 +259,75 @@ func renames(stack string, base, head spec.Stack, baseSet, headSet func(key stri
 	return out
 }
 
+// comparePools matches the user pools of stack in base and head by name. It
+// returns a finding for each setting AKS cannot change on a pool
+// (poolImmutables) that differs between a pool in both, in head's order of
+// pools and poolImmutables' order of settings, and the pools only in head
+// (added) and only in base (removed). baseSet and headSet report whether a
+// key is set in each config, rather than defaulted.
+func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key string) bool) ([]string, PoolDiff) {
+	index := func(pools []spec.Pool) map[string]int {
+		byName := map[string]int{}
+		for i, p := range pools {
+			if _, dup := byName[p.Name]; !dup { // a duplicate is rule 16's error
+				byName[p.Name] = i
+			}
+		}
+		return byName
+	}
+	inBase, inHead := index(base.Pools), index(head.Pools)
+	var out []string
+	diff := PoolDiff{Added: []string{}, Removed: []string{}}
+	for i, p := range head.Pools {
+		j, ok := inBase[p.Name]
+		switch {
+		case !ok:
+			diff.Added = append(diff.Added, p.Name)
+			continue
+		case inHead[p.Name] != i:
+			continue // a duplicate
+		}
+		for _, im := range poolImmutables {
+			old, now := im.value(base.Pools[j]), im.value(p)
+			if old == now {
+				continue
+			}
+			oldKey, newKey := fmt.Sprintf("pools[%d].%s", j, im.field), fmt.Sprintf("pools[%d].%s", i, im.field)
+			change := fmt.Sprintf("%s %s -> %s", oldKey, im.shown(old, baseSet(oldKey)), im.shown(now, headSet(newKey)))
+			if oldKey != newKey {
+				change = fmt.Sprintf("%s %s -> %s %s", oldKey, im.shown(old, baseSet(oldKey)), newKey, im.shown(now, headSet(newKey)))
+			}
+			consequence := " and refuses the update, so pulumi up fails"
+			if im.replaces {
+				consequence = "; Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse"
+			}
+			out = append(out, fmt.Sprintf("stack %s changes pool %s's %s: %s. AKS cannot change it on a pool%s: add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'",
+				stack, p.Name, im.what, change, consequence))
+		}
+	}
+	for _, p := range base.Pools {
+		if _, ok := inHead[p.Name]; !ok && !slices.Contains(diff.Removed, p.Name) {
+			diff.Removed = append(diff.Removed, p.Name)
+		}
+	}
+	return out, diff
+}
+
+// shown is a pool setting's value as a finding shows it: "none" for no
+// value, marked " (default, ...)" when its key is not set.
+func (im poolImmutable) shown(value string, set bool) string {
+	if value == "" {
+		value = "none"
+	}
+	if set {
+		return value
+	}
+	if im.from == "" {
+		return value + " (default)"
+	}
+	return value + " (default, " + im.from + ")"
+}
+
 // defaulted marks a name its key does not set: " (default, from cluster.name)".
 func (r renamable) defaulted(set bool) string {
 	if set {
@@ -200,18 +358,31 @@ func loadNames(dir, stack string) (spec.Stack, func(key string) bool, error) {
 }
 
 // isSet reports whether the config values set key: a top-level key
-// ("aks-kubenet:resourceGroupName") or a field of a config object
-// ("network.vnetName", "aks-kubenet:resourceGroup.name", "cluster.monitoring.workspaceName").
+// ("aks-kubenet:resourceGroupName"), a field of a config object
+// ("network.vnetName", "aks-kubenet:resourceGroup.name", "cluster.monitoring.workspaceName")
+// or of an entry of a config list ("pools[1].vmSize").
 func isSet(values map[string]string, key string) bool {
 	if !strings.Contains(key, ":") {
 		key = spec.Project + ":" + key
 	}
 	top, path, nested := strings.Cut(key, ".")
+	top, index, indexed := strings.Cut(top, "[")
 	raw, ok := values[top]
-	if !nested || !ok {
-		return ok
+	if !ok {
+		return false
 	}
 	value := json.RawMessage(raw)
+	if indexed {
+		var items []json.RawMessage
+		i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
+		if err != nil || json.Unmarshal(value, &items) != nil || i < 0 || i >= len(items) {
+			return false
+		}
+		value = items[i]
+	}
+	if !nested {
+		return true
+	}
 	for field := range strings.SplitSeq(path, ".") {
 		var fields map[string]json.RawMessage
 		if json.Unmarshal(value, &fields) != nil {

@@ -187,17 +187,109 @@ func TestIsSet(t *testing.T) {
 		spec.KeyNetwork:           `{"vnetName":"v"}`,
 		spec.KeyCluster:           `"not an object"`,
 		spec.KeyFirewall:          `{"nested":{"deep":1}}`,
+		spec.KeyPools:             `[{"name":"general","vmSize":"Standard_D8s_v5"},{"name":"spot"}]`,
 	}
 	var got []string
 	for _, key := range []string{
 		spec.KeyResourceGroupName, spec.KeyResourceGroup + ".name", spec.KeyResourceGroup + ".existing",
 		"network.vnetName", "network.subnetName", "cluster.name", spec.KeyTags, "firewall.nested.deep", "firewall.nested.other", "firewall.nested.deep.deeper",
+		"pools[0].vmSize", "pools[1].vmSize", "pools[1].name", "pools[2].name", "pools[-1].name", "pools[x].name", "network[0].vnetName",
 	} {
 		if isSet(values, key) {
 			got = append(got, key)
 		}
 	}
-	if want := []string{spec.KeyResourceGroupName, spec.KeyResourceGroup + ".name", "network.vnetName", "firewall.nested.deep"}; !slices.Equal(got, want) {
+	if want := []string{spec.KeyResourceGroupName, spec.KeyResourceGroup + ".name", "network.vnetName", "firewall.nested.deep", "pools[0].vmSize", "pools[1].name"}; !slices.Equal(got, want) {
 		t.Errorf("set keys = %q, want %q", got, want)
+	}
+}
+
+// -base matches the user pools of a stack and its base by name: a change of
+// what AKS cannot change on a pool is a finding, named by the pool and its
+// keys; a pool in one checkout only is added or removed, which is no finding.
+func TestComparePools(t *testing.T) {
+	const (
+		general = `{"name":"general","vmSize":"Standard_D8s_v5","zones":[1,2,3],"maxCount":30,"minCount":3}`
+		spot    = `{"name":"spot","priority":"Spot","minCount":0,"maxCount":20}`
+		tail    = ". AKS cannot change it on a pool and refuses the update, so pulumi up fails: add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'"
+	)
+	cases := []struct {
+		name, base, head string
+		want             []string // each finding in full, in order
+		added, removed   []string
+	}{
+		{name: "no pools on either side", base: ``, head: ``},
+		{name: "nothing changed", base: `[` + general + `,` + spot + `]`, head: `[` + general + `,` + spot + `]`},
+		{
+			name: "settings AKS changes in place", base: `[` + general + `]`,
+			head: `[{"name":"general","vmSize":"Standard_D8s_v5","zones":[1,2,3],"maxCount":40,"minCount":1,"maxSurge":"33%","labels":{"a":"b"}}]`,
+		},
+		{
+			name: "VM size changed",
+			base: `[` + general + `]`, head: `[` + strings.Replace(general, "Standard_D8s_v5", "Standard_D16s_v5", 1) + `]`,
+			want: []string{"stack prod changes pool general's VM size: pools[0].vmSize Standard_D8s_v5 -> Standard_D16s_v5. AKS cannot change it on a pool; " +
+				"Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse: " +
+				"add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'"},
+		},
+		{
+			name: "VM size set to the default it had",
+			base: `[{"name":"general"}]`, head: `[{"name":"general","vmSize":"Standard_D4s_v5"}]`,
+		},
+		{
+			name: "VM size unset: back to cluster.vmSize",
+			base: `[` + general + `]`, head: `[{"name":"general","zones":[1,2,3],"maxCount":30,"minCount":3}]`,
+			want: []string{"stack prod changes pool general's VM size: pools[0].vmSize Standard_D8s_v5 -> Standard_D4s_v5 (default, from cluster.vmSize). "},
+		},
+		{
+			name: "zones, maxPods, OS and priority changed, pools matched by name",
+			base: `[` + spot + `,{"name":"general","zones":[1,2,3]}]`,
+			head: `[{"name":"general","zones":[1,2],"maxPods":50,"osSku":"AzureLinux","priority":"Spot"},` + spot + `]`,
+			want: []string{
+				"stack prod changes pool general's availability zones: pools[1].zones 1,2,3 -> pools[0].zones 1,2" + tail,
+				"stack prod changes pool general's pods per node: pools[1].maxPods 110 (default) -> pools[0].maxPods 50" + tail,
+				"stack prod changes pool general's OS SKU: pools[1].osSku Ubuntu (default) -> pools[0].osSku AzureLinux" + tail,
+				"stack prod changes pool general's priority: pools[1].priority Regular (default) -> pools[0].priority Spot" + tail,
+			},
+		},
+		{
+			name: "zones removed",
+			base: `[` + general + `]`, head: `[{"name":"general","vmSize":"Standard_D8s_v5","maxCount":30,"minCount":3}]`,
+			want: []string{"stack prod changes pool general's availability zones: pools[0].zones 1,2,3 -> none (default)" + tail},
+		},
+		{
+			name: "a pool renamed is a new pool and a removed one",
+			base: `[` + general + `,` + spot + `]`, head: `[` + strings.Replace(general, `"general"`, `"general2"`, 1) + `,` + spot + `]`,
+			added: []string{"general2"}, removed: []string{"general"},
+		},
+		{name: "pools added", base: ``, head: `[` + general + `,` + spot + `]`, added: []string{"general", "spot"}},
+		{name: "a pool removed", base: `[` + general + `,` + spot + `]`, head: `[` + spot + `]`, removed: []string{"general"}},
+	}
+	values := func(pools string) map[string]string {
+		v := map[string]string{
+			spec.KeyLocation: "westeurope", spec.KeyResourceGroupName: "aks-kubenet-prod-weu-rg",
+			spec.KeyNetwork: `{"vnetCidr":"10.20.0.0/16"}`, spec.KeyCluster: `{"name":"aks-prod-weu","nodeCount":3,"vmSize":"Standard_D4s_v5"}`,
+		}
+		if pools != "" {
+			v[spec.KeyPools] = pools
+		}
+		return v
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base, baseSet := loadValues(t, "prod", values(tc.base))
+			head, headSet := loadValues(t, "prod", values(tc.head))
+			got, diff := comparePools("prod", base, head, baseSet, headSet)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d findings, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
+			}
+			for i, f := range got {
+				if !strings.HasPrefix(f, tc.want[i]) || strings.HasSuffix(tc.want[i], "'") && f != tc.want[i] {
+					t.Errorf("finding %d =\n%q, want\n%q", i, f, tc.want[i])
+				}
+			}
+			if !slices.Equal(diff.Added, tc.added) || !slices.Equal(diff.Removed, tc.removed) {
+				t.Errorf("added %q, removed %q; want %q, %q", diff.Added, diff.Removed, tc.added, tc.removed)
+			}
+		})
 	}
 }

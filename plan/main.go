@@ -27,7 +27,9 @@ const (
 // With -base DIR, a checkout of the project at the base of a pull request
 // (git worktree add /tmp/base origin/main), each stack that DIR has too is
 // compared with its base: every resource name that changes is an error, since
-// Azure cannot rename and Pulumi would delete and re-create the resource.
+// Azure cannot rename and Pulumi would delete and re-create the resource; so is
+// every change of what AKS cannot change on an existing node pool (its VM
+// size, zones, maxPods, OS SKU or priority), pools matched by name.
 func Main(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -35,7 +37,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	all := flags.Bool("all", false, "plan every Pulumi.*.yaml, and check the stacks against each other")
 	format := flags.String("format", "text", "output `format`: text, mermaid or json")
 	dir := flags.String("dir", ".", "the project `directory` (where Pulumi.yaml is)")
-	baseDir := flags.String("base", "", "refuse renames: compare each stack's resource names with the same stack's in `DIR`, a checkout of the project at the base of the change (git worktree add /tmp/base origin/main)")
+	baseDir := flags.String("base", "", "refuse renames and pool changes AKS cannot make: compare each stack's resource names and node pools with the same stack's in `DIR`, a checkout of the project at the base of the change (git worktree add /tmp/base origin/main)")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "usage: plan (-stack NAME | -all) [-format text|mermaid|json] [-dir DIR] [-base DIR]")
 		fmt.Fprintln(stderr, "Shows what `pulumi up` would create, offline: resources, dependencies, IP plan, security posture and findings.")
@@ -112,7 +114,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "mermaid":
 		WriteMermaid(stdout, stacks)
 		for _, s := range stacks {
-			for _, e := range slices.Concat(s.Errors, base.renamesOf(s.Stack)) {
+			for _, e := range slices.Concat(s.Errors, base.findingsOf(s.Stack)) {
 				fmt.Fprintf(stderr, "plan: %s: %s\n", s.File, e)
 			}
 		}

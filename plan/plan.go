@@ -90,7 +90,8 @@ type Stack struct {
 	config spec.Stack
 }
 
-// IPPlan is a stack's address plan next to the capacity it gives the pool.
+// IPPlan is a stack's address plan next to the capacity it gives the node
+// pools.
 type IPPlan struct {
 	VnetCidr       string `json:"vnetCidr"`
 	NodeSubnetCidr string `json:"nodeSubnetCidr"`
@@ -98,8 +99,37 @@ type IPPlan struct {
 	ServiceCidr    string `json:"serviceCidr"`
 	DNSServiceIP   string `json:"dnsServiceIP"`
 	ipplan.Capacity
+	// Pools are Capacity.Pools, the system pool first, each with its mode,
+	// priority and maxSurge; in JSON they take Capacity.Pools' place.
+	Pools []Pool `json:"pools"`
 	// Binding is the limit that binds first (Capacity.Limits[0]).
 	Binding ipplan.Limit `json:"binding"`
+}
+
+// Pool is one node pool's row of the IP plan: its size over an upgrade, with
+// what the config says of it.
+type Pool struct {
+	ipplan.Pool
+	// Mode is System or User; the system pool's is System.
+	Mode string `json:"mode"`
+	// Priority is Regular or Spot.
+	Priority string `json:"priority"`
+	// MaxSurge is the pool's maxSurge as configured: "1", "33%".
+	MaxSurge string `json:"maxSurge"`
+}
+
+// pools returns the rows of capacity's pools: the system pool (s.Cluster),
+// then s.Pools in order, as ipplan.Pools counts them.
+func pools(s spec.Stack, capacity ipplan.Capacity) []Pool {
+	rows := make([]Pool, len(capacity.Pools))
+	for i, p := range capacity.Pools {
+		rows[i] = Pool{Pool: p, Mode: spec.PoolModeSystem, Priority: spec.PriorityRegular, MaxSurge: string(s.Cluster.MaxSurge)}
+		if i > 0 && i <= len(s.Pools) {
+			c := s.Pools[i-1]
+			rows[i].Mode, rows[i].Priority, rows[i].MaxSurge = c.Mode, c.Priority, string(c.MaxSurge)
+		}
+	}
+	return rows
 }
 
 // InputError is a stack file the plan cannot read: missing, not YAML, or with
@@ -163,7 +193,7 @@ func Build(dir, stackName string) (Stack, error) {
 		p.IPPlan = &IPPlan{
 			VnetCidr: s.Network.VnetCidr, NodeSubnetCidr: s.Network.NodeSubnetCidr,
 			PodCidr: s.Cluster.PodCidr, ServiceCidr: s.Cluster.ServiceCidr, DNSServiceIP: s.Cluster.DNSServiceIP,
-			Capacity: capacity, Binding: capacity.Limits[0],
+			Capacity: capacity, Pools: pools(s, capacity), Binding: capacity.Limits[0],
 		}
 	}
 	if len(p.Errors) > 0 {
@@ -235,6 +265,7 @@ var azureName = map[string]struct{ input, id string }{
 	typeMaintenanceConfiguration: {
 		"configName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{name}",
 	},
+	typeAgentPool: {"agentPoolName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{name}"},
 	"azure-native:operationalinsights:Workspace": {"workspaceName", "{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}"},
 	"azure-native:resources:Deployment":          {"deploymentName", "{rg}/providers/Microsoft.Resources/deployments/{name}"},
 }
@@ -245,6 +276,7 @@ var azureName = map[string]struct{ input, id string }{
 const (
 	typeManagedCluster           = "azure-native:containerservice/v20240901:ManagedCluster"
 	typeMaintenanceConfiguration = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
+	typeAgentPool                = "azure-native:containerservice/v20240901:AgentPool"
 	callUserCredentials          = "azure-native:containerservice/v20240901:listManagedClusterUserCredentials"
 )
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -43,7 +44,7 @@ var keyProperties = map[string][]string{
 		"agentPoolProfiles[0].name", "agentPoolProfiles[0].vmSize", "agentPoolProfiles[0].count",
 		"agentPoolProfiles[0].enableAutoScaling", "agentPoolProfiles[0].minCount", "agentPoolProfiles[0].maxCount",
 		"agentPoolProfiles[0].maxPods", "agentPoolProfiles[0].upgradeSettings.maxSurge",
-		"agentPoolProfiles[0].vnetSubnetID", "linuxProfile.ssh.publicKeys[0].keyData",
+		"agentPoolProfiles[0].nodeTaints", "agentPoolProfiles[0].vnetSubnetID", "linuxProfile.ssh.publicKeys[0].keyData",
 		"aadProfile.managed", "aadProfile.enableAzureRBAC", "disableLocalAccounts",
 		"apiServerAccessProfile.enablePrivateCluster", "apiServerAccessProfile.authorizedIPRanges",
 		"autoUpgradeProfile.upgradeChannel", "autoUpgradeProfile.nodeOSUpgradeChannel",
@@ -55,6 +56,11 @@ var keyProperties = map[string][]string{
 	typeMaintenanceConfiguration: {
 		"configName", "resourceName", "maintenanceWindow.schedule.weekly.dayOfWeek", "maintenanceWindow.startTime",
 		"maintenanceWindow.durationHours", "maintenanceWindow.utcOffset",
+	},
+	typeAgentPool: {
+		"agentPoolName", "resourceName", "mode", "vmSize", "count", "enableAutoScaling", "minCount", "maxCount",
+		"maxPods", "upgradeSettings.maxSurge", "availabilityZones", "osSKU", "orchestratorVersion",
+		"scaleSetPriority", "scaleSetEvictionPolicy", "spotMaxPrice", "nodeLabels", "nodeTaints", "vnetSubnetID",
 	},
 	"azure-native:operationalinsights:Workspace": {"workspaceName", "sku.name", "retentionInDays"},
 	"azure-native:resources:Deployment": {
@@ -71,14 +77,14 @@ var roleNames = map[string]string{
 
 // WriteText writes the plan of each stack for people; with several stacks,
 // the cross-stack errors and the stacks' security postures side by side;
-// and with base (nil without -base) each stack's renames among its findings
-// and what was compared.
+// and with base (nil without -base) each stack's renames and pool changes
+// among its findings, and what was compared.
 func WriteText(w io.Writer, stacks []Stack, crossStack []string, base *Base) {
 	for i, s := range stacks {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		writeStackText(w, s, base.renamesOf(s.Stack))
+		writeStackText(w, s, base.findingsOf(s.Stack))
 	}
 	if len(stacks) > 1 {
 		fmt.Fprintf(w, "\nAcross stacks (%d)\n", len(stacks))
@@ -95,8 +101,8 @@ func WriteText(w io.Writer, stacks []Stack, crossStack []string, base *Base) {
 	}
 }
 
-// writeBaseText says what -base compared; the renames are among each stack's
-// findings.
+// writeBaseText says what -base compared, and the pools each stack adds and
+// removes; the renames and pool changes are among each stack's findings.
 func writeBaseText(w io.Writer, b *Base) {
 	fmt.Fprintf(w, "\nAgainst base %s\n", b.Dir)
 	if len(b.Compared) > 0 {
@@ -117,11 +123,60 @@ func writeBaseText(w io.Writer, b *Base) {
 	if len(renaming) == 0 {
 		fmt.Fprintln(w, "  no stack renames a resource")
 	} else {
-		fmt.Fprintf(w, "  %s, among the findings of %s\n", count(b.count(), "rename"), strings.Join(renaming, ", "))
+		fmt.Fprintf(w, "  %s, among the findings of %s\n", count(countOf(b.Renames), "rename"), strings.Join(renaming, ", "))
+	}
+	var changing []string
+	for _, name := range b.Compared {
+		if len(b.PoolChanges[name]) > 0 {
+			changing = append(changing, name)
+		}
+	}
+	if len(changing) > 0 {
+		fmt.Fprintf(w, "  %s AKS cannot make on a pool, among the findings of %s\n", count(countOf(b.PoolChanges), "change"), strings.Join(changing, ", "))
+	}
+	for _, name := range b.Compared {
+		if d := b.poolsOf(name); d != nil {
+			fmt.Fprintf(w, "  %s\n", poolDiffText(name, *d))
+		}
 	}
 }
 
-// writeStackText writes one stack's plan; renames are -base's findings.
+// countOf is the number of findings of all stacks.
+func countOf(findings map[string][]string) int {
+	n := 0
+	for _, f := range findings {
+		n += len(f)
+	}
+	return n
+}
+
+// poolDiffText says which pools stack adds and removes, and what removing a
+// pool takes with it.
+func poolDiffText(stack string, d PoolDiff) string {
+	var parts []string
+	if len(d.Added) > 0 {
+		parts = append(parts, "adds "+poolList(d.Added))
+	}
+	if len(d.Removed) > 0 {
+		parts = append(parts, "removes "+poolList(d.Removed))
+	}
+	text := fmt.Sprintf("stack %s %s", stack, strings.Join(parts, " and "))
+	if len(d.Removed) > 0 {
+		text += ": Pulumi creates new pools before it deletes removed ones; deleting a pool deletes the pods on its nodes (move them first), and a protected pool must be unprotected first (pulumi state unprotect)"
+	}
+	return text
+}
+
+// poolList is "pool general", "pools general, spot".
+func poolList(names []string) string {
+	if len(names) == 1 {
+		return "pool " + names[0]
+	}
+	return "pools " + strings.Join(names, ", ")
+}
+
+// writeStackText writes one stack's plan; renames are -base's findings
+// (renames and pool changes).
 func writeStackText(w io.Writer, s Stack, renames []string) {
 	fmt.Fprintf(w, "Stack %s (%s), location %s\n", s.Stack, s.File, orNone(s.Location))
 
@@ -137,22 +192,7 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 	}
 
 	if p := s.IPPlan; p != nil {
-		fmt.Fprintln(w, "\nIP plan")
-		fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "VNet", p.VnetCidr, p.VnetAddresses)
-		fmt.Fprintf(w, "  %-15s %-18s %d addresses, %d usable (Azure reserves 5); holds the pool at its peak of %d nodes (%d + %d surge) with %d to spare\n",
-			"Node subnet", p.NodeSubnetCidr, p.SubnetAddresses, p.SubnetUsable, p.Peak, p.Nodes, p.Surge, p.SubnetUsable-p.Peak)
-		fmt.Fprintf(w, "  %-15s %-18s %d nodes at one /24 per node\n", "Pod CIDR", p.PodCidr, p.PodCIDRNodes)
-		fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "Service CIDR", p.ServiceCidr, p.ServiceAddresses)
-		fmt.Fprintf(w, "  %-15s %s\n", "DNS service IP", p.DNSServiceIP)
-		fmt.Fprintf(w, "  %-15s %d of %d routes at the peak: %d AKS node routes + %d user-defined\n",
-			"Route table", p.RouteTableUsed, ipplan.MaxRoutesPerTable, p.Peak, p.UDRs)
-		var rest []string
-		for _, l := range p.Limits[1:] {
-			rest = append(rest, fmt.Sprintf("%s %d", l.Name, l.MaxNodes))
-		}
-		fmt.Fprintf(w, "  %-15s %d nodes, bound first by the %s%s; then %s\n",
-			"Node ceiling", p.Binding.MaxNodes, p.Binding.Name, keysSuffix(p.Binding.Keys), strings.Join(rest, ", "))
-		fmt.Fprintf(w, "  %-15s (subnet, pod CIDR and route table must hold the pool at its upgrade peak; kubenet's 400 is outside upgrades)\n", "")
+		writeIPPlanText(w, p)
 	}
 
 	writeEgressText(w, s.config)
@@ -187,6 +227,104 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 	}
 }
 
+// writeIPPlanText writes the IP plan: the address ranges, the route table at
+// the upgrade peak, a table of the node pools, and the limits on the pools
+// together, the binding one first, each with its headroom.
+func writeIPPlanText(w io.Writer, p *IPPlan) {
+	fmt.Fprintln(w, "\nIP plan")
+	fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "VNet", p.VnetCidr, p.VnetAddresses)
+	fmt.Fprintf(w, "  %-15s %-18s %d addresses, %d usable (Azure reserves %d)\n",
+		"Node subnet", p.NodeSubnetCidr, p.SubnetAddresses, p.SubnetUsable, ipplan.AzureReservedPerSubnet)
+	fmt.Fprintf(w, "  %-15s %-18s %d nodes at one /24 per node\n", "Pod CIDR", p.PodCidr, p.PodCIDRNodes)
+	fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "Service CIDR", p.ServiceCidr, p.ServiceAddresses)
+	fmt.Fprintf(w, "  %-15s %s\n", "DNS service IP", p.DNSServiceIP)
+	fmt.Fprintf(w, "  %-15s %d of %d routes at the peak: %d AKS node routes + %d user-defined\n",
+		"Route table", p.RouteTableUsed, ipplan.MaxRoutesPerTable, p.Peak, p.UDRs)
+
+	rows := [][]string{{"pool", "mode", "priority", "nodes", "surge", "peak"}}
+	for _, pool := range p.Pools {
+		surge := fmt.Sprint(pool.Surge)
+		if strings.HasSuffix(pool.MaxSurge, "%") {
+			surge += " (" + pool.MaxSurge + ")"
+		}
+		rows = append(rows, []string{pool.Name, pool.Mode, pool.Priority, fmt.Sprintf("%s %d", pool.CountKey, pool.Nodes), surge, fmt.Sprint(pool.Peak)})
+	}
+	if len(p.Pools) > 1 {
+		rows = append(rows, []string{"total", "", "", fmt.Sprint(p.Nodes), fmt.Sprint(p.Surge), fmt.Sprint(p.Peak)})
+	}
+	for i, line := range alignColumns(rows) {
+		label := ""
+		if i == 0 {
+			label = "Node pools"
+		}
+		fmt.Fprintf(w, "  %-15s %s\n", label, line)
+	}
+
+	first := p.Binding
+	var ceiling string
+	if p.Peak > first.MaxNodes {
+		ceiling = fmt.Sprintf("%d nodes at the upgrade peak, bound first by %s%s (%d): over by %d",
+			p.Peak, limitName(first), keysSuffix(first.Keys), first.MaxNodes, p.Peak-first.MaxNodes)
+	} else {
+		ceiling = fmt.Sprintf("%d of %d nodes at the upgrade peak, bound first by %s%s: %d to spare",
+			p.Peak, first.MaxNodes, limitName(first), keysSuffix(first.Keys), first.MaxNodes-p.Peak)
+	}
+	fmt.Fprintf(w, "  %-15s %s\n", "Node ceiling", ceiling)
+	var rest []string
+	for _, l := range p.Limits[1:] {
+		rest = append(rest, fmt.Sprintf("%s %d (%s)", l.Name, l.MaxNodes, headroom(l.MaxNodes, p.Peak)))
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(w, "  %-15s then %s\n", "", strings.Join(rest, ", "))
+	}
+	fmt.Fprintf(w, "  %-15s (all pools at their upgrade peak together: every node, Spot too, takes a subnet address, a pod /24 and a route)\n", "")
+}
+
+// limitName is the limit's name as the subject of "bound first by":
+// "the node subnet", "kubenet".
+func limitName(l ipplan.Limit) string {
+	if l.Name == "kubenet" {
+		return l.Name
+	}
+	return "the " + l.Name
+}
+
+// headroom is "12 to spare" or "over by 12": what a limit of maxNodes leaves
+// at a peak of peak nodes.
+func headroom(maxNodes, peak int) string {
+	if peak > maxNodes {
+		return fmt.Sprintf("over by %d", peak-maxNodes)
+	}
+	return fmt.Sprintf("%d to spare", maxNodes-peak)
+}
+
+// alignColumns pads each cell of rows to its column's widest, two spaces
+// apart, and returns one line per row, the last column unpadded.
+func alignColumns(rows [][]string) []string {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	lines := make([]string, len(rows))
+	for r, row := range rows {
+		line := ""
+		for i, cell := range row {
+			if i == len(row)-1 {
+				line += cell
+			} else {
+				line += fmt.Sprintf("%-*s  ", widths[i], cell)
+			}
+		}
+		lines[r] = line
+	}
+	return lines
+}
+
 func writeResourceText(w io.Writer, r Resource, parentType string) {
 	fmt.Fprintf(w, "  step %d  %s  %s\n", r.Step, r.Name, r.Type)
 	if r.Parent != "" {
@@ -203,6 +341,8 @@ func writeResourceText(w io.Writer, r Resource, parentType string) {
 		case !ok:
 		case path == "roleDefinitionId":
 			fmt.Fprintf(w, "      role: %s (%s)\n", roleName(fmt.Sprint(v)), v)
+		case path == "spotMaxPrice" && v == spec.DefaultSpotMaxPrice:
+			fmt.Fprintf(w, "      %s: %s (up to the on-demand price)\n", path, format(v))
 		default:
 			fmt.Fprintf(w, "      %s: %s\n", path, format(v))
 		}
@@ -250,6 +390,12 @@ func format(v any) string {
 			parts[i] = format(item)
 		}
 		return strings.Join(parts, ", ")
+	case map[string]any:
+		parts := make([]string, 0, len(x))
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			parts = append(parts, k+"="+format(x[k]))
+		}
+		return strings.Join(parts, ", ")
 	case float64:
 		return fmt.Sprintf("%g", x)
 	}
@@ -278,22 +424,28 @@ func orNone(s string) string {
 	return s
 }
 
-// jsonStack is a stack's plan with, under -base, its renames.
+// jsonStack is a stack's plan with, under -base, its renames, its pool
+// changes and the pools it adds and removes.
 type jsonStack struct {
 	Stack
-	// Renames are -base's findings: an error each. Only with -base.
-	Renames []string `json:"renames,omitempty"`
+	// Renames and PoolChanges are -base's findings: an error each. Only with
+	// -base.
+	Renames     []string `json:"renames,omitempty"`
+	PoolChanges []string `json:"poolChanges,omitempty"`
+	// BasePools are the user pools the stack adds and removes against the
+	// base, matched by name; only with -base, and when it adds or removes one.
+	BasePools *PoolDiff `json:"basePools,omitempty"`
 }
 
 // WriteJSON writes everything machine-readable: each stack's plan (with its
-// renames under -base), the cross-stack errors, what -base compared (base,
+// renames, pool changes and added and removed pools under -base), the cross-stack errors, what -base compared (base,
 // only with -base), and ok, false when any error was found.
 func WriteJSON(w io.Writer, stacks []Stack, crossStack []string, base *Base) error {
 	ok := len(crossStack) == 0 && base.count() == 0
 	out := make([]jsonStack, len(stacks))
 	for i, s := range stacks {
 		ok = ok && len(s.Errors) == 0
-		out[i] = jsonStack{Stack: s, Renames: base.renamesOf(s.Stack)}
+		out[i] = jsonStack{Stack: s, Renames: base.renamesOf(s.Stack), PoolChanges: base.poolChangesOf(s.Stack), BasePools: base.poolsOf(s.Stack)}
 	}
 	if crossStack == nil {
 		crossStack = []string{}
@@ -398,6 +550,8 @@ func nodeLabel(r Resource) string {
 		}
 	case "Subnet":
 		parts = append(parts, fmt.Sprint(r.Properties["addressPrefix"]))
+	case "AgentPool":
+		parts = append(parts, agentPoolSize(r.Properties))
 	case "RoleAssignment":
 		parts = []string{"RoleAssignment", roleName(fmt.Sprint(r.Properties["roleDefinitionId"]))}
 		if scope := strings.Split(fmt.Sprint(r.Properties["scope"]), "/"); len(scope) >= 2 {
@@ -408,6 +562,20 @@ func nodeLabel(r Resource) string {
 		parts[i] = strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(p)
 	}
 	return strings.Join(parts, "<br/>")
+}
+
+// agentPoolSize is a pool's VM size and node count, with its priority when
+// Spot: "Standard_D8s_v5, 3-30 nodes", "Standard_D8s_v5, 0-20 nodes, Spot".
+func agentPoolSize(props map[string]any) string {
+	nodes := format(props["count"])
+	if props["enableAutoScaling"] == true {
+		nodes = format(props["minCount"]) + "-" + format(props["maxCount"])
+	}
+	size := fmt.Sprintf("%s, %s nodes", format(props["vmSize"]), nodes)
+	if props["scaleSetPriority"] == spec.PrioritySpot {
+		size += ", Spot"
+	}
+	return size
 }
 
 func shortType(t string) string { return t[strings.LastIndex(t, ":")+1:] }

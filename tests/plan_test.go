@@ -43,12 +43,16 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"warning: cluster.clusterAdmins[0] is the placeholder 00000000-0000-0000-0000-000000000000",
 		// the IP plan and its capacity
 		"VNet            10.0.0.0/16        65536 addresses",
-		"256 addresses, 251 usable (Azure reserves 5); holds the pool at its peak of 4 nodes (3 + 1 surge) with 247 to spare",
+		"Node subnet     10.0.1.0/24        256 addresses, 251 usable (Azure reserves 5)\n",
 		"Pod CIDR        10.244.0.0/16      256 nodes at one /24 per node",
 		"Service CIDR    10.0.4.0/24        256 addresses",
 		"DNS service IP  10.0.4.10",
-		"6 of 400 routes at the peak: 4 AKS node routes + 2 user-defined",
-		"251 nodes, bound first by the node subnet (network.nodeSubnetCidr); then pod CIDR 256, route table 398, kubenet 400",
+		"Route table     6 of 1000 routes at the peak: 4 AKS node routes + 2 user-defined\n",
+		// one pool, so no total row
+		"  Node pools      pool    mode    priority  nodes                surge  peak\n"+
+			"                  system  System  Regular   cluster.nodeCount 3  1      4\n"+
+			"  Node ceiling    4 of 251 nodes at the upgrade peak, bound first by the node subnet (network.nodeSubnetCidr): 247 to spare\n"+
+			"                  then pod CIDR 256 (252 to spare), kubenet 400 (396 to spare), route table 998 (994 to spare)\n",
 		// egress mode 2: the firewall and its rules, each with its source
 		"Egress: Azure Firewall aks-kubenet-dev-fw (Standard) in 10.0.2.0/26, default route default-route to its private IP",
 		"network     aks-apiserver-udp-1194   UDP to AzureCloud.eastus:1194 (required: https://learn.microsoft.com/azure/aks/outbound-rules-control-egress",
@@ -155,8 +159,29 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 		t.Fatalf("unexpected document: %+v", doc)
 	}
 	prod := doc.Stacks[1]
-	if prod.IPPlan == nil || prod.IPPlan.Peak != 27 || prod.IPPlan.Binding.Name != "pod CIDR" || prod.IPPlan.SubnetUsable != 1019 {
-		t.Errorf("prod IP plan = %+v, want a peak of 27 nodes (20 + 33%% surge), 1019 usable, bound by the pod CIDR", prod.IPPlan)
+	if prod.IPPlan == nil || prod.IPPlan.Peak != 88 || prod.IPPlan.Binding.Name != "pod CIDR" || prod.IPPlan.SubnetUsable != 1019 || prod.IPPlan.RouteTableUsed != 90 {
+		t.Fatalf("prod IP plan = %+v, want a peak of 88 nodes in three pools, 90 routes, 1019 usable, bound by the pod CIDR", prod.IPPlan)
+	}
+	// one row per pool, the system pool first, with what the text table shows
+	wantPools := []string{
+		`{"name":"system","countKey":"cluster.maxCount","surgeKey":"cluster.maxSurge","nodes":20,"surge":7,"peak":27,"mode":"System","priority":"Regular","maxSurge":"33%"}`,
+		`{"name":"general","countKey":"pools[0].maxCount","surgeKey":"pools[0].maxSurge","nodes":30,"surge":10,"peak":40,"mode":"User","priority":"Regular","maxSurge":"33%"}`,
+		`{"name":"spot","countKey":"pools[1].maxCount","surgeKey":"pools[1].maxSurge","spot":true,"nodes":20,"surge":1,"peak":21,"mode":"User","priority":"Spot","maxSurge":"1"}`,
+	}
+	if len(prod.IPPlan.Pools) != len(wantPools) {
+		t.Fatalf("prod has %d pools in its IP plan, want %d: %+v", len(prod.IPPlan.Pools), len(wantPools), prod.IPPlan.Pools)
+	}
+	for i, want := range wantPools {
+		if got := compactJSON(prod.IPPlan.Pools[i]); got != want {
+			t.Errorf("prod pool %d = %s, want %s", i, got, want)
+		}
+	}
+	if p := prod.IPPlan; p.Nodes != 70 || p.Surge != 18 {
+		t.Errorf("prod pools total %d nodes + %d surge, want 70 + 18", p.Nodes, p.Surge)
+	}
+	dev := doc.Stacks[0]
+	if dev.IPPlan == nil || len(dev.IPPlan.Pools) != 1 || dev.IPPlan.Pools[0].Name != "system" || dev.IPPlan.Pools[0].Peak != 4 {
+		t.Errorf("dev IP plan pools = %+v, want the system pool alone, peaking at 4", dev.IPPlan)
 	}
 	var cluster *plan.Resource
 	for i, r := range prod.Resources {
@@ -171,8 +196,8 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 	if profile["podCidr"] != "10.245.0.0/16" || profile["outboundType"] != "userDefinedRouting" {
 		t.Errorf("cluster network profile = %v", profile)
 	}
-	if len(prod.Resources) != 21 {
-		t.Errorf("prod has %d resources, want 15 Azure resources and 6 components", len(prod.Resources))
+	if len(prod.Resources) != 25 {
+		t.Errorf("prod has %d resources, want 17 Azure resources (two of them node pools) and 8 components", len(prod.Resources))
 	}
 }
 
@@ -852,4 +877,199 @@ func TestPlanMonitoringStack(t *testing.T) {
 	wantContains(t, "plan -all -base", out,
 		"  Monitoring         Container insights to aks-kubenet-cluster-logs (60 days)  ",
 		"  compared: dev, prod\n", "  no stack renames a resource\n")
+}
+
+// replaceOnce returns s with old replaced by new once, failing the test when
+// s does not contain old.
+func replaceOnce(t *testing.T, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("no %q to replace", old)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+// Prod's user pools are AgentPools of the cluster, each in a NodePool
+// component named after it, and the IP plan counts every pool at its upgrade
+// peak: one row per pool, the system pool first, a total, and the limits on
+// the total, the binding one first.
+func TestPlanProdNodePools(t *testing.T) {
+	status, out, errs := runPlan("-dir", "..", "-stack", "prod")
+	if status != plan.ExitOK {
+		t.Fatalf("exit %d, stderr %q", status, errs)
+	}
+	const ipPlan = "\nIP plan\n" +
+		"  VNet            10.20.0.0/16       65536 addresses\n" +
+		"  Node subnet     10.20.0.0/22       1024 addresses, 1019 usable (Azure reserves 5)\n" +
+		"  Pod CIDR        10.245.0.0/16      256 nodes at one /24 per node\n" +
+		"  Service CIDR    10.21.0.0/24       256 addresses\n" +
+		"  DNS service IP  10.21.0.10\n" +
+		"  Route table     90 of 1000 routes at the peak: 88 AKS node routes + 2 user-defined\n" +
+		"  Node pools      pool     mode    priority  nodes                 surge     peak\n" +
+		"                  system   System  Regular   cluster.maxCount 20   7 (33%)   27\n" +
+		"                  general  User    Regular   pools[0].maxCount 30  10 (33%)  40\n" +
+		"                  spot     User    Spot      pools[1].maxCount 20  1         21\n" +
+		"                  total                      70                    18        88\n" +
+		"  Node ceiling    88 of 256 nodes at the upgrade peak, bound first by the pod CIDR (cluster.podCidr): 168 to spare\n" +
+		"                  then kubenet 400 (312 to spare), route table 998 (910 to spare), node subnet 1019 (931 to spare)\n" +
+		"                  (all pools at their upgrade peak together: every node, Spot too, takes a subnet address, a pod /24 and a route)\n\n"
+	wantContains(t, "plan", out,
+		ipPlan,
+		"components: ", "pool-general (aks-kubenet:cluster:NodePool)", "pool-spot (aks-kubenet:cluster:NodePool)",
+		// the system pool keeps the cluster's add-ons while user pools exist
+		"      agentPoolProfiles[0].nodeTaints: CriticalAddonsOnly=true:NoSchedule\n",
+		"  step 6  pool-general-agentpool  azure-native:containerservice/v20240901:AgentPool\n"+
+			"      in component: pool-general (aks-kubenet:cluster:NodePool)\n"+
+			"      depends on: aks-cluster, network-node-subnet, resource-group\n"+
+			"      agentPoolName: general\n      resourceName: aks-prod-weu\n      mode: User\n      vmSize: Standard_D8s_v5\n"+
+			"      count: 3\n      enableAutoScaling: true\n      minCount: 3\n      maxCount: 30\n      maxPods: 110\n"+
+			"      upgradeSettings.maxSurge: 33%\n      availabilityZones: 1, 2, 3\n      osSKU: Ubuntu\n"+
+			"      vnetSubnetID: /subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.Network/virtualNetworks/aks-prod-weu-vnet/subnets/aks-nodes\n",
+		"      agentPoolName: spot\n",
+		"      scaleSetPriority: Spot\n      scaleSetEvictionPolicy: Delete\n      spotMaxPrice: -1 (up to the on-demand price)\n"+
+			"      nodeLabels: workload=batch\n      nodeTaints: kubernetes.azure.com/scalesetpriority=spot:NoSchedule\n",
+	)
+
+	const (
+		agentPool = "azure-native:containerservice/v20240901:AgentPool"
+		cluster   = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu"
+	)
+	all := planResources(t, "..", "prod")
+	for _, name := range []string{"general", "spot"} {
+		r := wantResource(t, all, "pool-"+name+"-agentpool", agentPool, "pool-"+name, cluster+"/agentPools/"+name, "aks-cluster", "network-node-subnet")
+		if r.Properties["agentPoolName"] != name || r.Properties["resourceName"] != "aks-prod-weu" || r.Properties["vnetSubnetID"] != all["network-node-subnet"].ID {
+			t.Errorf("%s pool = %v, want agentPoolName %s in aks-prod-weu and the node subnet", name, r.Properties, name)
+		}
+		if c := all["pool-"+name]; !c.Component || c.Type != "aks-kubenet:cluster:NodePool" {
+			t.Errorf("pool-%s = %+v, want the aks-kubenet:cluster:NodePool component", name, c)
+		}
+	}
+
+	status, out, errs = runPlan("-dir", "..", "-stack", "prod", "-format", "mermaid")
+	if status != plan.ExitOK {
+		t.Fatalf("mermaid: exit %d, stderr %q", status, errs)
+	}
+	wantContains(t, "mermaid", out,
+		`subgraph component_pool_general["NodePool component: pool-general"]`,
+		`pool_general_agentpool["AgentPool<br/>general<br/>Standard_D8s_v5, 3-30 nodes"]`,
+		`pool_spot_agentpool["AgentPool<br/>spot<br/>Standard_D8s_v5, 0-20 nodes, Spot"]`,
+		"aks_cluster --> pool_general_agentpool", "aks_cluster --> pool_spot_agentpool",
+	)
+	if strings.Contains(out, "network_node_subnet --> pool_") {
+		t.Error("the graph keeps an edge that the path through the cluster implies")
+	}
+}
+
+// Kubenet's 400 nodes hold every pool together: pools that each fit but
+// together reach more at their upgrade peak are refused, with the rule's
+// error naming each pool, and the IP plan says by how much.
+func TestPlanRefusesPoolsBeyondKubenetTogether(t *testing.T) {
+	prod := committedStack(t, "prod")
+	prod = replaceOnce(t, prod, "podCidr: 10.245.0.0/16", "podCidr: 10.244.0.0/14") // 1,024 nodes: kubenet binds first
+	prod = replaceOnce(t, prod, "      maxCount: 30\n", "      maxCount: 200\n")
+	prod = replaceOnce(t, prod, "      maxCount: 20\n      labels:", "      maxCount: 150\n      labels:")
+	dir := writeProject(t, map[string]string{"prod": prod})
+
+	status, out, _ := runPlan("-dir", dir, "-stack", "prod")
+	if status != plan.ExitFindings {
+		t.Fatalf("exit %d, want %d:\n%s", status, plan.ExitFindings, out)
+	}
+	wantContains(t, "plan", out,
+		"Findings: 1 error, ",
+		"  error: the node pools reach 444 nodes at their upgrade peak (system: cluster.maxCount 20 + 7 surge; general: pools[0].maxCount 200 + 66 surge; "+
+			"spot: pools[1].maxCount 150 + 1 surge), more than the 400 nodes a kubenet cluster can have\n",
+		"                  general  User    Regular   pools[0].maxCount 200  66 (33%)  266\n",
+		"                  spot     User    Spot      pools[1].maxCount 150  1         151\n",
+		"                  total                      370                    74        444\n",
+		"  Node ceiling    444 nodes at the upgrade peak, bound first by kubenet (400): over by 44\n"+
+			"                  then route table 998 (554 to spare), node subnet 1019 (575 to spare), pod CIDR 1024 (580 to spare)\n",
+		"Resources: none",
+	)
+
+	status, js, _ := runPlan("-dir", dir, "-stack", "prod", "-format", "json")
+	var doc struct {
+		Stacks []struct{ IPPlan *plan.IPPlan }
+		OK     bool
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil || len(doc.Stacks) != 1 || doc.Stacks[0].IPPlan == nil {
+		t.Fatalf("json (%v):\n%s", err, js)
+	}
+	if status != plan.ExitFindings || doc.OK {
+		t.Errorf("json: exit %d, ok %v; want %d, false", status, doc.OK, plan.ExitFindings)
+	}
+	// the premise: no pool alone is over kubenet's 400
+	for _, p := range doc.Stacks[0].IPPlan.Pools {
+		if p.Peak >= 400 {
+			t.Errorf("pool %s alone peaks at %d nodes", p.Name, p.Peak)
+		}
+	}
+}
+
+// -base matches the pools of each stack by name: a change of what AKS cannot
+// change on a pool is an error in the config's words; a renamed pool is a
+// new pool and a removed one, the safe way, and no error.
+func TestPlanBaseCallsOutPoolChanges(t *testing.T) {
+	prod := committedStack(t, "prod")
+	const vmSize = "stack prod changes pool general's VM size: pools[0].vmSize Standard_D8s_v5 -> Standard_D16s_v5. " +
+		"AKS cannot change it on a pool; Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse: " +
+		"add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'"
+	resized := replaceOnce(t, prod, "    - name: general\n      vmSize: Standard_D8s_v5\n", "    - name: general\n      vmSize: Standard_D16s_v5\n")
+	renamed := replaceOnce(t, prod, "    - name: general\n", "    - name: general2\n")
+	base := writeProject(t, map[string]string{"prod": prod})
+
+	t.Run("VM size changed", func(t *testing.T) {
+		head := writeProject(t, map[string]string{"prod": resized})
+		status, out, _ := runPlan("-dir", head, "-base", base, "-stack", "prod")
+		if status != plan.ExitFindings {
+			t.Errorf("exit %d, want %d", status, plan.ExitFindings)
+		}
+		wantContains(t, "plan", out, "Findings: 1 error, ", "  error: "+vmSize+"\n",
+			"  no stack renames a resource\n  1 change AKS cannot make on a pool, among the findings of prod\n")
+
+		status, js, _ := runPlan("-dir", head, "-base", base, "-stack", "prod", "-format", "json")
+		var doc struct {
+			Stacks []struct{ PoolChanges, Renames []string }
+			OK     bool
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil || len(doc.Stacks) != 1 {
+			t.Fatalf("json (%v):\n%s", err, js)
+		}
+		if status != plan.ExitFindings || doc.OK || !slices.Equal(doc.Stacks[0].PoolChanges, []string{vmSize}) || len(doc.Stacks[0].Renames) != 0 {
+			t.Errorf("json: exit %d, ok %v, poolChanges %q, renames %q", status, doc.OK, doc.Stacks[0].PoolChanges, doc.Stacks[0].Renames)
+		}
+
+		status, _, errs := runPlan("-dir", head, "-base", base, "-stack", "prod", "-format", "mermaid")
+		if status != plan.ExitFindings || !strings.Contains(errs, "Pulumi.prod.yaml: "+vmSize+"\n") {
+			t.Errorf("mermaid: exit %d, stderr %q", status, errs)
+		}
+	})
+
+	t.Run("pool renamed", func(t *testing.T) {
+		head := writeProject(t, map[string]string{"prod": renamed})
+		status, out, _ := runPlan("-dir", head, "-base", base, "-stack", "prod")
+		if status != plan.ExitOK {
+			t.Errorf("exit %d, want %d", status, plan.ExitOK)
+		}
+		wantContains(t, "plan", out, "Findings: 0 errors, ",
+			"  no stack renames a resource\n  stack prod adds pool general2 and removes pool general: Pulumi creates new pools before it deletes removed ones; ")
+		if strings.Contains(out, "changes pool") {
+			t.Errorf("a renamed pool is called a change:\n%s", out)
+		}
+
+		_, js, _ := runPlan("-dir", head, "-base", base, "-stack", "prod", "-format", "json")
+		var doc struct {
+			Stacks []struct {
+				PoolChanges []string
+				BasePools   *plan.PoolDiff
+			}
+			OK bool
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil || len(doc.Stacks) != 1 {
+			t.Fatalf("json (%v):\n%s", err, js)
+		}
+		if d := doc.Stacks[0].BasePools; !doc.OK || len(doc.Stacks[0].PoolChanges) != 0 || d == nil ||
+			!slices.Equal(d.Added, []string{"general2"}) || !slices.Equal(d.Removed, []string{"general"}) {
+			t.Errorf("json: ok %v, poolChanges %q, basePools %+v", doc.OK, doc.Stacks[0].PoolChanges, d)
+		}
+	})
 }
