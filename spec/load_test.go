@@ -13,10 +13,10 @@ func TestLoadPools(t *testing.T) {
 		KeyCluster: `{"vmSize":"Standard_D8s_v5"}`,
 		KeyPools: `[{"name":"general","nodeCount":3,"labels":{"tier":"web"},"taints":["gpu=true:NoSchedule"],"zones":[1,2]},
 			{"name":"spot","priority":"Spot","minCount":0,"maxCount":5,"spotMaxPrice":0.05},
-			{"name":"bad","nodeCount":"three","colour":"red"}]`,
+			{"name":"bad","nodeCount":"three","vmsize":"red"}]`,
 	}
 	s, err := Load("prod", source(values))
-	for _, want := range []string{`pools[2].colour: unknown key`, `pools[2].nodeCount: want a whole number, got "three"`} {
+	for _, want := range []string{`pools[2].vmsize: unknown key`, `pools[2].nodeCount: want a whole number, got "three"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Load error %v, want it to contain %q", err, want)
 		}
