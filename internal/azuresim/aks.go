@@ -3,6 +3,7 @@ package azuresim
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,10 +36,14 @@ func (c *Cloud) routeTableOf(cluster *Resource) (string, error) {
 }
 
 // WriteNodeRoutes plays the Kubernetes cloud provider of the cluster named
-// name: one route per node of every pool, named after the node, for the
-// node's /24 of the pod range, to the node's address (aks-rules 1.7). The
-// routes are made in the cloud only, as AKS makes them: they are no Pulumi
-// resources. It returns the routes' ids.
+// name: one route per node of every pool (the ones made with the cluster and
+// its AgentPools), named after the node, for the node's /24 of the pod range
+// (the n-th node across the pools the n-th /24), to the node's address, the
+// next free one of its pool's subnet from the subnet's network address + 4
+// on (aks-rules 1.7). The route controller keeps the table in step with the
+// nodes: AKS's routes for nodes that are gone (a pool deleted or scaled
+// down) are removed. The routes are made in the cloud only, as AKS makes
+// them: they are no Pulumi resources. It returns the routes' ids.
 func (c *Cloud) WriteNodeRoutes(name string) ([]string, error) {
 	cluster, err := c.Cluster(name)
 	if err != nil {
@@ -56,36 +61,42 @@ func (c *Cloud) WriteNodeRoutes(name string) ([]string, error) {
 	}
 	var ids []string
 	node := 0
-	pools, _ := cluster.Properties["agentPoolProfiles"].V.([]resource.PropertyValue)
-	for _, p := range pools {
-		pool, _ := p.V.(resource.PropertyMap)
-		subnet := c.Get(str(pool, "vnetSubnetID"))
+	addresses := map[string]int{} // nodes placed in each subnet so far
+	for _, pool := range c.poolsOf(cluster) {
+		subnetID := str(pool.settings, "vnetSubnetID")
+		subnet := c.Get(subnetID)
 		if subnet == nil {
-			return nil, fmt.Errorf("cluster %s: pool %s has no subnet", cluster.ID, str(pool, "name"))
+			return nil, fmt.Errorf("cluster %s: pool %s has no subnet", cluster.ID, pool.name)
 		}
 		subnetRange, err := netip.ParsePrefix(str(resource.PropertyMap(subnet.Properties), "addressPrefix"))
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s: %w", subnet.ID, err)
 		}
 		count := 0
-		if v, ok := pool["count"]; ok && v.IsNumber() {
+		if v, ok := pool.settings["count"]; ok && v.IsNumber() {
 			count = int(v.NumberValue())
 		}
-		vmss := stableUUID("vmss", cluster.ID+"/"+str(pool, "name"))[:8]
+		vmss := stableUUID("vmss", cluster.ID+"/"+pool.name)[:8]
 		for i := 0; i < count; i++ {
-			nodeName := fmt.Sprintf("aks-%s-%s-vmss%06x", str(pool, "name"), vmss, i)
+			nodeName := fmt.Sprintf("aks-%s-%s-vmss%06x", pool.name, vmss, i)
 			route := resource.PropertyMap{
 				"resourceGroupName": table.Properties["resourceGroupName"],
 				"routeTableName":    resource.NewProperty(lastSegment(tableID)),
 				"routeName":         resource.NewProperty(nodeName),
 				"addressPrefix":     resource.NewProperty(nth24(podRange, node).String()),
 				"nextHopType":       resource.NewProperty("VirtualAppliance"),
-				"nextHopIpAddress":  resource.NewProperty(nthHost(subnetRange, 4+i).String()),
+				"nextHopIpAddress":  resource.NewProperty(nthHost(subnetRange, 4+addresses[strings.ToLower(subnetID)]).String()),
 			}
 			id := table.ID + "/routes/" + nodeName
 			c.put(&Resource{ID: id, Type: Route, By: "aks", Properties: Properties(route), Computed: Properties(computed(Route, id, route))})
 			ids = append(ids, id)
+			addresses[strings.ToLower(subnetID)]++
 			node++
+		}
+	}
+	for _, r := range c.RoutesOf(tableID) {
+		if r.By == "aks" && !slices.ContainsFunc(ids, func(id string) bool { return strings.EqualFold(id, r.ID) }) {
+			delete(c.Resources, strings.ToLower(r.ID))
 		}
 	}
 	return ids, nil
@@ -133,20 +144,19 @@ func (c *Cloud) TagRouteTable(name string, tags map[string]string) error {
 }
 
 // Autoscale plays the cluster autoscaler: it sets the node count of the pool
-// named pool of the cluster named name.
+// named pool of the cluster named name, one made with the cluster or an
+// AgentPool.
 func (c *Cloud) Autoscale(name, pool string, count int) error {
 	cluster, err := c.Cluster(name)
 	if err != nil {
 		return err
 	}
-	pools, _ := cluster.Properties["agentPoolProfiles"].V.([]resource.PropertyValue)
-	for _, p := range pools {
-		if m, ok := p.V.(resource.PropertyMap); ok && str(m, "name") == pool {
-			m["count"] = resource.NewProperty(float64(count))
-			return nil
-		}
+	p, ok := c.poolNamed(cluster, pool)
+	if !ok {
+		return fmt.Errorf("cluster %s: pool %q: %w", cluster.ID, pool, ErrNotFound)
 	}
-	return fmt.Errorf("cluster %s: pool %q: %w", cluster.ID, pool, ErrNotFound)
+	p.settings["count"] = resource.NewProperty(float64(count))
+	return nil
 }
 
 // Dissociate removes the route table from the subnet with id, behind Pulumi's
@@ -193,7 +203,7 @@ func (c *Cloud) FillClusterDefaults(name, upgradeTo string) error {
 		})
 	}
 	if upgradeTo != "" {
-		setVersion(cluster, upgradeTo)
+		c.setVersion(cluster, upgradeTo)
 	}
 	return nil
 }
@@ -225,19 +235,16 @@ func (c *Cloud) AutoUpgrade(name, version string) error {
 			return fmt.Errorf("cluster %s: the patch channel moves %s to a later patch only, not to %s", cluster.ID, current, version)
 		}
 	}
-	setVersion(cluster, version)
+	c.setVersion(cluster, version)
 	return nil
 }
 
-// setVersion sets the Kubernetes version of the cluster and of every pool.
-func setVersion(cluster *Resource, version string) {
-	p := cluster.Properties
-	p["kubernetesVersion"] = resource.NewProperty(version)
-	pools, _ := p["agentPoolProfiles"].V.([]resource.PropertyValue)
-	for _, pool := range pools {
-		if m, ok := pool.V.(resource.PropertyMap); ok {
-			m["orchestratorVersion"] = resource.NewProperty(version)
-		}
+// setVersion sets the Kubernetes version of the cluster and of every pool,
+// its AgentPools included.
+func (c *Cloud) setVersion(cluster *Resource, version string) {
+	cluster.Properties["kubernetesVersion"] = resource.NewProperty(version)
+	for _, pool := range c.poolsOf(cluster) {
+		pool.settings["orchestratorVersion"] = resource.NewProperty(version)
 	}
 }
 

@@ -46,14 +46,29 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	if err := c.check(typ, id, in); err != nil {
 		return nil, err
 	}
-	if typ == ManagedCluster && existing != nil {
+	switch {
+	case typ == ManagedCluster && existing != nil:
 		if err := checkClusterChange(existing, in); err != nil {
+			return nil, err
+		}
+		if err := c.checkPoolProfiles(existing, in); err != nil {
+			return nil, err
+		}
+	case typ == AgentPool:
+		if err := c.checkAgentPool(id, parent, in, existing); err != nil {
 			return nil, err
 		}
 	}
 
 	k := kinds[typ]
 	props := in.Copy()
+	if typ == ManagedCluster && existing != nil {
+		// The pools the update lists take its settings, AgentPools
+		// included; the cluster keeps the ones made with it.
+		if own := c.updatePools(existing, in); len(own) > 0 || in.HasValue("agentPoolProfiles") {
+			props["agentPoolProfiles"] = resource.NewProperty(own)
+		}
+	}
 	inline, hasInline := props[resource.PropertyKey(k.inlineKey)]
 	if k.inlineKey != "" {
 		delete(props, resource.PropertyKey(k.inlineKey))
@@ -239,53 +254,72 @@ func (c *Cloud) firewallIPConfigurations(id string, in resource.PropertyMap) res
 
 // checkCluster makes AKS's checks of a kubenet cluster in a bring-your-own
 // subnet with a custom route table, on every PUT: its identity holds its
-// grants, its table has a default route, and local accounts are disabled
-// only with managed Entra ID.
+// grants, its table has a default route (checkNodeSubnet, for each pool's
+// subnet), and local accounts are disabled only with managed Entra ID.
 func (c *Cloud) checkCluster(id string, in resource.PropertyMap) error {
 	if boolAt(in, "disableLocalAccounts") && !boolAt(in, "aadProfile", "managed") {
 		return fmt.Errorf("BadRequest: Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD. (cluster %s)", id)
 	}
+	principals, err := c.principalsOf(id, in)
+	if err != nil {
+		return err
+	}
+	netProfile, _ := in["networkProfile"].V.(resource.PropertyMap)
+	for _, pool := range profiles(in) {
+		if subnetID := str(pool, "vnetSubnetID"); subnetID != "" {
+			if err := c.checkNodeSubnet(principals, str(netProfile, "outboundType"), subnetID, str(pool, "name")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// principalsOf are the principals of the user-assigned identities of the
+// cluster with id and inputs in; each identity must exist.
+func (c *Cloud) principalsOf(id string, in resource.PropertyMap) ([]string, error) {
 	ident, _ := in["identity"].V.(resource.PropertyMap)
 	var principals []string
 	if ids, ok := ident["userAssignedIdentities"]; ok && ids.IsArray() {
 		for _, v := range ids.ArrayValue() {
 			uami := c.Get(v.StringValue())
 			if uami == nil {
-				return fmt.Errorf("InvalidParameter: user-assigned identity %q of cluster %q does not exist", v.StringValue(), id)
+				return nil, fmt.Errorf("InvalidParameter: user-assigned identity %q of cluster %q does not exist", v.StringValue(), id)
 			}
 			principals = append(principals, str(resource.PropertyMap(uami.Computed), "principalId"))
 		}
 	}
-	netProfile, _ := in["networkProfile"].V.(resource.PropertyMap)
-	pools, _ := in["agentPoolProfiles"].V.([]resource.PropertyValue)
-	for _, p := range pools {
-		pool, _ := p.V.(resource.PropertyMap)
-		subnetID := str(pool, "vnetSubnetID")
-		if subnetID == "" {
-			continue
+	return principals, nil
+}
+
+// checkNodeSubnet makes AKS's checks of the subnet with subnetID for the
+// nodes of the pool named pool, of a cluster whose identities have
+// principals and whose outbound type is outboundType: the subnet exists;
+// when it has a route table, the cluster has a user-assigned identity that
+// holds Network Contributor on the table and on the subnet, and with
+// userDefinedRouting the table has a default route.
+func (c *Cloud) checkNodeSubnet(principals []string, outboundType, subnetID, pool string) error {
+	subnet := c.Get(subnetID)
+	if subnet == nil {
+		return fmt.Errorf("InvalidParameter: subnet %q of pool %q does not exist", subnetID, pool)
+	}
+	tableID := refID(resource.PropertyMap(subnet.Properties), "routeTable")
+	if tableID == "" {
+		return nil
+	}
+	if len(principals) == 0 {
+		return fmt.Errorf("CustomRouteTableWithUnsupportedMSIType: Clusters using managed identity type SystemAssigned do not support bringing your own route table")
+	}
+	for _, principal := range principals {
+		if !c.granted(principal, tableID) {
+			return fmt.Errorf("CustomRouteTableMissingPermission: Managed identity or service principle must be given permission to read and write to custom route table %s", tableID)
 		}
-		subnet := c.Get(subnetID)
-		if subnet == nil {
-			return fmt.Errorf("InvalidParameter: subnet %q of pool %q does not exist", subnetID, str(pool, "name"))
+		if !c.granted(principal, subnetID) {
+			return fmt.Errorf("LinkedAuthorizationFailed: the cluster identity %s has no permission to join subnet %s", principal, subnetID)
 		}
-		tableID := refID(resource.PropertyMap(subnet.Properties), "routeTable")
-		if tableID == "" {
-			continue
-		}
-		if len(principals) == 0 {
-			return fmt.Errorf("CustomRouteTableWithUnsupportedMSIType: Clusters using managed identity type SystemAssigned do not support bringing your own route table")
-		}
-		for _, principal := range principals {
-			if !c.granted(principal, tableID) {
-				return fmt.Errorf("CustomRouteTableMissingPermission: Managed identity or service principle must be given permission to read and write to custom route table %s", tableID)
-			}
-			if !c.granted(principal, subnetID) {
-				return fmt.Errorf("LinkedAuthorizationFailed: the cluster identity %s has no permission to join subnet %s", principal, subnetID)
-			}
-		}
-		if str(netProfile, "outboundType") == "userDefinedRouting" && !c.hasDefaultRoute(tableID) {
-			return fmt.Errorf("RouteTableMissingDefaultRouteError: Default route 0.0.0.0/0 missing from route table %s", tableID)
-		}
+	}
+	if outboundType == "userDefinedRouting" && !c.hasDefaultRoute(tableID) {
+		return fmt.Errorf("RouteTableMissingDefaultRouteError: Default route 0.0.0.0/0 missing from route table %s", tableID)
 	}
 	return nil
 }
@@ -397,13 +431,13 @@ func (c *Cloud) subnetUsers() map[string]string {
 	return users
 }
 
-// clusterSubnets are the node subnets of a cluster's pools.
+// clusterSubnets are the node subnets of a cluster's pools, its AgentPools
+// included.
 func (c *Cloud) clusterSubnets(cluster *Resource) []string {
 	var out []string
-	pools, _ := cluster.Properties["agentPoolProfiles"].V.([]resource.PropertyValue)
-	for _, p := range pools {
-		if pool, ok := p.V.(resource.PropertyMap); ok && str(pool, "vnetSubnetID") != "" {
-			out = append(out, str(pool, "vnetSubnetID"))
+	for _, p := range c.poolsOf(cluster) {
+		if s := str(p.settings, "vnetSubnetID"); s != "" {
+			out = append(out, s)
 		}
 	}
 	return out

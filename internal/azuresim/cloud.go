@@ -38,12 +38,22 @@
 //     OIDC issuer turned off;
 //   - what AKS adds inside the profiles the program declares, as outputs only
 //     (the tenant, the OIDC issuer's URL, the add-ons' identities), and the
-//     user kubeconfig in the format asked for (exec: kubelogin).
+//     user kubeconfig in the format asked for (exec: kubelogin);
+//   - node pools as AKS keeps them: an AgentPool lives under its cluster
+//     (ParentResourceNotFound without it) in a subnet that exists and that
+//     the cluster's identity may join; the cluster's GET lists every pool in
+//     agentPoolProfiles, its AgentPools included, so a refresh of the cluster
+//     reads them into its inputs; a cluster PUT updates the pools it lists,
+//     leaves the others as they are, and is refused when it lists a pool the
+//     cluster does not have ("A new agent pool was introduced"); an update
+//     of a pool's VM size, zones, maxPods, OS, priority, eviction policy or
+//     subnet, either way, is refused (PropertyChangeNotAllowed); deleting a
+//     cluster deletes its pools.
 //
 // It also plays AKS after a cluster exists (WriteNodeRoutes, TagRouteTable,
-// Autoscale, AutoUpgrade, FillClusterDefaults), and other teams (CreateGroup,
-// CreateHubNetwork, CreatePrincipal): those changes are made in the cloud
-// only and are not Pulumi resources. Template deployments and maintenance
+// Autoscale, LabelSpotPools, AutoUpgrade, FillClusterDefaults), and other
+// teams (CreateGroup, CreateHubNetwork, CreatePrincipal): those changes are
+// made in the cloud only and are not Pulumi resources. Template deployments and maintenance
 // configurations are stored, never run.
 package azuresim
 
@@ -248,9 +258,14 @@ func (c *Cloud) Remove(id string) error {
 
 // View is the resource as an ARM GET returns it, in input shape: its
 // properties with the sub-resources that are resources of their own listed
-// inline (a table's routes, a VNet's subnets), as Azure lists them.
+// inline (a table's routes, a VNet's subnets), as Azure lists them, and a
+// cluster's agentPoolProfiles with every pool of the cluster, its AgentPools
+// included, as AKS lists them.
 func (c *Cloud) View(r *Resource) resource.PropertyMap {
 	v := resource.PropertyMap(r.Properties).Copy()
+	if r.Type == ManagedCluster && (v.HasValue("agentPoolProfiles") || len(c.Children(r.ID, AgentPool)) > 0) {
+		v["agentPoolProfiles"] = c.poolProfiles(r)
+	}
 	if k, ok := kinds[r.Type]; ok && k.inlineKey != "" {
 		var items []resource.PropertyValue
 		for _, child := range c.Children(r.ID, k.inlineType) {

@@ -20,6 +20,7 @@ const (
 	RoleAssignment        = "azure-native:authorization:RoleAssignment"
 	ManagedCluster        = "azure-native:containerservice/v20240901:ManagedCluster"
 	MaintenanceConfig     = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
+	AgentPool             = "azure-native:containerservice/v20240901:AgentPool"
 	Workspace             = "azure-native:operationalinsights:Workspace"
 	Deployment            = "azure-native:resources:Deployment"
 	NetworkSecurityGroup  = "azure-native:network:NetworkSecurityGroup"
@@ -79,6 +80,13 @@ var kinds = map[string]kind{
 		armType: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations", nameKey: "configName",
 		parentKeys: []string{"resourceName"},
 	},
+	// A node pool of its own under its cluster; the cluster's GET lists it in
+	// agentPoolProfiles (Cloud.View).
+	AgentPool: {
+		armType: "Microsoft.ContainerService/managedClusters/agentPools", nameKey: "agentPoolName",
+		parentKeys:  []string{"resourceName"},
+		replaceKeys: AgentPoolCreateOnly,
+	},
 	Workspace: {armType: "Microsoft.OperationalInsights/workspaces", nameKey: "workspaceName"},
 	// A template deployment is stored, never run: what its template would
 	// create is not in the cloud.
@@ -108,6 +116,14 @@ var kinds = map[string]kind{
 var ManagedClusterCreateOnly = []string{
 	"dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID", "linuxProfile", "networkProfile", "nodeResourceGroup", "windowsProfile",
 }
+
+// AgentPoolCreateOnly are the AgentPool inputs, besides its name, group and
+// cluster, on which the azure-native v2 provider plans a replacement: its
+// forceNewMap for ContainerService AgentPool (pulumi-azure-native#3655), as
+// AKS cannot change a pool's VM size or GPU instance profile. AKS refuses an
+// in-place change of other pool properties (poolFixed); the provider plans
+// those as updates.
+var AgentPoolCreateOnly = []string{"vmSize", "gpuInstanceProfile"}
 
 // ReplaceKeys returns the inputs of resource type typ whose change the
 // simulated provider answers with a replacement, in no particular order.
