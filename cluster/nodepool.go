@@ -11,6 +11,14 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
+// PoolCreateOnlyInputs are the AgentPool inputs on which the azure-native v2
+// provider plans a replacement (deleting the pool first, its name being
+// fixed) instead of an update: its forceNewMap for ContainerService AgentPool
+// (pulumi-azure-native#3655), with the names. AKS refuses an in-place change
+// of the other properties PoolImmutables lists. The simulated Azure of the
+// engine tests replaces a pool on exactly these.
+var PoolCreateOnlyInputs = []string{"resourceGroupName", "resourceName", "agentPoolName", "vmSize", "gpuInstanceProfile"}
+
 // NodePoolArgs configures a NodePool.
 type NodePoolArgs struct {
 	// ResourceGroupName is the cluster's resource group.

@@ -15,9 +15,9 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
 )
 
-// The simulated provider replaces a ManagedCluster on exactly the inputs the
-// program knows as create-only (cluster.CreateOnlyInputs, from the real
-// provider's schema), so the engine tests below see the replacements a real
+// The simulated provider replaces a ManagedCluster and an AgentPool on exactly
+// the inputs the program knows as create-only (cluster.CreateOnlyInputs,
+// cluster.PoolCreateOnlyInputs, from the real provider's forceNewMap), so the engine tests below see the replacements a real
 // pulumi up would plan.
 func TestSimulatorReplacesOnTheProvidersCreateOnlyInputs(t *testing.T) {
 	got := azuresim.ReplaceKeys(azuresim.ManagedCluster)
@@ -26,6 +26,11 @@ func TestSimulatorReplacesOnTheProvidersCreateOnlyInputs(t *testing.T) {
 	want = slices.Sorted(slices.Values(want))
 	if !slices.Equal(got, want) {
 		t.Errorf("simulated ManagedCluster replace keys %v, want the program's create-only inputs %v", got, want)
+	}
+	// A pool has no location of its own.
+	pool := slices.DeleteFunc(azuresim.ReplaceKeys(azuresim.AgentPool), func(k string) bool { return k == "location" })
+	if !slices.Equal(slices.Sorted(slices.Values(pool)), slices.Sorted(slices.Values(cluster.PoolCreateOnlyInputs))) {
+		t.Errorf("simulated AgentPool replace keys %v, want the program's %v", pool, cluster.PoolCreateOnlyInputs)
 	}
 }
 
