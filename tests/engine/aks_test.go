@@ -21,13 +21,19 @@ var cloudProviderTags = map[string]string{
 // per node in the route table, its tags on the table, the autoscaler moving
 // an autoscaled pool's count) is no change for the program: after a refresh
 // the preview plans nothing, and one more up leaves the node routes, the tags
-// and the count where AKS put them.
+// and the count where AKS put them. prod runs twice: with its user pools (the
+// cluster then ignores its whole agentPoolProfiles) and without them (the
+// cluster ignores the autoscaled system pool's count only).
 func TestAKSActivityIsNoChange(t *testing.T) {
-	for _, name := range []string{"dev", "prod"} {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct{ test, name string }{{"dev", "dev"}, {"prod", "prod"}, {"prod without user pools", "prod"}} {
+		name := tc.name
+		t.Run(tc.test, func(t *testing.T) {
 			w := newWorld(t, name)
+			if tc.test == "prod without user pools" {
+				w.removeConfig("aks-kubenet:pools")
+			}
 			w.up()
-			autoscaled := name == "prod" // prod's pool is autoscaled (minCount 3, maxCount 20)
+			autoscaled := name == "prod" // prod's system pool is autoscaled (minCount 3, maxCount 20)
 			var nodeRoutes []string
 			w.changeCloud(func(c *azuresim.Cloud) error {
 				if autoscaled {
