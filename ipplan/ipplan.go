@@ -3,8 +3,8 @@
 // of the VNet, node subnet, pod CIDR and route table.
 //
 // It knows the Azure and AKS numbers the plan depends on (addresses Azure
-// reserves per subnet, the kubenet /24 per node, the 400 routes of a route
-// table) and nothing about Pulumi. Rule numbers in comments refer to the
+// reserves per subnet, the kubenet /24 per node, the 1,000 routes of a route
+// table, kubenet's 400 nodes) and nothing about Pulumi. Rule numbers in comments refer to the
 // project's aks-rules reference, which names the Microsoft document behind each.
 package ipplan
 
