@@ -156,7 +156,7 @@ type poolImmutable struct {
 }
 
 // poolImmutables are the pool settings -base compares, in the order it
-// reports them: those cluster.PoolImmutables summarises for the preview.
+// reports them: those cluster.PoolImmutables sums up for the preview.
 var poolImmutables = []poolImmutable{
 	{"VM size", "vmSize", func(p spec.Pool) string { return p.VMSize }, "from cluster.vmSize", true},
 	{"availability zones", "zones", func(p spec.Pool) string { return strings.Join(p.Zones, ",") }, "", false},

@@ -36,7 +36,7 @@ func agentPoolURN(pool string) string { return agentPoolType + "::pool-" + pool 
 // pool's settings (prod's general pool autoscaled 3 to 30, its Spot pool
 // with its label, the Spot taint and Delete eviction); the system pool
 // carries the CriticalAddonsOnly taint in the cloud; the stack's outputs
-// summarise the deployed pools; a second preview plans nothing.
+// sum up the deployed pools; a second preview plans nothing.
 func TestPoolsAfterTheCluster(t *testing.T) {
 	w := newWorld(t, "prod")
 	w.up()
