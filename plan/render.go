@@ -667,22 +667,8 @@ func writePostureTable(w io.Writer, stacks []Stack) {
 		}
 		rows = append(rows, row)
 	}
-	widths := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
-		}
-	}
 	fmt.Fprintf(w, "\nSecurity posture by stack (%d)\n", len(stacks))
-	for _, row := range rows {
-		line := ""
-		for i, cell := range row {
-			if i == len(row)-1 {
-				line += cell
-			} else {
-				line += fmt.Sprintf("%-*s  ", widths[i], cell)
-			}
-		}
+	for _, line := range alignColumns(rows) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 }

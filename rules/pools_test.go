@@ -296,11 +296,7 @@ func TestRule16BadNameReportedOnce(t *testing.T) {
 
 func TestRule16PoolsWarnings(t *testing.T) {
 	off := func(s *spec.Stack) { s.Cluster.CriticalAddonsOnly = flag(false) }
-	tests := []struct {
-		name   string
-		change func(*spec.Stack)
-		want   []string // the warning, or nil for none
-	}{
+	runWarningCases(t, []warningCase{
 		{"no pools", func(*spec.Stack) {}, nil},
 		{"criticalAddonsOnly false without pools", off, nil},
 		{"only Spot pools with the system pool tainted", withPools(spotPool("spot"), spotPool("spot2")),
@@ -308,26 +304,5 @@ func TestRule16PoolsWarnings(t *testing.T) {
 		{"only Spot pools with criticalAddonsOnly false", func(s *spec.Stack) { off(s); withPools(spotPool("spot"))(s) }, nil},
 		{"a Spot pool beside a Regular pool", withPools(spotPool("spot"), userPool("general")), nil},
 		{"a Regular pool", withPools(userPool("general")), nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := base()
-			// Services outside the VNet: no warning of rule 5.
-			s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.1.4.0/24", "10.1.4.10"
-			tt.change(&s)
-			r := Check(s)
-			if r.Err() != nil {
-				t.Fatalf("want no errors, got %v", r.Err())
-			}
-			if tt.want == nil {
-				if len(r.Warnings) > 0 {
-					t.Errorf("want no warnings, got %v", r.Warnings)
-				}
-				return
-			}
-			if _, ok := findingWith(r.Warnings, tt.want); !ok || len(r.Warnings) != 1 {
-				t.Errorf("want the one warning %q, got %v", tt.want, r.Warnings)
-			}
-		})
-	}
+	})
 }

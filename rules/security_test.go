@@ -122,11 +122,7 @@ func TestRule15SecurityErrors(t *testing.T) {
 }
 
 func TestRule15SecurityWarnings(t *testing.T) {
-	tests := []struct {
-		name   string
-		change func(*spec.Stack)
-		want   []string // the warning, or nil for none
-	}{
+	runWarningCases(t, []warningCase{
 		{"the defaults with an admin and a private cluster", func(*spec.Stack) {}, nil},
 		{"no admin with local accounts off", cluster(func(c *spec.Cluster) { c.ClusterAdmins = nil }),
 			[]string{"cluster.clusterAdmins is empty and local accounts are disabled: nobody can use kubectl"}},
@@ -156,11 +152,24 @@ func TestRule15SecurityWarnings(t *testing.T) {
 		{"Free tier in prod", func(s *spec.Stack) { s.Tags = map[string]string{"environment": "prod"} },
 			[]string{"cluster.tier Free in a production stack: the Free tier has no uptime SLA"}},
 		{"Standard tier in prod", func(s *spec.Stack) { s.Tags = map[string]string{"environment": "prod"}; s.Cluster.Tier = "Standard" }, nil},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// warningCase is a change to base that Check accepts, with the one warning
+// it must give (the substrings of its message), or nil for none.
+type warningCase struct {
+	name   string
+	change func(*spec.Stack)
+	want   []string
+}
+
+// runWarningCases runs each case on base with its services outside the VNet,
+// so that rule 5 adds no warning of its own.
+func runWarningCases(t *testing.T, cases []warningCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			s := base()
-			// Services outside the VNet: no warning of rule 5.
 			s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.1.4.0/24", "10.1.4.10"
 			tt.change(&s)
 			r := Check(s)
