@@ -221,7 +221,7 @@ type Cluster struct {
 	DNSServiceIP      string     `json:"dnsServiceIP"`
 	OutboundType      string     `json:"outboundType"`
 
-	// Security posture (see Security and its defaults).
+	// The security posture; securityDefaults fills in its defaults.
 
 	// EntraID turns on Entra ID (managed AAD) with Azure RBAC for Kubernetes.
 	EntraID *bool `json:"entraId"`
