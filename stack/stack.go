@@ -27,10 +27,14 @@ import (
 // Then it deploys, in this order of dependencies:
 //
 //	resource group -> {VNet, route table, identity} -> {node subnet, routes}
-//	  -> Network Contributor grants on subnet and route table -> AKS cluster
+//	  -> Network Contributor grants on subnet and route table, the egress
+//	  (firewall or hub peering), the Log Analytics workspace -> AKS cluster
+//	  -> {user node pools, the admins' grants, Container insights' data
+//	  collection rule}
 //
-// and exports the names and ids of what it created, and the kubeconfig as a
-// secret.
+// and exports the names and ids of what it created, what the preview compares
+// with the config on the next run (network policy, private API server,
+// system pool, pools), and the kubeconfig as a secret.
 func Program(ctx *pulumi.Context) error {
 	s, report := Check(ctx.Stack(), func(key string) (string, bool) {
 		v, err := config.Try(ctx, key)
