@@ -95,12 +95,7 @@ func TestRefusedConfigRegistersNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := devConfig(t)
-			tc.mutate(t, cfg)
-			r := runProgram(t, "dev", cfg)
-			if r.err == nil {
-				t.Fatal("program accepted a bad config")
-			}
+			r := refusedDev(t, tc.mutate)
 			for _, want := range tc.want {
 				if !strings.Contains(r.err.Error(), want) {
 					t.Errorf("error does not mention %q:\n%v", want, r.err)
@@ -222,12 +217,7 @@ func TestDecodeProblemsAndRuleErrorsAreReportedTogether(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := devConfig(t)
-			tc.mutate(t, cfg)
-			r := runProgram(t, "dev", cfg)
-			if r.err == nil {
-				t.Fatal("program accepted a bad config")
-			}
+			r := refusedDev(t, tc.mutate)
 			_, list, _ := strings.Cut(r.err.Error(), "):\n")
 			lines := strings.Split(strings.TrimSpace(list), "\n")
 			if len(lines) != len(tc.want) {
@@ -246,4 +236,17 @@ func TestDecodeProblemsAndRuleErrorsAreReportedTogether(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedDev runs the program on the dev stack changed by mutate, as pulumi
+// up would, failing the test when the program accepts the config.
+func refusedDev(t *testing.T, mutate func(*testing.T, map[string]string)) run {
+	t.Helper()
+	cfg := devConfig(t)
+	mutate(t, cfg)
+	r := runProgram(t, "dev", cfg)
+	if r.err == nil {
+		t.Fatal("program accepted a bad config")
+	}
+	return r
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,8 +26,7 @@ func wantInputs(t *testing.T, what string, inputs resource.PropertyMap, want map
 		case v.IsBool():
 			got = map[bool]string{true: "true", false: "false"}[v.BoolValue()]
 		case v.IsNumber():
-			got = strings.TrimSuffix(strings.TrimSuffix(resource.NewProperty(v.NumberValue()).String(), "}"), "{")
-			got = strings.Trim(got, "{}")
+			got = strconv.FormatFloat(v.NumberValue(), 'f', -1, 64)
 		case v.IsString():
 			got = v.StringValue()
 		default:
