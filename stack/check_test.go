@@ -1,10 +1,10 @@
 package stack
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/aks-kubenet/aks-kubenet/internal/configtest"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -23,23 +23,7 @@ func devValues() map[string]string {
 }
 
 // set sets one field of the JSON object at key; a nil value removes it.
-func set(t *testing.T, values map[string]string, key, field string, value any) {
-	t.Helper()
-	var obj map[string]any
-	if err := json.Unmarshal([]byte(values[key]), &obj); err != nil {
-		t.Fatal(err)
-	}
-	if value == nil {
-		delete(obj, field)
-	} else {
-		obj[field] = value
-	}
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	values[key] = string(raw)
-}
+var set = configtest.SetField
 
 // Check reports what does not decode and the rules' findings on what does in
 // one report, and no finding about a key that did not decode.

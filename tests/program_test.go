@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/internal/configtest"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -502,20 +502,4 @@ func devConfig(t *testing.T) map[string]string {
 }
 
 // setJSON replaces one field of a JSON config object.
-func setJSON(t *testing.T, cfg map[string]string, key, field string, value any) {
-	t.Helper()
-	var obj map[string]any
-	if err := json.Unmarshal([]byte(cfg[key]), &obj); err != nil {
-		t.Fatal(err)
-	}
-	if value == nil {
-		delete(obj, field)
-	} else {
-		obj[field] = value
-	}
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg[key] = string(raw)
-}
+var setJSON = configtest.SetField
