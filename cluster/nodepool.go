@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -139,11 +140,40 @@ func taints(p spec.Pool) pulumi.StringArrayInput {
 	return pulumi.ToStringArray(t)
 }
 
-// PoolImmutables is a deployed pool's summary of what AKS cannot change on
-// a pool in place: its VM size (the provider replaces the pool), its zones,
-// maxPods, OS SKU and priority (AKS refuses the update). The preview compares
-// it with the config's (ConfigImmutables) to call out such a change before
-// pulumi up runs into it.
+// FixedPoolSetting is a pool setting AKS cannot change on an existing pool
+// (https://learn.microsoft.com/azure/aks/manage-node-pools#limitations).
+type FixedPoolSetting struct {
+	// Field is its key in an aks-kubenet:pools entry: "vmSize".
+	Field string
+	// What names it in messages: "VM size".
+	What string
+	// Replaces is true when the provider replaces the pool on a change
+	// (PoolCreateOnlyInputs); otherwise AKS refuses the update.
+	Replaces bool
+	// Value is the setting of a pool, "" for none.
+	Value func(spec.Pool) string
+}
+
+// FixedPoolSettings are the settings AKS cannot change on a pool in place,
+// in the order the summaries list them: the preview (PoolImmutables) and
+// the plan's -base compare them.
+var FixedPoolSettings = []FixedPoolSetting{
+	{"vmSize", "VM size", true, func(p spec.Pool) string { return p.VMSize }},
+	{"zones", "availability zones", false, func(p spec.Pool) string { return strings.Join(p.Zones, ",") }},
+	{"maxPods", "pods per node", false, func(p spec.Pool) string {
+		if p.MaxPods == nil {
+			return ""
+		}
+		return fmt.Sprint(*p.MaxPods)
+	}},
+	{"osSku", "OS SKU", false, func(p spec.Pool) string { return p.OSSku }},
+	// AKS returns no priority for a Regular pool.
+	{"priority", "priority", false, func(p spec.Pool) string { return cmp.Or(p.Priority, spec.PriorityRegular) }},
+}
+
+// PoolImmutables is a deployed pool's summary of its FixedPoolSettings. The
+// preview compares it with the config's (ConfigImmutables) to call out such
+// a change before pulumi up runs into it.
 func PoolImmutables(pool *containerservice.AgentPool) pulumi.StringOutput {
 	return pulumi.All(pool.VmSize, pool.AvailabilityZones, pool.MaxPods, pool.OsSKU, pool.ScaleSetPriority).ApplyT(func(v []any) string {
 		deref := func(s *string) string {
@@ -152,29 +182,20 @@ func PoolImmutables(pool *containerservice.AgentPool) pulumi.StringOutput {
 			}
 			return *s
 		}
-		maxPods := 0
-		if n := v[2].(*int); n != nil {
-			maxPods = *n
-		}
-		return immutables(deref(v[0].(*string)), v[1].([]string), maxPods, deref(v[3].(*string)), deref(v[4].(*string)))
+		return ConfigImmutables(spec.Pool{
+			VMSize: deref(v[0].(*string)), Zones: v[1].([]string), MaxPods: v[2].(*int),
+			OSSku: deref(v[3].(*string)), Priority: deref(v[4].(*string)),
+		})
 	}).(pulumi.StringOutput)
 }
 
-// ConfigImmutables is PoolImmutables for a pool as configured.
+// ConfigImmutables is the summary of a pool's FixedPoolSettings:
+// "vmSize=Standard_D4s_v5 zones=1,2,3 maxPods=110 osSku=Ubuntu
+// priority=Regular".
 func ConfigImmutables(p spec.Pool) string {
-	maxPods := 0
-	if p.MaxPods != nil {
-		maxPods = *p.MaxPods
+	fields := make([]string, len(FixedPoolSettings))
+	for i, s := range FixedPoolSettings {
+		fields[i] = s.Field + "=" + s.Value(p)
 	}
-	return immutables(p.VMSize, p.Zones, maxPods, p.OSSku, p.Priority)
-}
-
-// immutables formats the summary: "vmSize=Standard_D4s_v5 zones=1,2,3
-// maxPods=110 osSku=Ubuntu priority=Regular". AKS returns no priority for a
-// Regular pool, so an empty one is Regular.
-func immutables(vmSize string, zones []string, maxPods int, osSku, priority string) string {
-	if priority == "" {
-		priority = spec.PriorityRegular
-	}
-	return fmt.Sprintf("vmSize=%s zones=%s maxPods=%d osSku=%s priority=%s", vmSize, strings.Join(zones, ","), maxPods, osSku, priority)
+	return strings.Join(fields, " ")
 }

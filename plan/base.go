@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
@@ -31,8 +32,8 @@ type Base struct {
 	// that differs from the base's.
 	Renames map[string][]string `json:"-"`
 	// PoolChanges are findings too, by stack: each change of what AKS cannot
-	// change on a pool (poolImmutables) of a user pool in both checkouts,
-	// matched by name.
+	// change on a pool (cluster.FixedPoolSettings) of a user pool in both
+	// checkouts, matched by name.
 	PoolChanges map[string][]string `json:"-"`
 	// Pools are, by stack, the user pools in only one checkout, matched by
 	// name: a renamed pool is a new pool and a removed one, the way to change
@@ -138,37 +139,9 @@ var renamables = []renamable{
 		"Azure cannot rename", "it (and lose the logs in it)", "from cluster.name"},
 }
 
-// poolImmutable is one setting of a user pool that AKS cannot change on an
-// existing pool (https://learn.microsoft.com/azure/aks/manage-node-pools#limitations).
-type poolImmutable struct {
-	// what names the setting, after "changes pool general's ": "VM size".
-	what string
-	// field is its key in the pool's object: "vmSize".
-	field string
-	// value is the setting as configured, its default applied, "" for none.
-	value func(spec.Pool) string
-	// from says where the default comes from, for "(default, ...)".
-	from string
-	// replaces is true when Pulumi would replace the pool on a change (the
-	// provider's forceNew, pulumi-azure-native#3655); otherwise AKS refuses
-	// the update.
-	replaces bool
-}
-
-// poolImmutables are the pool settings -base compares, in the order it
-// reports them: those cluster.PoolImmutables sums up for the preview.
-var poolImmutables = []poolImmutable{
-	{"VM size", "vmSize", func(p spec.Pool) string { return p.VMSize }, "from cluster.vmSize", true},
-	{"availability zones", "zones", func(p spec.Pool) string { return strings.Join(p.Zones, ",") }, "", false},
-	{"pods per node", "maxPods", func(p spec.Pool) string {
-		if p.MaxPods == nil {
-			return ""
-		}
-		return fmt.Sprint(*p.MaxPods)
-	}, "", false},
-	{"OS SKU", "osSku", func(p spec.Pool) string { return p.OSSku }, "", false},
-	{"priority", "priority", func(p spec.Pool) string { return p.Priority }, "", false},
-}
+// poolDefaultFrom says where a fixed pool setting's default comes from, for
+// "(default, ...)"; a setting not listed defaults to a constant.
+var poolDefaultFrom = map[string]string{"vmSize": "from cluster.vmSize"}
 
 // nodeResourceGroup is the cluster's node resource group: the configured one,
 // or the one AKS names when none is (MC_<group>_<cluster>_<location>).
@@ -261,8 +234,8 @@ func renames(stack string, base, head spec.Stack, baseSet, headSet func(key stri
 
 // comparePools matches the user pools of stack in base and head by name. It
 // returns a finding for each setting AKS cannot change on a pool
-// (poolImmutables) that differs between a pool in both, in head's order of
-// pools and poolImmutables' order of settings, and the pools only in head
+// (cluster.FixedPoolSettings) that differs between a pool in both, in head's
+// order of pools and the settings' order, and the pools only in head
 // (added) and only in base (removed). baseSet and headSet report whether a
 // key is set in each config, rather than defaulted.
 func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key string) bool) ([]string, PoolDiff) {
@@ -287,22 +260,22 @@ func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key
 		case inHead[p.Name] != i:
 			continue // a duplicate
 		}
-		for _, im := range poolImmutables {
-			old, now := im.value(base.Pools[j]), im.value(p)
+		for _, im := range cluster.FixedPoolSettings {
+			old, now := im.Value(base.Pools[j]), im.Value(p)
 			if old == now {
 				continue
 			}
-			oldKey, newKey := fmt.Sprintf("pools[%d].%s", j, im.field), fmt.Sprintf("pools[%d].%s", i, im.field)
-			change := fmt.Sprintf("%s %s -> %s", oldKey, im.shown(old, baseSet(oldKey)), im.shown(now, headSet(newKey)))
+			oldKey, newKey := fmt.Sprintf("pools[%d].%s", j, im.Field), fmt.Sprintf("pools[%d].%s", i, im.Field)
+			change := fmt.Sprintf("%s %s -> %s", oldKey, shownPoolSetting(im.Field, old, baseSet(oldKey)), shownPoolSetting(im.Field, now, headSet(newKey)))
 			if oldKey != newKey {
-				change = fmt.Sprintf("%s %s -> %s %s", oldKey, im.shown(old, baseSet(oldKey)), newKey, im.shown(now, headSet(newKey)))
+				change = fmt.Sprintf("%s %s -> %s %s", oldKey, shownPoolSetting(im.Field, old, baseSet(oldKey)), newKey, shownPoolSetting(im.Field, now, headSet(newKey)))
 			}
 			consequence := " and refuses the update, so pulumi up fails"
-			if im.replaces {
+			if im.Replaces {
 				consequence = "; Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse"
 			}
 			out = append(out, fmt.Sprintf("stack %s changes pool %s's %s: %s. AKS cannot change it on a pool%s: add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'",
-				stack, p.Name, im.what, change, consequence))
+				stack, p.Name, im.What, change, consequence))
 		}
 	}
 	for _, p := range base.Pools {
@@ -313,19 +286,20 @@ func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key
 	return out, diff
 }
 
-// shown is a pool setting's value as a finding shows it: "none" for no
-// value, marked " (default, ...)" when its key is not set.
-func (im poolImmutable) shown(value string, set bool) string {
+// shownPoolSetting is the value of a fixed pool setting (its Field) as a
+// finding shows it: "none" for no value, marked " (default, ...)" when its
+// key is not set.
+func shownPoolSetting(field, value string, set bool) string {
 	if value == "" {
 		value = "none"
 	}
 	if set {
 		return value
 	}
-	if im.from == "" {
-		return value + " (default)"
+	if from, ok := poolDefaultFrom[field]; ok {
+		return value + " (default, " + from + ")"
 	}
-	return value + " (default, " + im.from + ")"
+	return value + " (default)"
 }
 
 // defaulted marks a name its key does not set: " (default, from cluster.name)".
