@@ -85,8 +85,12 @@ func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See the README's \"Changing a stack\".",
 			key, old, now, r.what, protected))
 	}
-	warnings = append(warnings, creationWarnings(s, deployed)...)
-	warnings = append(warnings, poolWarnings(s, deployed)...)
+	// The cluster's own settings compare only with the same cluster: none
+	// deployed, or a renamed one (warned about above), has nothing to compare.
+	if name, ok := deployed["clusterName"].(string); ok && name == s.Cluster.Name {
+		warnings = append(warnings, creationWarnings(s, deployed)...)
+		warnings = append(warnings, poolWarnings(s, deployed)...)
+	}
 	sort.Strings(warnings)
 	return warnings
 }
@@ -132,11 +136,8 @@ var creationSettings = []creationSetting{
 }
 
 // creationWarnings calls out each creationSetting whose config value is not
-// the deployed cluster's.
+// the deployed cluster's, deployed being the outputs of the same cluster.
 func creationWarnings(s spec.Stack, deployed map[string]any) []string {
-	if name, ok := deployed["clusterName"].(string); !ok || name != s.Cluster.Name {
-		return nil // no cluster deployed, or a renamed one (warned about above)
-	}
 	var warnings []string
 	for _, c := range creationSettings {
 		old := c.before
@@ -159,9 +160,6 @@ func creationWarnings(s spec.Stack, deployed map[string]any) []string {
 // cluster.IgnoredChanges). Pools are matched by name; a renamed pool is a new
 // pool, the safe way to change one.
 func poolWarnings(s spec.Stack, deployed map[string]any) []string {
-	if name, ok := deployed["clusterName"].(string); !ok || name != s.Cluster.Name {
-		return nil
-	}
 	var warnings []string
 	deployedPools, _ := deployed["pools"].(map[string]any)
 	for i, p := range s.Pools {
