@@ -94,30 +94,46 @@ func (c *checker) checkPool() {
 	case *cl.NodeCount < 1:
 		c.errorf(keys(keyNodeCount), "%s %d is less than 1: the system pool needs at least one node", keyNodeCount, *cl.NodeCount)
 	}
-	// https://learn.microsoft.com/azure/aks/cluster-autoscaler: the autoscaler
-	// takes a minimum and a maximum count.
-	switch {
-	case cl.MinCount != nil && cl.MaxCount == nil:
-		c.errorf(keys(keyMinCount, keyMaxCount), "%s %d is set without %s: set both to autoscale the system pool, or neither", keyMinCount, *cl.MinCount, keyMaxCount)
-	case cl.MinCount == nil && cl.MaxCount != nil:
-		c.errorf(keys(keyMaxCount, keyMinCount), "%s %d is set without %s: set both to autoscale the system pool, or neither", keyMaxCount, *cl.MaxCount, keyMinCount)
-	}
+	counts := poolCounts{keyMinCount, keyNodeCount, keyMaxCount, cl.MinCount, cl.NodeCount, cl.MaxCount}
+	c.checkAutoscalerBounds(counts, "the system pool")
 	if cl.MinCount != nil && *cl.MinCount < 1 {
 		c.errorf(keys(keyMinCount), "%s %d is less than 1: the system pool needs at least one node", keyMinCount, *cl.MinCount)
 	}
-	c.checkOrder(keyMinCount, cl.MinCount, keyNodeCount, cl.NodeCount)
-	c.checkOrder(keyNodeCount, cl.NodeCount, keyMaxCount, cl.MaxCount)
-	if cl.NodeCount == nil {
-		c.checkOrder(keyMinCount, cl.MinCount, keyMaxCount, cl.MaxCount)
-	}
+	c.checkCountOrder(counts, "1 <= minCount <= nodeCount <= maxCount")
 	c.checkMaxPods()
 }
 
-// checkOrder reports the count of lowKey exceeding the count of highKey, when
-// both are set.
-func (c *checker) checkOrder(lowKey string, low *int, highKey string, high *int) {
-	if low != nil && high != nil && *low > *high {
-		c.errorf(keys(lowKey, highKey), "%s %d exceeds %s %d: want 1 <= minCount <= nodeCount <= maxCount", lowKey, *low, highKey, *high)
+// poolCounts are a pool's count keys and their values.
+type poolCounts struct {
+	minKey, nodeKey, maxKey string
+	min, node, max          *int
+}
+
+// checkAutoscalerBounds checks that minCount and maxCount are set both or
+// neither: the autoscaler takes both
+// (https://learn.microsoft.com/azure/aks/cluster-autoscaler). pool names the
+// pool in messages.
+func (c *checker) checkAutoscalerBounds(n poolCounts, pool string) {
+	switch {
+	case n.min != nil && n.max == nil:
+		c.errorf(keys(n.minKey, n.maxKey), "%s %d is set without %s: set both to autoscale %s, or neither", n.minKey, *n.min, n.maxKey, pool)
+	case n.min == nil && n.max != nil:
+		c.errorf(keys(n.maxKey, n.minKey), "%s %d is set without %s: set both to autoscale %s, or neither", n.maxKey, *n.max, n.minKey, pool)
+	}
+}
+
+// checkCountOrder checks that the counts that are set are ordered; order is
+// the ordering the messages quote.
+func (c *checker) checkCountOrder(n poolCounts, order string) {
+	ordered := func(lowKey string, low *int, highKey string, high *int) {
+		if low != nil && high != nil && *low > *high {
+			c.errorf(keys(lowKey, highKey), "%s %d exceeds %s %d: want %s", lowKey, *low, highKey, *high, order)
+		}
+	}
+	ordered(n.minKey, n.min, n.nodeKey, n.node)
+	ordered(n.nodeKey, n.node, n.maxKey, n.max)
+	if n.node == nil {
+		ordered(n.minKey, n.min, n.maxKey, n.max)
 	}
 }
 

@@ -153,14 +153,8 @@ func (c *checker) checkPoolCounts(i int, p spec.Pool) {
 	if p.NodeCount == nil && !p.Autoscaling() {
 		c.errorf(keys(nodeKey), "%s is missing: set the pool's node count, or %s and %s to autoscale it", nodeKey, minKey, maxKey)
 	}
-	// https://learn.microsoft.com/azure/aks/cluster-autoscaler: the autoscaler
-	// takes a minimum and a maximum count.
-	switch {
-	case p.MinCount != nil && p.MaxCount == nil:
-		c.errorf(keys(minKey, maxKey), "%s %d is set without %s: set both to autoscale the pool, or neither", minKey, *p.MinCount, maxKey)
-	case p.MinCount == nil && p.MaxCount != nil:
-		c.errorf(keys(maxKey, minKey), "%s %d is set without %s: set both to autoscale the pool, or neither", maxKey, *p.MaxCount, minKey)
-	}
+	counts := poolCounts{minKey, nodeKey, maxKey, p.MinCount, p.NodeCount, p.MaxCount}
+	c.checkAutoscalerBounds(counts, "the pool")
 	for _, n := range []struct {
 		key   string
 		count *int
@@ -173,11 +167,7 @@ func (c *checker) checkPoolCounts(i int, p spec.Pool) {
 			c.errorf(keys(n.key), "%s %d is negative: a user pool has 0 nodes or more", n.key, *n.count)
 		}
 	}
-	c.checkCountOrder(minKey, p.MinCount, nodeKey, p.NodeCount)
-	c.checkCountOrder(nodeKey, p.NodeCount, maxKey, p.MaxCount)
-	if p.NodeCount == nil {
-		c.checkCountOrder(minKey, p.MinCount, maxKey, p.MaxCount)
-	}
+	c.checkCountOrder(counts, "minCount <= nodeCount <= maxCount")
 	largestKey := nodeKey
 	if p.MaxCount != nil {
 		largestKey = maxKey
@@ -190,14 +180,6 @@ func (c *checker) checkPoolCounts(i int, p spec.Pool) {
 		smallestKey, smallest = minKey, p.MinCount
 	}
 	c.checkPodsPerNode(poolsKey(i, "maxPods"), p.MaxPods, smallestKey, smallest, system, "the pool")
-}
-
-// checkCountOrder reports the count of lowKey exceeding the count of highKey,
-// when both are set.
-func (c *checker) checkCountOrder(lowKey string, low *int, highKey string, high *int) {
-	if low != nil && high != nil && *low > *high {
-		c.errorf(keys(lowKey, highKey), "%s %d exceeds %s %d: want minCount <= nodeCount <= maxCount", lowKey, *low, highKey, *high)
-	}
 }
 
 // checkPodsPerNode checks a pool's maxPods, the value of maxPodsKey: set, and
