@@ -65,6 +65,10 @@ var (
 	labelValueSyntax = "empty or " + labelName.summary
 	// spotTaintKey and spotTaintEffect are spec.SpotTaint's.
 	spotTaintKey, _, spotTaintEffect, _ = parseTaint(spec.SpotTaint)
+	// systemTaintKey is the taint key AKS takes on a System-mode pool with
+	// any effect; systemTaintEffect is the effect it takes with any key.
+	systemTaintKey, _, _, _ = parseTaint(spec.CriticalAddonsOnly)
+	systemTaintEffect       = "PreferNoSchedule"
 )
 
 // maxLabelPrefixLen is the longest prefix of a label key, a DNS subdomain.
@@ -281,6 +285,10 @@ func labelValueProblem(v string) string {
 // unique by key and effect pair", k8s.io/kubernetes pkg/apis/core/validation).
 // A Spot pool may list spec.SpotTaint, which AKS puts on its nodes anyway, but
 // no other taint of that key and effect.
+// A System-mode pool takes only the CriticalAddonsOnly key or the
+// PreferNoSchedule effect: AKS keeps system pods schedulable there and refuses
+// other taints with SystemPoolHasRestrictedTaint
+// (https://learn.microsoft.com/azure/aks/use-system-pools, Azure/AKS#2578).
 func (c *checker) checkTaints(i int, p spec.Pool) {
 	seen := map[[2]string]int{} // key and effect -> index of the first taint
 	for j, taint := range p.Taints {
@@ -315,6 +323,10 @@ func (c *checker) checkTaints(i int, p spec.Pool) {
 		if p.Spot() && k == spotTaintKey && effect == spotTaintEffect && taint != spec.SpotTaint {
 			c.errorf(keys(key), "%s %s has the key and effect of %s, which AKS puts on every Spot node: list that taint or none of its key and effect",
 				key, abbreviate(taint), spec.SpotTaint)
+		}
+		if p.Mode == spec.PoolModeSystem && k != systemTaintKey && effect != systemTaintEffect {
+			c.errorf(keys(key, poolsKey(i, "mode")), "%s %s is on a pool of %s %s: AKS refuses a System pool's taints (SystemPoolHasRestrictedTaint) unless the key is %s or the effect %s; set %s %s, or change the taint",
+				key, abbreviate(taint), poolsKey(i, "mode"), p.Mode, systemTaintKey, systemTaintEffect, poolsKey(i, "mode"), spec.PoolModeUser)
 		}
 	}
 }

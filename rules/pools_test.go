@@ -93,6 +93,7 @@ func TestRule16PoolsValid(t *testing.T) {
 		})), nil, ""},
 		{"a System pool", withPools(userPool("sys2", system)), nil, ""},
 		{"a System pool of one node with room for 30 pods", withPools(userPool("sys2", system, counts(1, -1, -1), maxPods(30))), nil, ""},
+		{"a System pool tainted CriticalAddonsOnly and PreferNoSchedule", withPools(userPool("sys2", system, taints(spec.CriticalAddonsOnly, "CriticalAddonsOnly=true:NoExecute", "sku=gpu:PreferNoSchedule"))), nil, ""},
 		{"a user pool of one node with 10 pods", withPools(userPool("small", counts(1, -1, -1), maxPods(10))), nil, ""},
 		{"250 pods per node", withPools(userPool("dense", maxPods(250))), nil, ""},
 		{"AzureLinux", withPools(userPool("mariner", func(p *spec.Pool) { p.OSSku = spec.OSSkuAzureLinux })), nil, ""},
@@ -214,6 +215,10 @@ func TestRule16PoolsErrors(t *testing.T) {
 			[]string{`pools[0].taints[2] "sku=cpu:NoSchedule" has the key and effect of pools[0].taints[0]: Kubernetes takes one taint per key and effect`}, ""},
 		{"taint on the Spot taint's key and effect", withPools(spotPool("spot", taints("kubernetes.azure.com/scalesetpriority=regular:NoSchedule"))),
 			[]string{`pools[0].taints[0] "kubernetes.azure.com/scalesetpriority=regular:NoSchedule" has the key and effect of kubernetes.azure.com/scalesetpriority=spot:NoSchedule, which AKS puts on every Spot node`}, ""},
+		{"a System pool tainted NoSchedule", withPools(userPool("sys2", system, taints("sku=gpu:NoSchedule"))),
+			[]string{`pools[0].taints[0] "sku=gpu:NoSchedule" is on a pool of pools[0].mode System: AKS refuses a System pool's taints (SystemPoolHasRestrictedTaint) unless the key is CriticalAddonsOnly or the effect PreferNoSchedule; set pools[0].mode User, or change the taint`}, ""},
+		{"a System pool tainted NoExecute", withPools(userPool("sys2", system, taints("sku=gpu:PreferNoSchedule", "dedicated:NoExecute"))),
+			[]string{`pools[0].taints[1] "dedicated:NoExecute" is on a pool of pools[0].mode System`}, ""},
 		// priority and Spot settings
 		{"unknown priority", withPools(userPool("general", func(p *spec.Pool) { p.Priority = "Low" })),
 			[]string{`pools[0].priority "Low" is not a node pool priority: want Regular or Spot`}, ""},
