@@ -6,14 +6,9 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
-
-// ClusterAdminRoleID is the id of Azure's built-in Azure Kubernetes Service
-// RBAC Cluster Admin role: every action on every Kubernetes resource of the
-// cluster, with Azure RBAC for Kubernetes
-// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#azure-kubernetes-service-rbac-cluster-admin).
-const ClusterAdminRoleID = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
 // ClusterAdminsArgs configures ClusterAdmins.
 type ClusterAdminsArgs struct {
@@ -50,7 +45,7 @@ func NewClusterAdmins(ctx *pulumi.Context, name string, args ClusterAdminsArgs, 
 	}
 	scope := args.ClusterID.ToStringOutput()
 	roleDefinitionID := scope.ApplyT(func(scope string) (string, error) {
-		return RoleDefinitionID(scope, ClusterAdminRoleID)
+		return RoleDefinitionID(scope, roles.ClusterAdmin)
 	}).(pulumi.StringOutput)
 	outputs := pulumi.Map{}
 	for _, entry := range args.Admins {

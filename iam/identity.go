@@ -10,11 +10,9 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// NetworkContributorRoleID is the id of Azure's built-in Network Contributor role
-// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking#network-contributor).
-const NetworkContributorRoleID = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+	"github.com/aks-kubenet/aks-kubenet/iam/roles"
+)
 
 // ClusterIdentityArgs configures a ClusterIdentity.
 type ClusterIdentityArgs struct {
@@ -94,7 +92,7 @@ func grantNetworkContributor(ctx *pulumi.Context, name string, identity *managed
 ) (*authorization.RoleAssignment, error) {
 	scopeID := scope.ToStringOutput()
 	roleDefinitionID := scopeID.ApplyT(func(scope string) (string, error) {
-		return RoleDefinitionID(scope, NetworkContributorRoleID)
+		return RoleDefinitionID(scope, roles.NetworkContributor)
 	}).(pulumi.StringOutput)
 	assignmentName := pulumi.All(scopeID, identity.PrincipalId, roleDefinitionID).ApplyT(func(v []any) string {
 		return AssignmentName(v[0].(string), v[1].(string), v[2].(string))

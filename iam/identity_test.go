@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 )
 
 func TestRoleDefinitionID(t *testing.T) {
@@ -13,11 +15,11 @@ func TestRoleDefinitionID(t *testing.T) {
 	}{
 		{
 			scope: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt",
-			want:  "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/" + NetworkContributorRoleID,
+			want:  "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/" + roles.NetworkContributor,
 		},
 		{
 			scope: "/SUBSCRIPTIONS/sub-2/resourcegroups/rg",
-			want:  "/subscriptions/sub-2/providers/Microsoft.Authorization/roleDefinitions/" + NetworkContributorRoleID,
+			want:  "/subscriptions/sub-2/providers/Microsoft.Authorization/roleDefinitions/" + roles.NetworkContributor,
 		},
 		{scope: "", wantErr: `scope ""`},
 		{scope: "subscriptions/sub-1/resourceGroups/rg", wantErr: "want an Azure resource id"},
@@ -25,7 +27,7 @@ func TestRoleDefinitionID(t *testing.T) {
 		{scope: "/providers/Microsoft.Management/managementGroups/mg", wantErr: "want an Azure resource id"},
 	}
 	for _, tc := range cases {
-		got, err := RoleDefinitionID(tc.scope, NetworkContributorRoleID)
+		got, err := RoleDefinitionID(tc.scope, roles.NetworkContributor)
 		if tc.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("RoleDefinitionID(%q) error = %v, want one containing %q", tc.scope, err, tc.wantErr)
@@ -40,7 +42,7 @@ func TestRoleDefinitionID(t *testing.T) {
 
 func TestAssignmentName(t *testing.T) {
 	scope := "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt"
-	role := "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/" + NetworkContributorRoleID
+	role := "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/" + roles.NetworkContributor
 	name := AssignmentName(scope, "principal", role)
 
 	parsed, err := uuid.Parse(name)

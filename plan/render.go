@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/network"
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -67,12 +67,6 @@ var keyProperties = map[string][]string{
 		"deploymentName", "properties.mode",
 		"properties.parameters.workspaceResourceId.value", "properties.parameters.clusterResourceId.value",
 	},
-}
-
-// roleNames names the built-in roles the program assigns.
-var roleNames = map[string]string{
-	iam.NetworkContributorRoleID: "Network Contributor",
-	iam.ClusterAdminRoleID:       "Azure Kubernetes Service RBAC Cluster Admin",
 }
 
 // WriteText writes the plan of each stack for people; with several stacks,
@@ -350,7 +344,7 @@ func writeResourceText(w io.Writer, r Resource, parentType string) {
 }
 
 func roleName(id string) string {
-	for guid, name := range roleNames {
+	for guid, name := range roles.Names {
 		if strings.HasSuffix(id, "/"+guid) {
 			return name
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/internal/configtest"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -135,7 +136,7 @@ func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 		}
 		scope := str(ra.Inputs, "scope")
 		scopes[scope] = true
-		roleDef := "/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + iam.NetworkContributorRoleID
+		roleDef := "/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + roles.NetworkContributor
 		for path, want := range map[string]string{
 			"principalType":      "ServicePrincipal",
 			"principalId":        "principal-" + str(identity.Inputs, "resourceName"),

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/iam"
+	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -123,7 +124,7 @@ func TestClusterAdminGrants(t *testing.T) {
 	r := runProgram(t, "dev", cfg)
 	mustSucceed(t, r)
 	aks := r.one(t, tCluster)
-	roleID := "/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + iam.ClusterAdminRoleID
+	roleID := "/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + roles.ClusterAdmin
 	for _, tc := range []struct{ id, principalType string }{{adminGroup, "Group"}, {user, "User"}} {
 		grant := r.named(t, "cluster-admins-"+tc.id)
 		wantInputs(t, grant.Name, grant.Inputs, map[string]string{
