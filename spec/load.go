@@ -26,11 +26,13 @@ const (
 	KeySSHPublicKey      = Project + ":sshPublicKey"
 	KeyProtect           = Project + ":protect"
 	KeyExportKubeconfig  = Project + ":exportKubeconfig"
-	KeyFirewall          = Project + ":firewall"
-	KeyHub               = Project + ":hub"
-	KeyNetwork           = Project + ":network"
-	KeyCluster           = Project + ":cluster"
-	KeyPools             = Project + ":pools"
+	// KeyReadLastDeployment is set false by deploy.yml's plan and up jobs.
+	KeyReadLastDeployment = Project + ":readLastDeployment"
+	KeyFirewall           = Project + ":firewall"
+	KeyHub                = Project + ":hub"
+	KeyNetwork            = Project + ":network"
+	KeyCluster            = Project + ":cluster"
+	KeyPools              = Project + ":pools"
 )
 
 // Source returns the raw value of a config key ("aks-kubenet:network") and
@@ -79,11 +81,15 @@ func Load(stackName string, get Source) (Stack, error) {
 	if hasLegacy && !hasGroup {
 		s.ResourceGroupKey = KeyResourceGroupName
 	}
-	s.Protect = true
+	s.Protect, s.ReadLastDeployment = true, true
 	for _, flag := range []struct {
 		key, name string
 		dst       *bool
-	}{{KeyProtect, "protect", &s.Protect}, {KeyExportKubeconfig, "exportKubeconfig", &s.ExportKubeconfig}} {
+	}{
+		{KeyProtect, "protect", &s.Protect},
+		{KeyExportKubeconfig, "exportKubeconfig", &s.ExportKubeconfig},
+		{KeyReadLastDeployment, "readLastDeployment", &s.ReadLastDeployment},
+	} {
 		if v, ok := get(flag.key); ok {
 			b, err := strconv.ParseBool(strings.TrimSpace(v))
 			if err != nil {
@@ -256,7 +262,7 @@ func editDistance(a, b string) int {
 func KnownKeys() []string {
 	return slices.Sorted(slices.Values([]string{
 		KeyResourceGroup, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyProtect,
-		KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyCluster, KeyPools,
+		KeyExportKubeconfig, KeyReadLastDeployment, KeyFirewall, KeyHub, KeyNetwork, KeyCluster, KeyPools,
 	}))
 }
 

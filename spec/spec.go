@@ -75,6 +75,13 @@ type Stack struct {
 	// ExportKubeconfig is aks-kubenet:exportKubeconfig (default false): export
 	// the cluster user's kubeconfig as the secret stack output kubeconfig.
 	ExportKubeconfig bool
+	// ReadLastDeployment is aks-kubenet:readLastDeployment (default true): a
+	// preview reads the stack's last deployment (its outputs, through a
+	// StackReference to itself) to warn about renames and settings AKS
+	// cannot change. deploy.yml sets it false in its plan and up jobs: an
+	// update plan cannot hold a read that only the preview makes (the up
+	// would refuse the plan for the pulumi provider it never registers).
+	ReadLastDeployment bool
 	// Firewall is aks-kubenet:firewall: an Azure Firewall in the cluster's
 	// VNet takes all egress (egress mode 2); nil without one.
 	Firewall *Firewall

@@ -110,7 +110,7 @@ func TestLoadSuggestsTheNearestKey(t *testing.T) {
 func TestKnownKeys(t *testing.T) {
 	got := KnownKeys()
 	want := []string{KeyCluster, KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyPools, KeyProtect,
-		KeyResourceGroup, KeyResourceGroupName, KeySSHPublicKey, KeyTags}
+		KeyReadLastDeployment, KeyResourceGroup, KeyResourceGroupName, KeySSHPublicKey, KeyTags}
 	if !slices.Equal(got, want) {
 		t.Errorf("KnownKeys() = %v, want %v", got, want)
 	}
@@ -143,7 +143,7 @@ func TestUnknownKeys(t *testing.T) {
 			name: "near no known key",
 			keys: []string{"aks-kubenet:region"},
 			want: []string{"aks-kubenet:region: unknown key (known keys: aks-kubenet:cluster, aks-kubenet:exportKubeconfig, aks-kubenet:firewall, " +
-				"aks-kubenet:hub, aks-kubenet:network, aks-kubenet:pools, aks-kubenet:protect, aks-kubenet:resourceGroup, aks-kubenet:resourceGroupName, " +
+				"aks-kubenet:hub, aks-kubenet:network, aks-kubenet:pools, aks-kubenet:protect, aks-kubenet:readLastDeployment, aks-kubenet:resourceGroup, aks-kubenet:resourceGroupName, " +
 				"aks-kubenet:sshPublicKey, aks-kubenet:tags)"},
 		},
 		{

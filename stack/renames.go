@@ -42,8 +42,12 @@ var renamables = []renamable{
 // the engine writes the stack's checkpoint as it goes, and a self-reference
 // could read it half-written (the file backend then fails with "failed to
 // load checkpoint: EOF").
+//
+// With aks-kubenet:readLastDeployment false (deploy.yml's plan and up, which
+// apply an update plan) it reads nothing: the pull request's preview and
+// plan -base warned already.
 func warnRenames(ctx *pulumi.Context, s spec.Stack) error {
-	if !ctx.DryRun() {
+	if !ctx.DryRun() || !s.ReadLastDeployment {
 		return nil
 	}
 	self := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), ctx.Stack())

@@ -235,6 +235,16 @@ func TestRenamesAreCalledOut(t *testing.T) {
 	if !slices.ContainsFunc(r.warnings, func(w string) bool { return strings.Contains(w, want) }) {
 		t.Errorf("no warning %q in %q", want, r.warnings)
 	}
+
+	// deploy.yml's plan and up turn the read off: the preview then registers
+	// no StackReference (an update plan could not hold it) and warns of
+	// nothing; the pull request's preview warned already.
+	cfg[spec.KeyReadLastDeployment] = "false"
+	r = runProgramIn(t, surroundings{preview: true, deployed: deployed}, "dev", cfg)
+	mustSucceed(t, r)
+	if slices.ContainsFunc(r.warnings, func(w string) bool { return strings.Contains(w, "on a deployed stack") }) {
+		t.Errorf("with %s false the preview still read the last deployment: %q", spec.KeyReadLastDeployment, r.warnings)
+	}
 }
 
 // The inputs on which azure-native v2 replaces the cluster are pinned: the

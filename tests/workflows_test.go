@@ -1,15 +1,363 @@
 package tests
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aks-kubenet/aks-kubenet/pipeline"
+	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
+
+// The workflows' promises, checked on the files GitHub runs:
+//   - no job that can run outside a deployment environment (a pull request,
+//     the drift check, a plan job) reads a deploy identity or a write-capable
+//     secret, and none falls back to one; a job that reads them runs in the
+//     environment of a committed stack;
+//   - no job inherits secrets, and no workflow runs on pull_request_target;
+//   - every third-party action is pinned by commit with its version beside
+//     it; every job declares its permissions (only those it uses) and a
+//     timeout; no checkout keeps the token;
+//   - every variable and secret a workflow reads is one the one-time setup
+//     (package pipeline) makes or names;
+//   - the pulumi CLI version is written once, in tools/go.mod.
+
+// workflowFiles are the files GitHub reads: the workflows and the local
+// composite action.
+func workflowFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	paths, err := filepath.Glob(filepath.Join("..", ".github", "workflows", "*.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, filepath.Join("..", ".github", "actions", "pulumi", "action.yml"))
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[strings.TrimPrefix(filepath.ToSlash(p), "../")] = b
+	}
+	if len(files) < 5 {
+		t.Fatalf("only %d workflow files: %v", len(files), slices.Sorted(mapKeys(files)))
+	}
+	return files
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// usesLine is a `uses:` with what follows it on its line.
+var usesLine = regexp.MustCompile(`(?m)^\s*(?:-\s+)?uses:\s*([^\s#]+)[ \t]*(#.*)?$`)
+
+var (
+	pinned       = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
+	versionNote  = regexp.MustCompile(`^#\s*v\d+\.\d+\.\d+$`)
+	varOrSecret  = regexp.MustCompile(`\b(vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)`)
+	varIndexed   = regexp.MustCompile(`\bvars\[format\('([A-Z_]+)\{0\}'`)
+	deployVar    = regexp.MustCompile(`\bvars\.` + pipeline.VarDeployClientID + `\b`)
+	deploySecret = regexp.MustCompile(`\bsecrets\.` + pipeline.SecretDeployToken + `\b`)
+)
+
+// knownSettings are the variables and secrets the one-time setup makes or
+// names, for stacks.
+func knownSettings(stacks []string) map[string]bool {
+	known := map[string]bool{}
+	for _, n := range []string{
+		pipeline.VarDeployClientID, pipeline.VarPreviewClientID, pipeline.VarTenantID, pipeline.VarBackendURL,
+		pipeline.VarStorageAccount, pipeline.VarPulumiOrg, pipeline.SecretPassphrase, pipeline.SecretDeployToken,
+		pipeline.SecretPreviewToken,
+	} {
+		known[n] = true
+	}
+	for _, s := range stacks {
+		known[pipeline.SubscriptionVariable(s)] = true
+	}
+	return known
+}
+
+// jobPermissions are what each thing a job does needs, beyond contents: read.
+var jobPermissions = []struct {
+	marker, permission string
+}{
+	{"./.github/actions/pulumi", "id-token: write"},
+	{"--comment", "pull-requests: write"},
+	{"drift.sh", "issues: write"},
+	{"drift.sh", "actions: read"},
+}
+
+// checkWorkflow returns every broken promise in the workflow file name.
+func checkWorkflow(name string, raw []byte, stacks []string) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, name+": "+fmt.Sprintf(format, args...)) }
+
+	for _, m := range usesLine.FindAllSubmatch(raw, -1) {
+		ref, note := string(m[1]), strings.TrimSpace(string(m[2]))
+		if strings.HasPrefix(ref, "./") {
+			continue
+		}
+		if !pinned.MatchString(ref) {
+			bad("%s is not pinned by a full commit", ref)
+		} else if !versionNote.MatchString(note) {
+			bad("%s has no version comment (# vX.Y.Z)", ref)
+		}
+	}
+	if regexp.MustCompile(`(?m)^\s*secrets:\s*inherit\b`).Match(raw) {
+		bad("a job inherits every secret (secrets: inherit)")
+	}
+	if regexp.MustCompile(`pulumi-version`).Match(raw) {
+		bad("names a pulumi CLI version; the one place is tools/go.mod (.github/scripts/pulumi-version.sh)")
+	}
+	for _, v := range varOrSecret.FindAllSubmatch(raw, -1) {
+		if kind, n := string(v[1]), string(v[2]); !knownSettings(stacks)[n] {
+			bad("reads %s.%s, which the one-time setup (package pipeline) neither makes nor names", kind, n)
+		}
+	}
+	for _, v := range varIndexed.FindAllSubmatch(raw, -1) {
+		if string(v[1]) != pipeline.VarSubscriptionPrefix {
+			bad("reads vars[format('%s{0}', …)], which the one-time setup does not make", v[1])
+		}
+	}
+
+	var doc struct {
+		On          map[string]any `yaml:"on"`
+		Permissions any            `yaml:"permissions"`
+		Jobs        map[string]map[string]any
+		Runs        struct {
+			Steps []map[string]any
+		}
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		bad("%v", err)
+		return problems
+	}
+	if _, ok := doc.On["pull_request_target"]; ok {
+		bad("runs on pull_request_target, which gives a pull request's code the repository's secrets")
+	}
+	if doc.Jobs != nil {
+		if p, ok := doc.Permissions.(map[string]any); !ok || len(p) != 0 {
+			bad("the workflow's default permissions are %v, want {} (each job asks for its own)", doc.Permissions)
+		}
+	}
+	for _, step := range doc.Runs.Steps {
+		problems = append(problems, checkStep(name+" (composite)", step)...)
+	}
+	for _, jobName := range slices.Sorted(mapKeys(doc.Jobs)) {
+		job := doc.Jobs[jobName]
+		text, _ := yaml.Marshal(job)
+		where := fmt.Sprintf("job %s", jobName)
+		perms, hasPerms := job["permissions"]
+		if !hasPerms {
+			bad("%s declares no permissions", where)
+		}
+		if _, reusable := job["uses"]; !reusable {
+			if _, ok := job["timeout-minutes"]; !ok {
+				bad("%s has no timeout-minutes", where)
+			}
+		}
+		granted := map[string]bool{}
+		if pm, ok := perms.(map[string]any); ok {
+			for k, v := range pm {
+				granted[fmt.Sprintf("%s: %v", k, v)] = true
+			}
+		}
+		needed := map[string]bool{}
+		if strings.Contains(string(text), "actions/checkout@") {
+			needed["contents: read"] = true
+		}
+		for _, jp := range jobPermissions {
+			if strings.Contains(string(text), jp.marker) {
+				needed[jp.permission] = true
+			}
+		}
+		for p := range granted {
+			if !needed[p] {
+				bad("%s asks for %s, which it does not use", where, p)
+			}
+		}
+		for p := range needed {
+			if !granted[p] {
+				bad("%s needs %s", where, p)
+			}
+		}
+		env, _ := job["environment"].(string)
+		if env != "" && !slices.Contains(stacks, env) {
+			bad("%s runs in environment %q, which is no committed stack's", where, env)
+		}
+		if env == "" && (deployVar.Match(text) || deploySecret.Match(text)) {
+			bad("%s runs outside a deployment environment and reads a deploy identity or write-capable secret (vars.%s, secrets.%s)", where, pipeline.VarDeployClientID, pipeline.SecretDeployToken)
+		}
+		if env != "" && strings.Contains(string(text), pipeline.VarPreviewClientID) {
+			bad("%s deploys in environment %s with the read-only identity", where, env)
+		}
+		if env != "" {
+			if _, onPR := doc.On["pull_request"]; onPR {
+				bad("%s runs in environment %s on a pull request", where, env)
+			}
+		}
+		steps, _ := job["steps"].([]any)
+		for _, s := range steps {
+			if step, ok := s.(map[string]any); ok {
+				problems = append(problems, checkStep(name+" "+where, step)...)
+			}
+		}
+	}
+	return problems
+}
+
+// checkStep checks one step: a checkout keeps no token.
+func checkStep(where string, step map[string]any) []string {
+	uses, _ := step["uses"].(string)
+	if !strings.HasPrefix(uses, "actions/checkout@") {
+		return nil
+	}
+	with, _ := step["with"].(map[string]any)
+	if v, ok := with["persist-credentials"].(bool); !ok || v {
+		return []string{where + ": a checkout keeps the token in .git/config (persist-credentials: false)"}
+	}
+	return nil
+}
+
+func committedStacks(t *testing.T) []string {
+	t.Helper()
+	stacks, err := stackfile.Stacks("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(stacks)
+	return stacks
+}
+
+// The committed workflows keep every promise.
+func TestWorkflowsKeepTheirPromises(t *testing.T) {
+	stacks := committedStacks(t)
+	files := workflowFiles(t)
+	for _, name := range slices.Sorted(mapKeys(files)) {
+		for _, p := range checkWorkflow(name, files[name], stacks) {
+			t.Error(p)
+		}
+	}
+}
+
+// The checks fail on what they are for: each broken workflow below is
+// caught, with its reason.
+func TestWorkflowChecksCatchBrokenPromises(t *testing.T) {
+	const good = `
+on:
+  pull_request:
+permissions: {}
+jobs:
+  preview:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions:
+      contents: read
+      id-token: write
+    env:
+      ARM_CLIENT_ID: ${{ vars.AZURE_PREVIEW_CLIENT_ID }}
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          persist-credentials: false
+      - uses: ./.github/actions/pulumi
+`
+	stacks := []string{"dev", "prod"}
+	if got := checkWorkflow("good.yml", []byte(good), stacks); len(got) > 0 {
+		t.Fatalf("the good workflow is refused: %v", got)
+	}
+	for _, tc := range []struct {
+		name, from, to, want string
+	}{
+		{"fallback to the deploy identity", "vars.AZURE_PREVIEW_CLIENT_ID }}", "vars.AZURE_PREVIEW_CLIENT_ID || vars.AZURE_CLIENT_ID }}", "reads a deploy identity"},
+		{"deploy token in a preview", "    steps:", "      PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n    steps:", "write-capable secret"},
+		{"tag pin", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v4", "not pinned by a full commit"},
+		{"pin without version", "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1", "no version comment"},
+		{"no permissions", "    permissions:\n      contents: read\n      id-token: write\n", "", "declares no permissions"},
+		{"unused permission", "      id-token: write\n", "      id-token: write\n      pull-requests: write\n", "asks for pull-requests: write"},
+		{"missing permission", "      id-token: write\n", "", "needs id-token: write"},
+		{"no timeout", "    timeout-minutes: 5\n", "", "no timeout-minutes"},
+		{"inherited secrets", "    steps:", "    secrets: inherit\n    steps:", "inherits every secret"},
+		{"kept token", "          persist-credentials: false\n", "          fetch-depth: 0\n", "persist-credentials: false"},
+		{"environment not a stack", "    runs-on:", "    environment: staging\n    runs-on:", `environment "staging"`},
+		{"deploy environment on a pull request", "    runs-on:", "    environment: prod\n    runs-on:", "on a pull request"},
+		{"unknown variable", "vars.AZURE_PREVIEW_CLIENT_ID }}", "vars.AZURE_PREVIEW_ID }}", "reads vars.AZURE_PREVIEW_ID"},
+		{"CLI version", "      - uses: ./.github/actions/pulumi\n", "      - uses: ./.github/actions/pulumi\n        with:\n          pulumi-version: 3.274.1\n", "names a pulumi CLI version"},
+		{"pull_request_target", "  pull_request:\n", "  pull_request_target:\n", "pull_request_target"},
+		{"default permissions", "permissions: {}\n", "permissions: write-all\n", "default permissions"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(good, tc.from) {
+				t.Fatalf("the good workflow has no %q", tc.from)
+			}
+			got := strings.Join(checkWorkflow("bad.yml", []byte(strings.Replace(good, tc.from, tc.to, 1)), stacks), "\n")
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("not caught (want %q); findings:\n%s", tc.want, got)
+			}
+		})
+	}
+}
+
+// The pulumi CLI version is written once, in tools/go.mod: the workflows
+// install what .github/scripts/pulumi-version.sh reads there, the engine
+// tests build that module, and nothing else names a version.
+func TestPulumiCLIVersionIsWrittenOnce(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "tools", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*github\.com/pulumi/pulumi/pkg/v3 (v\d+\.\d+\.\d+)\b`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("tools/go.mod requires no github.com/pulumi/pulumi/pkg/v3")
+	}
+	want := string(m[1])
+	out, err := exec.Command("bash", filepath.Join("..", ".github", "scripts", "pulumi-version.sh")).Output()
+	if err != nil {
+		t.Fatalf("pulumi-version.sh: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("pulumi-version.sh says %s, tools/go.mod requires %s", got, want)
+	}
+	// Any other place that names a CLI version must name this one, and the
+	// workflows and the engine tests name none.
+	literal := regexp.MustCompile(`\bv?3\.2\d\d\.\d+\b`)
+	for _, glob := range []string{"../.github/workflows/*.yml", "../.github/actions/*/action.yml", "../.github/scripts/*.sh", "../tests/engine/*.go"} {
+		paths, _ := filepath.Glob(glob)
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := literal.Find(b); v != nil {
+				t.Errorf("%s names the pulumi CLI version %s; read it from tools/go.mod (.github/scripts/pulumi-version.sh)", p, v)
+			}
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`pulumi CLI \(?(v\d+\.\d+\.\d+)`).FindAllSubmatch(readme, -1) {
+		if string(m[1]) != want {
+			t.Errorf("the README names the pulumi CLI %s; tools/go.mod requires %s", m[1], want)
+		}
+	}
+}
 
 // workflow is the part of a GitHub Actions workflow that names stacks.
 type workflow struct {
@@ -21,12 +369,12 @@ type workflow struct {
 		} `yaml:"workflow_dispatch"`
 	} `yaml:"on"`
 	Jobs map[string]struct {
-		Strategy struct {
+		Environment string `yaml:"environment"`
+		Strategy    struct {
 			Matrix struct {
 				Stack []string `yaml:"stack"`
 			} `yaml:"matrix"`
 		} `yaml:"strategy"`
-		With map[string]string `yaml:"with"`
 	} `yaml:"jobs"`
 }
 
@@ -44,24 +392,61 @@ func readWorkflow(t *testing.T, name string) workflow {
 }
 
 // The preview, deploy and drift workflows name every committed stack, and
-// only those: a Pulumi.<stack>.yaml added without them fails here.
+// only those: a Pulumi.<stack>.yaml added without them fails here. Each
+// stack deploys in its own environment after a plan job of its own.
 func TestWorkflowsCoverEveryStack(t *testing.T) {
-	stacks, err := stackfile.Stacks("..")
+	stacks := committedStacks(t)
+	deploy := readWorkflow(t, "deploy.yml")
+	var deployed []string
+	for name, job := range deploy.Jobs {
+		if job.Environment == "" {
+			continue
+		}
+		deployed = append(deployed, job.Environment)
+		if name != "up-"+job.Environment {
+			t.Errorf("deploy.yml: job %s deploys %s; name it up-%s", name, job.Environment, job.Environment)
+		}
+		if _, ok := deploy.Jobs["plan-"+job.Environment]; !ok {
+			t.Errorf("deploy.yml: %s deploys without a plan job plan-%s (the reviewed plan)", name, job.Environment)
+		}
+	}
+	// The plan job saves the plan and the up job applies it, both without the
+	// preview-only read an update plan cannot hold
+	// (tests/engine TestDeployAppliesTheReviewedPlan).
+	var jobs struct {
+		Jobs map[string]any `yaml:"jobs"`
+	}
+	raw, err := os.ReadFile(filepath.Join("..", ".github", "workflows", "deploy.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(stacks)
-	deploy := readWorkflow(t, "deploy.yml")
-	var deployed []string
-	for _, job := range deploy.Jobs {
-		if s := job.With["stack"]; s != "" && job.With["command"] == "up" {
-			deployed = append(deployed, s)
+	if err := yaml.Unmarshal(raw, &jobs); err != nil {
+		t.Fatal(err)
+	}
+	for _, stack := range stacks {
+		plan, _ := yaml.Marshal(jobs.Jobs["plan-"+stack])
+		up, _ := yaml.Marshal(jobs.Jobs["up-"+stack])
+		if !strings.Contains(string(plan), "preview.sh "+stack+" --save-plan") {
+			t.Errorf("deploy.yml: plan-%s saves no plan with preview.sh", stack)
 		}
+		for _, flag := range []string{"pulumi up ", "--refresh", "--plan ", "--config " + spec.KeyReadLastDeployment + "=false", "needs.plan-" + stack + ".outputs.plan"} {
+			if !strings.Contains(string(up), flag) {
+				t.Errorf("deploy.yml: up-%s does not apply the reviewed plan as the engine test does: no %q", stack, flag)
+			}
+		}
+	}
+	script, err := os.ReadFile(filepath.Join("..", ".github", "scripts", "preview.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), `--save-plan "$2" --config `+spec.KeyReadLastDeployment+`=false`) {
+		t.Error("preview.sh saves a plan with the preview-only read of the last deployment, which the up would refuse")
 	}
 	for what, got := range map[string][]string{
 		"pull-request.yml preview matrix":    readWorkflow(t, "pull-request.yml").Jobs["preview"].Strategy.Matrix.Stack,
+		"preview-command.yml matrix":         readWorkflow(t, "preview-command.yml").Jobs["preview"].Strategy.Matrix.Stack,
 		"drift.yml drift matrix":             readWorkflow(t, "drift.yml").Jobs["drift"].Strategy.Matrix.Stack,
-		"deploy.yml jobs running up":         deployed,
+		"deploy.yml environments":            deployed,
 		"deploy.yml workflow_dispatch stack": deploy.On.WorkflowDispatch.Inputs["stack"].Options,
 	} {
 		got = slices.Sorted(slices.Values(got))

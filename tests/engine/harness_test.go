@@ -4,14 +4,15 @@
 // stores it, and config the CLI writes, which the mock tests in package tests
 // cannot see.
 //
-// TestMain builds the pulumi CLI (module tools/, pinned to v3.274.1) and the
-// simulated provider plugin, and fails when it cannot: these tests never pass
-// by skipping.
+// TestMain builds the pulumi CLI (module tools/, at the version its go.mod
+// requires, which the workflows install too) and the simulated provider
+// plugin, and fails when it cannot: these tests never pass by skipping.
 package engine
 
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"maps"
 	"os"
@@ -32,9 +33,6 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
 	"github.com/aks-kubenet/aks-kubenet/stack"
 )
-
-// cliVersion is the pulumi CLI the tests build and run.
-const cliVersion = "v3.274.1"
 
 // subscription is the simulated subscription every stack names and deploys
 // into; loginSubscription is the one the simulated Azure login points at,
@@ -72,19 +70,43 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// cliModule is the module of the pulumi CLI.
+const cliModule = "github.com/pulumi/pulumi/pkg/v3"
+
 // setup builds the pulumi CLI into tools/bin and the simulated provider into
 // a temporary folder put first on PATH, where the engine finds it as
-// pulumi-resource-azure-native.
+// pulumi-resource-azure-native. The CLI's version is the one the workflows
+// install: what .github/scripts/pulumi-version.sh reads from tools/go.mod.
 func setup() error {
+	out, err := exec.Command("bash", filepath.Join(repoRoot, ".github", "scripts", "pulumi-version.sh")).Output()
+	if err != nil {
+		return fmt.Errorf("the pulumi CLI version (.github/scripts/pulumi-version.sh): %w", err)
+	}
+	cliVersion := strings.TrimSpace(string(out))
 	tools := filepath.Join(repoRoot, "tools")
-	build := exec.Command("go", "build", "-o", filepath.Join(tools, "bin", "pulumi"),
+	binary := filepath.Join(tools, "bin", "pulumi")
+	build := exec.Command("go", "build", "-o", binary,
 		"-ldflags", "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version="+cliVersion,
 		"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
 	build.Dir = tools
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the pulumi CLI in %s: %w\n%s", tools, err, out)
 	}
-	var err error
+	// The CLI compiled is the version stamped into it, and the one the
+	// workflows install.
+	info, err := buildinfo.ReadFile(binary)
+	if err != nil {
+		return fmt.Errorf("the pulumi CLI's build info: %w", err)
+	}
+	// The CLI's main package is in cliModule, which the build records as its
+	// main module.
+	built := ""
+	if info.Main.Path == cliModule {
+		built = info.Main.Version
+	}
+	if built != cliVersion {
+		return fmt.Errorf("the pulumi CLI in %s is built from %s %q, but pulumi-version.sh says %s", tools, cliModule, built, cliVersion)
+	}
 	// The version check stays on: it fails when the CLI was built without its
 	// version.
 	cli, err = auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: tools})
