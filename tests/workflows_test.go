@@ -455,3 +455,49 @@ func TestWorkflowsCoverEveryStack(t *testing.T) {
 		}
 	}
 }
+
+// The README's rights table names every identity, subject and role the
+// one-time setup makes for the committed stacks, and each workflow.
+func TestReadmeRightsTableMatchesTheSetup(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	start := strings.Index(readme, "## Pull requests and deployment")
+	end := strings.Index(readme, "### One-time setup")
+	if start < 0 || end < start {
+		t.Fatal("the README has no Pull requests and deployment section before One-time setup")
+	}
+	section := readme[start:end]
+	stacks, err := pipeline.LoadStacks("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.Derive(pipeline.Options{Repo: "OWNER/REPO", Project: spec.Project, Stacks: stacks,
+		StateContainer: "/subscriptions/9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/state"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := func(what, s, stack string) {
+		if !strings.Contains(section, s) && (stack == "" || !strings.Contains(section, strings.ReplaceAll(s, stack, "<stack>"))) {
+			t.Errorf("the README's rights table does not name the %s %q", what, s)
+		}
+	}
+	for _, app := range p.Apps {
+		named("identity", app.Name, app.Stack)
+		named("variable", app.Variable, "")
+		for _, s := range app.Subjects {
+			named("subject", s, app.Stack)
+		}
+		for _, g := range app.Grants {
+			named("role", g.Role, "")
+		}
+	}
+	for _, a := range pipeline.HubPeeringActions {
+		named("hub action", strings.TrimPrefix(a, "Microsoft.Network/virtualNetworks/"), "")
+	}
+	for name := range workflowFiles(t) {
+		named("workflow", filepath.Base(name), "")
+	}
+}
