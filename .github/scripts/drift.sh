@@ -9,8 +9,8 @@
 #   - A clean check closes the issue, saying so.
 #   - Anything else (the Azure login, a plugin download, the passphrase, the
 #     program) fails the job as "could not run", and touches no issue.
-#   - While a deploy runs, the check is skipped: a half-applied update is not
-#     drift.
+#   - While a deploy runs (not while it waits for an approval), the check is
+#     skipped: a half-applied update is not drift.
 #
 # Usage: drift.sh <stack>
 # Env: PULUMI_ORG (Pulumi Cloud), GH_TOKEN (issues: write, actions: read),
@@ -25,8 +25,10 @@ run_url="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
 title="Drift in stack $stack"
 label=drift
 
-deploying=$(gh run list --repo "$GITHUB_REPOSITORY" --workflow deploy.yml --limit 20 --json status \
-  --jq '[.[] | select(.status != "completed")] | length')
+# In progress only: a deploy that waits for prod's approval (status waiting)
+# changes nothing until approved, and may wait for days.
+deploying=$(gh run list --repo "$GITHUB_REPOSITORY" --workflow deploy.yml --status in_progress --limit 20 --json status \
+  --jq 'length')
 if ((deploying > 0)); then
   echo "::notice title=drift check of $stack skipped::a deploy is running; the next check runs tomorrow, or start this workflow by hand"
   exit 0
