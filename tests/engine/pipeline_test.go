@@ -75,6 +75,7 @@ func stringLike(pattern, s string) bool {
 // .pulumi/meta.yaml, which the first `pulumi login` writes (the README's
 // one-time setup runs it from a workstation).
 func TestStackWritesOnlyItsOwnStateBlobs(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	w.setConfig("aks-kubenet:tags.costCenter", "cc-4711", false)
@@ -117,6 +118,7 @@ func TestStackWritesOnlyItsOwnStateBlobs(t *testing.T) {
 // for byte and time for time what it was. up, which does take the lock, is
 // refused by the same lock, which shows the lock is where the CLI looks.
 func TestPreviewNeedsOnlyReadAccessToTheState(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	// Drift: a refresh would have something to write.
@@ -225,6 +227,7 @@ func encodedPlanSize(t *testing.T, path string) int {
 // engine checks each step against the plan as it goes, so reviewed changes
 // that do not wait for the subnet may be made before it stops).
 func TestDeployAppliesTheReviewedPlan(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.up()
 	// As deploy.yml's plan and up jobs do (--config): the preview-only read
@@ -325,6 +328,7 @@ func exitCode(t *testing.T, err error) int {
 // missing secret would give; the simulated cloud unreachable, as a failed
 // Azure login would).
 func TestDriftJobTellsDriftFromFailure(t *testing.T) {
+	t.Parallel()
 	driftExit := scriptConstant(t, driftScript, driftExitDecl)
 
 	w := newWorld(t, "dev")
