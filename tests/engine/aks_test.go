@@ -25,9 +25,11 @@ var cloudProviderTags = map[string]string{
 // cluster then ignores its whole agentPoolProfiles) and without them (the
 // cluster ignores the autoscaled system pool's count only).
 func TestAKSActivityIsNoChange(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ test, name string }{{"dev", "dev"}, {"prod", "prod"}, {"prod without user pools", "prod"}} {
 		name := tc.name
 		t.Run(tc.test, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, name)
 			if tc.test == "prod without user pools" {
 				w.removeConfig("aks-kubenet:pools")
@@ -83,6 +85,7 @@ func TestAKSActivityIsNoChange(t *testing.T) {
 // refresh shows and up repairs, without touching AKS's node routes: the
 // subnet's route table association removed, and the default route deleted.
 func TestDriftIsRepaired(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		drift  func(c *azuresim.Cloud) error
@@ -125,6 +128,7 @@ func TestDriftIsRepaired(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, "dev")
 			w.up()
 			var nodeRoutes []string

@@ -23,8 +23,10 @@ func (w *world) driftCheck() error {
 // passes. Each of those is handled in cluster.IgnoredChanges; dropping one
 // fails this test.
 func TestHealthyStackPassesTheDriftCheck(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, name)
 			w.up()
 			w.changeCloud(func(c *azuresim.Cloud) error {
@@ -51,6 +53,7 @@ func TestHealthyStackPassesTheDriftCheck(t *testing.T) {
 // TestDriftCheckCatchesRealDrift: a change to what the program owns (the
 // subnet's route table association removed) fails the daily check.
 func TestDriftCheckCatchesRealDrift(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	w.changeCloud(func(c *azuresim.Cloud) error { return c.Dissociate(subnetOf(c).ID) })

@@ -54,6 +54,7 @@ func (w *world) removeConfig(key string) {
 // collection group exists before the firewall, so the firewall never runs
 // without AKS's rules; a second preview plans nothing.
 func TestFirewallEgress(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	c := w.openCloud()
@@ -114,6 +115,7 @@ func TestFirewallEgress(t *testing.T) {
 // hub VNet, made by the explicit provider for the hub's subscription (its
 // state says so); nothing else lands in the hub's subscription or the login's.
 func TestHubEgress(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.up()
 	c := w.openCloud()
@@ -194,6 +196,7 @@ func TestHubEgress(t *testing.T) {
 // (the cloud logs no delete of it, and it is the same route, never made
 // anew) and ends up at the firewall's private IP; AKS's node routes survive.
 func TestModeSwitchUpdatesTheDefaultRouteInPlace(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	nodeRoutes := w.deployHandWrittenEgress()
 	routeID, seq := defaultRoute(w.openCloud()).ID, defaultRoute(w.openCloud()).Seq
@@ -245,6 +248,7 @@ func TestModeSwitchUpdatesTheDefaultRouteInPlace(t *testing.T) {
 // in place (egress never stopped, and AKS's node routes are untouched), but
 // the stack must be fixed: with defaultRouteName taken back, up succeeds.
 func TestModeSwitchUnderAnotherRouteNameFails(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	nodeRoutes := w.deployHandWrittenEgress()
 	old := defaultRoute(w.openCloud())

@@ -63,11 +63,15 @@ var repoRoot = func() string {
 var cli auto.PulumiCommand
 
 func TestMain(m *testing.M) {
-	if err := setup(); err != nil {
+	dir, err := setup()
+	if err != nil {
+		_ = os.RemoveAll(dir)
 		fmt.Fprintln(os.Stderr, "engine tests: setup failed (they never skip):", err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // cliModule is the module of the pulumi CLI.
@@ -75,12 +79,33 @@ const cliModule = "github.com/pulumi/pulumi/pkg/v3"
 
 // setup builds the pulumi CLI into tools/bin and the simulated provider into
 // a temporary folder put first on PATH, where the engine finds it as
-// pulumi-resource-azure-native. The CLI's version is the one the workflows
-// install: what .github/scripts/pulumi-version.sh reads from tools/go.mod.
-func setup() error {
+// pulumi-resource-azure-native, and returns that temporary folder. The CLI's
+// version is the one the workflows install: what
+// .github/scripts/pulumi-version.sh reads from tools/go.mod.
+//
+// Every test runs in parallel: what a stack needs (its workspace, backend,
+// Pulumi home and cloud) is in its own world (see newWorld), and the test
+// process's environment, which every test shares, changes here alone, before
+// any test runs: PATH, and PULUMI_HOME, which points at an empty folder of
+// the run's own so that a CLI run outside a world (the version check of
+// auto.NewPulumiCommand) writes nothing into the user's ~/.pulumi.
+func setup() (string, error) {
+	dir, err := os.MkdirTemp("", "engine-tests-")
+	if err != nil {
+		return "", err
+	}
+	pluginDir, home := filepath.Join(dir, "plugin"), filepath.Join(dir, "pulumi-home")
+	for _, d := range []string{pluginDir, home} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return dir, err
+		}
+	}
+	if err := os.Setenv("PULUMI_HOME", home); err != nil {
+		return dir, err
+	}
 	out, err := exec.Command("bash", filepath.Join(repoRoot, ".github", "scripts", "pulumi-version.sh")).Output()
 	if err != nil {
-		return fmt.Errorf("the pulumi CLI version (.github/scripts/pulumi-version.sh): %w", err)
+		return dir, fmt.Errorf("the pulumi CLI version (.github/scripts/pulumi-version.sh): %w", err)
 	}
 	cliVersion := strings.TrimSpace(string(out))
 	tools := filepath.Join(repoRoot, "tools")
@@ -90,13 +115,13 @@ func setup() error {
 		"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
 	build.Dir = tools
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the pulumi CLI in %s: %w\n%s", tools, err, out)
+		return dir, fmt.Errorf("building the pulumi CLI in %s: %w\n%s", tools, err, out)
 	}
 	// The CLI compiled is the version stamped into it, and the one the
 	// workflows install.
 	info, err := buildinfo.ReadFile(binary)
 	if err != nil {
-		return fmt.Errorf("the pulumi CLI's build info: %w", err)
+		return dir, fmt.Errorf("the pulumi CLI's build info: %w", err)
 	}
 	// The CLI's main package is in cliModule, which the build records as its
 	// main module.
@@ -105,29 +130,25 @@ func setup() error {
 		built = info.Main.Version
 	}
 	if built != cliVersion {
-		return fmt.Errorf("the pulumi CLI in %s is built from %s %q, but pulumi-version.sh says %s", tools, cliModule, built, cliVersion)
+		return dir, fmt.Errorf("the pulumi CLI in %s is built from %s %q, but pulumi-version.sh says %s", tools, cliModule, built, cliVersion)
 	}
 	// The version check stays on: it fails when the CLI was built without its
 	// version.
 	cli, err = auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: tools})
 	if err != nil {
-		return fmt.Errorf("the pulumi CLI in %s: %w", tools, err)
+		return dir, fmt.Errorf("the pulumi CLI in %s: %w", tools, err)
 	}
 	if got := "v" + cli.Version().String(); got != cliVersion {
-		return fmt.Errorf("the pulumi CLI in %s is %s, want %s", tools, got, cliVersion)
+		return dir, fmt.Errorf("the pulumi CLI in %s is %s, want %s", tools, got, cliVersion)
 	}
 
-	pluginDir, err := os.MkdirTemp("", "azuresim-plugin-")
-	if err != nil {
-		return err
-	}
 	build = exec.Command("go", "build", "-o", filepath.Join(pluginDir, "pulumi-resource-azure-native"),
 		"./internal/azuresim/pulumi-resource-azure-native")
 	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the simulated provider: %w\n%s", err, out)
+		return dir, fmt.Errorf("building the simulated provider: %w\n%s", err, out)
 	}
-	return os.Setenv("PATH", pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return dir, os.Setenv("PATH", pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
 // world is one stack in its own workspace, backend, Pulumi home and
@@ -148,7 +169,8 @@ type world struct {
 // For prod, whose egress goes through a hub, the cloud holds the hub's group
 // and VNet (hubVnetID), made by the hub's team, and the stack names it. The
 // cloud's directory holds the admins' Entra group (w.admins), and the stack
-// grants it instead of the placeholder admin.
+// grants it instead of the placeholder admin. Nothing of a world is shared
+// with another test: every test makes its own and runs in parallel.
 func newWorld(t *testing.T, name string) *world {
 	t.Helper()
 	dir := t.TempDir()

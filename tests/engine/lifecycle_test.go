@@ -75,8 +75,10 @@ var clusterNames = map[string]string{"dev": "aks-kubenet-cluster", "prod": "aks-
 // user-defined route and the egress mode's resources exist before the
 // cluster); a second preview plans no change.
 func TestPreviewThenUp(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, name)
 			steps, err := w.previewSteps()
 			if err != nil {
@@ -133,6 +135,7 @@ func TestPreviewThenUp(t *testing.T) {
 // `pulumi config set --path` reaches the program, and the engine plans it as
 // an update of the cluster, not a replacement, touching nothing else.
 func TestCLIConfigSetUpdatesTheClusterInPlace(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	if err := w.stack.SetConfigWithOptions(w.ctx, "aks-kubenet:cluster.nodeCount", auto.ConfigValue{Value: "5"}, &auto.ConfigOptions{Path: true}); err != nil {
@@ -172,8 +175,10 @@ func TestCLIConfigSetUpdatesTheClusterInPlace(t *testing.T) {
 // the test); AKS's node routes go with their table; the hub's VNet, which
 // another team owns, stays, without the stack's peering.
 func TestDestroyInReverseOrder(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, name)
 			if name == "prod" {
 				w.setConfig("aks-kubenet:protect", "false", false)

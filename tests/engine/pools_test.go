@@ -38,6 +38,7 @@ func agentPoolURN(pool string) string { return agentPoolType + "::pool-" + pool 
 // carries the CriticalAddonsOnly taint in the cloud; the stack's outputs
 // sum up the deployed pools; a second preview plans nothing.
 func TestPoolsAfterTheCluster(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.up()
 	c := w.openCloud()
@@ -142,6 +143,7 @@ func stringList(v resource.PropertyValue) []string {
 // the program declares are needed too: without one, the preview plans an
 // update of a pool.
 func TestPoolsAKSActivityPassesTheDriftCheck(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.up()
 	name := clusterNames["prod"]
@@ -214,10 +216,12 @@ func TestPoolsAKSActivityPassesTheDriftCheck(t *testing.T) {
 // general2 and then fails on general, leaving both pools. After pulumi state
 // unprotect of the old pool, as the message says, up deletes it.
 func TestRenamedPoolIsMadeBeforeTheOldIsDeleted(t *testing.T) {
+	t.Parallel()
 	rename := func(w *world) {
 		w.setConfig("aks-kubenet:pools[0].name", "general2", false)
 	}
 	t.Run("unprotected first", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "prod")
 		w.up()
 		w.unprotect(agentPoolType)
@@ -252,6 +256,7 @@ func TestRenamedPoolIsMadeBeforeTheOldIsDeleted(t *testing.T) {
 	})
 
 	t.Run("protected", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "prod")
 		w.up()
 		before := len(w.openCloud().Log)
@@ -393,7 +398,9 @@ func devPool(t *testing.T, c *azuresim.Cloud, pool string) *azuresim.Resource {
 // update for the provider that AKS refuses: up fails with Azure's message
 // and the pool keeps its zones.
 func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
+	t.Parallel()
 	t.Run("prod VM size", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "prod")
 		w.up()
 		before := len(w.openCloud().Log)
@@ -411,6 +418,7 @@ func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
 	})
 
 	t.Run("dev VM size", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "dev")
 		w.addPool(0, "batch", "2", "vmSize", "Standard_D4s_v5")
 		w.up()
@@ -439,6 +447,7 @@ func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
 	})
 
 	t.Run("dev zones", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "dev")
 		w.addPool(0, "batch", "2")
 		w.up()
@@ -468,6 +477,7 @@ func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
 // the cloud (a system pool counts at creation while user pools exist); a
 // second preview plans nothing.
 func TestFirstPoolOnADeployedStack(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	w.addPool(0, "apps", "2")
@@ -500,6 +510,7 @@ func TestFirstPoolOnADeployedStack(t *testing.T) {
 // pools go, to the program's one system pool without the CriticalAddonsOnly
 // taint; the next preview plans nothing.
 func TestRemovingEveryPool(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.setConfig("aks-kubenet:protect", "false", false)
 	w.up()
@@ -541,6 +552,7 @@ func TestRemovingEveryPool(t *testing.T) {
 // introduced", pulumi-azure-native#2719), and changes nothing. up --refresh,
 // as the deploy workflow runs it, reads the list afresh and goes through.
 func TestClusterEditAfterAPoolIsGoneNeedsARefresh(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.addPool(0, "apps", "2")
 	w.addPool(1, "batch", "1")

@@ -11,6 +11,7 @@ import (
 // preview and up fail with the program's whole list of problems, and the
 // simulated cloud sees no operation at all.
 func TestRefusedConfigTouchesNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	for key, value := range map[string]string{
 		"aks-kubenet:network.nodeSubnetCidr": "10.1.0.0/24",   // outside the VNet 10.0.0.0/16

@@ -20,6 +20,7 @@ import (
 // cluster.PoolCreateOnlyInputs, from the real provider's forceNewMap), so the engine tests below see the replacements a real
 // pulumi up would plan.
 func TestSimulatorReplacesOnTheProvidersCreateOnlyInputs(t *testing.T) {
+	t.Parallel()
 	got := azuresim.ReplaceKeys(azuresim.ManagedCluster)
 	want := cluster.CreateOnlyInputs
 	slices.Sort(got)
@@ -53,6 +54,7 @@ func (w *world) previewOutput() (string, error) {
 // Adding, rotating or removing the SSH key on a running stack changes nothing:
 // the key is create-only, and azure-native would replace the cluster on it.
 func TestSSHKeyEditsNeverReplaceTheCluster(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.up()
 	w.setConfig("aks-kubenet:sshPublicKey", rsaPublicKey(t), true)
@@ -77,6 +79,7 @@ func TestSSHKeyEditsNeverReplaceTheCluster(t *testing.T) {
 // plans a replacement: protection is what stands between an edit and a
 // deleted cluster.
 func TestReplacingEditsFailOnProtection(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, key, value string
 		want             []string // in the preview's output
@@ -89,6 +92,7 @@ func TestReplacingEditsFailOnProtection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, "prod")
 			w.up()
 			before := len(w.openCloud().Log)
@@ -111,21 +115,25 @@ func TestReplacingEditsFailOnProtection(t *testing.T) {
 		})
 	}
 
-	w := newWorld(t, "dev") // aks-kubenet:protect false
-	w.up()
-	w.setConfig("aks-kubenet:cluster.podCidr", "10.246.0.0/16", false)
-	steps, err := w.previewSteps()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := stepFor(t, steps, typeOf(managedCluster), managedCluster); !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) {
-		t.Errorf("unprotected dev: a pod range change plans %s for the cluster, want a replacement", s.Op)
-	}
+	t.Run("pod range changed on unprotected dev", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, "dev") // aks-kubenet:protect false
+		w.up()
+		w.setConfig("aks-kubenet:cluster.podCidr", "10.246.0.0/16", false)
+		steps, err := w.previewSteps()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := stepFor(t, steps, typeOf(managedCluster), managedCluster); !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) {
+			t.Errorf("unprotected dev: a pod range change plans %s for the cluster, want a replacement", s.Op)
+		}
+	})
 }
 
 // With resourceGroup.existing the stack deploys into a group a platform team
 // created, and destroy leaves the group as it found it.
 func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	var group string
 	w.changeCloud(func(c *azuresim.Cloud) error {
@@ -168,6 +176,7 @@ func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
 // default route): with aks-kubenet:hub or aks-kubenet:firewall the program
 // refuses any outbound type but userDefinedRouting.
 func TestAKSUpdateThenRefreshAvoidsTheReplacement(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.handWrittenEgress(1, "default-via-firewall", "10.100.0.4")
 	w.up()

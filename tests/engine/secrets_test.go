@@ -18,6 +18,7 @@ import (
 // plaintext, while both reach where they belong: the key the cluster in the
 // cloud, the kubeconfig the stack's secret output.
 func TestSecretsStayEncryptedInState(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	sshKey := rsaPublicKey(t)
 	if err := w.stack.SetConfig(w.ctx, "aks-kubenet:sshPublicKey", auto.ConfigValue{Value: sshKey, Secret: true}); err != nil {

@@ -34,6 +34,7 @@ const placeholderAdmin = "Group:00000000-0000-0000-0000-000000000000"
 // az aks upgrade, or AKS's forced upgrade of an unsupported version) makes
 // the preview plan an update of the cluster back to the pinned version.
 func TestPinnedVersionUnderAnUpgradeChannel(t *testing.T) {
+	t.Parallel()
 	const pinned, moved = "1.30.6", "1.30.7"
 	for _, tc := range []struct {
 		name, channel string // channel "" is the default, patch
@@ -43,6 +44,7 @@ func TestPinnedVersionUnderAnUpgradeChannel(t *testing.T) {
 		{"channel none", "none", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, "dev")
 			w.setConfig("aks-kubenet:cluster.kubernetesVersion", pinned, false)
 			if tc.channel != "" {
@@ -111,6 +113,7 @@ func clusterVersions(t *testing.T, c *azuresim.Cloud) [2]string {
 // listed as User:<id> passes the program's checks and fails up with ARM's
 // UnmatchedPrincipalType, touching no other grant.
 func TestClusterAdminEdits(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	var user string
@@ -203,7 +206,9 @@ func adminGrants(c *azuresim.Cloud, clusterID string) map[string]*azuresim.Resou
 // refuse) and the preview warns; after AKS changes the cluster in place and
 // a refresh, up records it and the warning stops.
 func TestPostureEditsAreInPlace(t *testing.T) {
+	t.Parallel()
 	t.Run("prod", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "prod")
 		w.up()
 		for _, e := range []struct {
@@ -287,6 +292,7 @@ func TestPostureEditsAreInPlace(t *testing.T) {
 	})
 
 	t.Run("dev authorized ranges", func(t *testing.T) {
+		t.Parallel()
 		w := newWorld(t, "dev")
 		w.up()
 		firewallRange := firewallPublicIP(t, w.openCloud()) + "/32"
@@ -320,6 +326,7 @@ func TestPostureEditsAreInPlace(t *testing.T) {
 // private. up fails with Azure's error, nothing is deleted or changed, and
 // taking the edit back leaves a stack with no change to make.
 func TestPrivateClusterCannotBeTurnedOn(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.up()
 	w.setConfig("aks-kubenet:cluster.privateCluster", "true", false)
@@ -348,6 +355,7 @@ func TestPrivateClusterCannotBeTurnedOn(t *testing.T) {
 // placeholder admin previews with a warning, and up refuses it before it
 // creates anything: the cloud sees no operation.
 func TestPlaceholderAdminIsRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "dev")
 	w.setConfig("aks-kubenet:cluster.clusterAdmins[0]", placeholderAdmin, false)
 	out, err := w.previewOutput()
@@ -372,8 +380,10 @@ func TestPlaceholderAdminIsRefused(t *testing.T) {
 // fills in and a refresh, the inputs hold none of it and the daily drift
 // check passes.
 func TestFilledInClusterValuesAreNoDrift(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t, name)
 			addons := []string{"azurepolicy"}
 			if name == "dev" {

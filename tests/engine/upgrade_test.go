@@ -28,6 +28,7 @@ var postureInputs = []string{
 // ignored after creation. pulumi up then updates the cluster in Azure and
 // deletes nothing.
 func TestStackOfTheEarlierVersionUpdatesInPlace(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "prod")
 	w.up()
 
