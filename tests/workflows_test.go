@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,19 +49,9 @@ func workflowFiles(t *testing.T) map[string][]byte {
 		files[strings.TrimPrefix(filepath.ToSlash(p), "../")] = b
 	}
 	if len(files) < 5 {
-		t.Fatalf("only %d workflow files: %v", len(files), slices.Sorted(mapKeys(files)))
+		t.Fatalf("only %d workflow files: %v", len(files), slices.Sorted(maps.Keys(files)))
 	}
 	return files
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // usesLine is a `uses:` with what follows it on its line.
@@ -158,7 +149,7 @@ func checkWorkflow(name string, raw []byte, stacks []string) []string {
 	for _, step := range doc.Runs.Steps {
 		problems = append(problems, checkStep(name+" (composite)", step)...)
 	}
-	for _, jobName := range slices.Sorted(mapKeys(doc.Jobs)) {
+	for _, jobName := range slices.Sorted(maps.Keys(doc.Jobs)) {
 		job := doc.Jobs[jobName]
 		text, _ := yaml.Marshal(job)
 		where := fmt.Sprintf("job %s", jobName)
@@ -248,7 +239,7 @@ func committedStacks(t *testing.T) []string {
 func TestWorkflowsKeepTheirPromises(t *testing.T) {
 	stacks := committedStacks(t)
 	files := workflowFiles(t)
-	for _, name := range slices.Sorted(mapKeys(files)) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		for _, p := range checkWorkflow(name, files[name], stacks) {
 			t.Error(p)
 		}
