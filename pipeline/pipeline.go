@@ -386,10 +386,7 @@ func LoadStacks(dir string) ([]spec.Stack, error) {
 			errs = append(errs, err)
 			continue
 		}
-		s, err := spec.Load(name, func(key string) (string, bool) {
-			v, ok := cfg.Values[key]
-			return v, ok
-		})
+		s, err := spec.Load(name, cfg.Get)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("stack %s: %w", name, err))
 			continue

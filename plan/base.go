@@ -324,10 +324,7 @@ func loadNames(dir, stack string) (spec.Stack, func(key string) bool, error) {
 			cfg.Values[path] = Secret
 		}
 	}
-	s, err := spec.Load(stack, func(key string) (string, bool) {
-		v, ok := cfg.Values[key]
-		return v, ok
-	})
+	s, err := spec.Load(stack, cfg.Get)
 	return s, func(key string) bool { return isSet(cfg.Values, key) }, err
 }
 

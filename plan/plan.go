@@ -178,10 +178,7 @@ func Build(dir, stackName string) (Stack, error) {
 		secretKeys = append(secretKeys, path)
 	}
 
-	s, report := stack.Check(stackName, func(key string) (string, bool) {
-		v, ok := cfg.Values[key]
-		return v, ok
-	}, cfg.Keys...)
+	s, report := stack.Check(stackName, cfg.Get, cfg.Keys...)
 	p := Stack{Stack: stackName, File: cfg.File, Location: s.Location, config: s, Errors: []string{}, Warnings: []string{}}
 	for _, f := range report.Errors {
 		p.Errors = append(p.Errors, f.String())

@@ -47,6 +47,13 @@ type Config struct {
 	Keys []string
 }
 
+// Get returns the value of key and whether the stack sets it: the
+// spec.Source of the stack's config.
+func (c Config) Get(key string) (string, bool) {
+	v, ok := c.Values[key]
+	return v, ok
+}
+
 // Read returns the configuration of stack from the project in dir: the stack's
 // own values over the defaults declared in Pulumi.yaml. It returns an error
 // naming the file for a missing or unparsable file, and the file and key for a
