@@ -370,21 +370,39 @@ func stepFor(t *testing.T, steps map[string]step, typ, suffix string) step {
 	return step{}
 }
 
-// stateFiles returns every file of the local backend, by path: the state, its
-// backups and its history, as the backend stores them.
-func (w *world) stateFiles() map[string]string {
+// backendEntry is what a file of the local backend looks like from outside:
+// its content and when it was last written.
+type backendEntry struct {
+	content string
+	modTime time.Time
+}
+
+// backendFiles returns every file of the local backend by path, with its
+// modification time, so that even a rewrite with the same content shows.
+func (w *world) backendFiles() map[string]backendEntry {
 	w.t.Helper()
-	files := map[string]string{}
+	files := map[string]backendEntry{}
 	err := filepath.Walk(w.backend, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
 		}
 		b, err := os.ReadFile(path)
-		files[path] = string(b)
+		files[path] = backendEntry{content: string(b), modTime: info.ModTime()}
 		return err
 	})
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	return files
+}
+
+// stateFiles returns every file of the local backend, by path: the state, its
+// backups and its history, as the backend stores them.
+func (w *world) stateFiles() map[string]string {
+	w.t.Helper()
+	files := map[string]string{}
+	for path, f := range w.backendFiles() {
+		files[path] = f.content
 	}
 	return files
 }

@@ -33,32 +33,6 @@ import (
 //   - the drift job tells drift (the CLI's exit code for --expect-no-changes)
 //     from a check that could not run.
 
-// backendEntry is what a file of the local backend looks like from outside:
-// its content and when it was last written.
-type backendEntry struct {
-	content string
-	modTime time.Time
-}
-
-// backendFiles returns every file of the local backend by path, with its
-// modification time, so that even a rewrite with the same content shows.
-func (w *world) backendFiles() map[string]backendEntry {
-	w.t.Helper()
-	files := map[string]backendEntry{}
-	err := filepath.Walk(w.backend, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		files[path] = backendEntry{content: string(b), modTime: info.ModTime()}
-		return err
-	})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return files
-}
-
 // stringLike is Azure ABAC's StringLike: '*' matches any run of characters
 // ('/' included), '?' one character, case-sensitively.
 func stringLike(pattern, s string) bool {
@@ -96,18 +70,18 @@ func TestStackWritesOnlyItsOwnStateBlobs(t *testing.T) {
 			continue
 		}
 		own, other := false, false
-		for _, p := range pipeline.StateBlobs("aks-kubenet", "dev") {
+		for _, p := range pipeline.StateBlobs(spec.Project, "dev") {
 			own = own || stringLike(p, rel)
 		}
-		for _, p := range pipeline.StateBlobs("aks-kubenet", "prod") {
+		for _, p := range pipeline.StateBlobs(spec.Project, "prod") {
 			other = other || stringLike(p, rel)
 		}
 		if !own || other {
 			t.Errorf("dev's up wrote %s, which dev's deploy identity may write: %v, prod's: %v", rel, own, other)
 		}
 	}
-	lock := filepath.ToSlash(filepath.Join(".pulumi", "locks", "organization", "aks-kubenet", "dev", "0f6e1c1e.json"))
-	if !stringLike(pipeline.StateBlobs("aks-kubenet", "dev")[1], lock) {
+	lock := filepath.ToSlash(filepath.Join(".pulumi", "locks", "organization", spec.Project, "dev", "0f6e1c1e.json"))
+	if !stringLike(pipeline.StateBlobs(spec.Project, "dev")[1], lock) {
 		t.Errorf("dev's deploy identity may not write its lock %s", lock)
 	}
 }
@@ -126,7 +100,7 @@ func TestPreviewNeedsOnlyReadAccessToTheState(t *testing.T) {
 
 	// The lock a running `pulumi up` holds in a DIY backend:
 	// .pulumi/locks/<organization>/<project>/<stack>/<lock id>.json.
-	lockDir := filepath.Join(w.backend, ".pulumi", "locks", "organization", "aks-kubenet", "dev")
+	lockDir := filepath.Join(w.backend, ".pulumi", "locks", "organization", spec.Project, "dev")
 	if err := os.MkdirAll(lockDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
