@@ -190,10 +190,6 @@ type Setting struct {
 	Value string
 }
 
-// placeholder is the subscription id the committed stack files carry until
-// their owners replace it.
-const placeholder = "00000000-0000-0000-0000-000000000000"
-
 var (
 	repoName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
 	containerID = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})/blobServices/default/containers/([a-z0-9-]{3,63})$`)
@@ -274,7 +270,7 @@ func Derive(o Options) (Plan, error) {
 	var hubs []string
 	for _, s := range o.Stacks {
 		scope := Scope(s)
-		if s.Subscription == placeholder || s.Subscription == "" {
+		if s.Subscription == spec.PlaceholderSubscription || s.Subscription == "" {
 			p.Placeholders = append(p.Placeholders, fmt.Sprintf("%s: %s is %q", s.Name, spec.KeySubscriptionID, s.Subscription))
 		}
 		contributorWhy := "creates and changes the stack's resources"
@@ -301,7 +297,7 @@ func Derive(o Options) (Plan, error) {
 				Why: s.Name + " exports the kubeconfig, which a preview reads (listClusterUserCredential)"})
 		}
 		if s.Hub != nil {
-			if strings.Contains(s.Hub.VnetID, placeholder) {
+			if strings.Contains(s.Hub.VnetID, spec.PlaceholderSubscription) {
 				p.Placeholders = append(p.Placeholders, fmt.Sprintf("%s: %s.vnetId is the placeholder %s", s.Name, spec.KeyHub, s.Hub.VnetID))
 			}
 			deploy.Grants = append(deploy.Grants, Grant{Role: hubRoleName(o.Project), Scope: s.Hub.VnetID,

@@ -34,7 +34,7 @@ func committed(t *testing.T) []spec.Stack {
 			stacks[i].Subscription = devSub
 		case "prod":
 			stacks[i].Subscription = prodSub
-			stacks[i].Hub.VnetID = strings.Replace(stacks[i].Hub.VnetID, placeholder, hubSub, 1)
+			stacks[i].Hub.VnetID = strings.Replace(stacks[i].Hub.VnetID, spec.PlaceholderSubscription, hubSub, 1)
 		default:
 			t.Fatalf("a stack this test does not know: %s", stacks[i].Name)
 		}
