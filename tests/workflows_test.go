@@ -115,8 +115,9 @@ func checkWorkflow(name string, raw []byte, stacks []string) []string {
 	if regexp.MustCompile(`pulumi-version`).Match(raw) {
 		bad("names a pulumi CLI version; the one place is tools/go.mod (.github/scripts/pulumi-version.sh)")
 	}
+	known := knownSettings(stacks)
 	for _, v := range varOrSecret.FindAllSubmatch(raw, -1) {
-		if kind, n := string(v[1]), string(v[2]); !knownSettings(stacks)[n] {
+		if kind, n := string(v[1]), string(v[2]); !known[n] {
 			bad("reads %s.%s, which the one-time setup (package pipeline) neither makes nor names", kind, n)
 		}
 	}
