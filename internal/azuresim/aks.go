@@ -334,14 +334,14 @@ func subscriptionOf(id string) string {
 func checkClusterChange(existing *Resource, in resource.PropertyMap) error {
 	old := resource.PropertyMap(existing.Properties)
 	if was, now := boolAt(old, "apiServerAccessProfile", "enablePrivateCluster"), boolAt(in, "apiServerAccessProfile", "enablePrivateCluster"); was != now {
-		return fmt.Errorf("BadRequest: Changing enablePrivateCluster is not allowed. It can only be set while creating the cluster. (cluster %s, enablePrivateCluster %t to %t)",
+		return refusal("BadRequest", "Changing enablePrivateCluster is not allowed. It can only be set while creating the cluster. (cluster %s, enablePrivateCluster %t to %t)",
 			existing.ID, was, now)
 	}
 	if boolAt(old, "aadProfile", "managed") && !boolAt(in, "aadProfile", "managed") {
-		return fmt.Errorf("PropertyChangeNotAllowed: Changing property 'aadProfile.managed' is not allowed: managed Entra ID cannot be disabled on cluster %s", existing.ID)
+		return refusal("PropertyChangeNotAllowed", "Changing property 'aadProfile.managed' is not allowed: managed Entra ID cannot be disabled on cluster %s", existing.ID)
 	}
 	if boolAt(old, "oidcIssuerProfile", "enabled") && !boolAt(in, "oidcIssuerProfile", "enabled") {
-		return fmt.Errorf("BadRequest: the OIDC issuer of cluster %s cannot be disabled once enabled", existing.ID)
+		return refusal("BadRequest", "the OIDC issuer of cluster %s cannot be disabled once enabled", existing.ID)
 	}
 	return nil
 }

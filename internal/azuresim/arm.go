@@ -28,20 +28,30 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 		return nil, err
 	}
 	existing := c.Get(id)
+	k := kinds[typ]
 	switch {
 	case create && existing != nil:
-		return nil, fmt.Errorf("resource %q already exists; to manage it with Pulumi, import it", id)
-	case !create && existing == nil:
-		return nil, fmt.Errorf("ResourceNotFound: the resource %q to update does not exist", id)
+		return nil, alreadyExists(id)
+	case !create && existing == nil && k.inlineKey != "":
+		// An update is a PUT, which recreates what is gone, but for the
+		// types whose unset sub-resources azure-native keeps: it reads them
+		// first (MaintainSubResourcePropertiesIfNotSet; faults.md §1.2).
+		return nil, fmt.Errorf("failed maintaining unset sub-resource properties: reading cloud state: %w",
+			refusal("ResourceNotFound", "The Resource '%s' under resource group '%s' was not found", id, str(in, "resourceGroupName")))
 	}
 	if parent != "" && c.Get(parent) == nil {
 		if typ == RoleAssignment {
-			return nil, fmt.Errorf("InvalidScope: the scope %q of role assignment %q does not exist", parent, id)
+			return nil, refusal("InvalidScope", "the scope %q of role assignment %q does not exist", parent, id)
 		}
 		if strings.Count(parent, "/") == 4 {
-			return nil, fmt.Errorf("ResourceGroupNotFound: Resource group '%s' could not be found", lastSegment(parent))
+			return nil, refusal("ResourceGroupNotFound", "Resource group '%s' could not be found", lastSegment(parent))
 		}
-		return nil, fmt.Errorf("ParentResourceNotFound: cannot create %q: its parent %q does not exist", id, parent)
+		return nil, refusal("ParentResourceNotFound", "cannot create %q: its parent %q does not exist", id, parent)
+	}
+	if cluster := aksCluster(typ, id); cluster != "" && c.Get(cluster) != nil {
+		if err := c.checkNotBusy(cluster); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.check(typ, id, in); err != nil {
 		return nil, err
@@ -60,7 +70,6 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 		}
 	}
 
-	k := kinds[typ]
 	props := in.Copy()
 	if typ == ManagedCluster && existing != nil {
 		// The pools the update lists take its settings, AgentPools
@@ -136,7 +145,7 @@ func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 	case Subnet:
 		for _, ref := range []string{"routeTable", "networkSecurityGroup"} {
 			if target := refID(in, ref); target != "" && c.Get(target) == nil {
-				return fmt.Errorf("InvalidResourceReference: %s %q referenced by subnet %q was not found", ref, target, id)
+				return refusal("InvalidResourceReference", "%s %q referenced by subnet %q was not found", ref, target, id)
 			}
 		}
 	case Route:
@@ -150,7 +159,7 @@ func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 			route, _ := v.V.(resource.PropertyMap)
 			prefix := str(route, "addressPrefix")
 			if other, ok := seen[prefix]; ok {
-				return fmt.Errorf("RouteConflict: Route: %s conflicts with Route: %s. Routes cannot have the same AddressPrefix (%s in route table %s)",
+				return refusal("RouteConflict", "Route: %s conflicts with Route: %s. Routes cannot have the same AddressPrefix (%s in route table %s)",
 					str(route, "name"), other, prefix, id)
 			}
 			seen[prefix] = str(route, "name")
@@ -159,7 +168,7 @@ func (c *Cloud) check(typ, id string, in resource.PropertyMap) error {
 		return c.checkFirewall(id, in)
 	case VirtualNetworkPeering:
 		if remote := refID(in, "remoteVirtualNetwork"); c.Get(remote) == nil {
-			return fmt.Errorf("InvalidGlobalResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", remote, id)
+			return refusal("InvalidGlobalResourceReference", "Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", remote, id)
 		}
 	case RoleAssignment:
 		return c.checkPrincipal(in)
@@ -179,7 +188,7 @@ func (c *Cloud) checkRoutePrefix(id string, in resource.PropertyMap) error {
 	table := id[:strings.LastIndex(strings.ToLower(id), "/routes/")]
 	for _, other := range c.Children(table, Route) {
 		if !strings.EqualFold(other.ID, id) && strings.EqualFold(str(resource.PropertyMap(other.Properties), "addressPrefix"), prefix) {
-			return fmt.Errorf("RouteConflict: Route: %s conflicts with Route: %s. Routes cannot have the same AddressPrefix (%s in route table %s)",
+			return refusal("RouteConflict", "Route: %s conflicts with Route: %s. Routes cannot have the same AddressPrefix (%s in route table %s)",
 				lastSegment(id), lastSegment(other.ID), prefix, table)
 		}
 	}
@@ -194,25 +203,25 @@ func (c *Cloud) checkRoutePrefix(id string, in resource.PropertyMap) error {
 func (c *Cloud) checkFirewall(id string, in resource.PropertyMap) error {
 	configs := firewallIPConfigs(in)
 	if len(configs) == 0 || refID(configs[0], "subnet") == "" {
-		return fmt.Errorf("MissingJsonReferenceId: Value for reference id is missing. Path properties.ipConfigurations[0].properties.subnet (Azure Firewall %s)", id)
+		return refusal("MissingJsonReferenceId", "Value for reference id is missing. Path properties.ipConfigurations[0].properties.subnet (Azure Firewall %s)", id)
 	}
 	subnetID := refID(configs[0], "subnet")
 	if c.Get(subnetID) == nil {
-		return fmt.Errorf("InvalidResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", subnetID, id)
+		return refusal("InvalidResourceReference", "Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", subnetID, id)
 	}
 	if name := lastSegment(subnetID); !strings.EqualFold(name, FirewallSubnetName) {
-		return fmt.Errorf("AzureFirewallSubnetNameInvalid: Azure Firewall %s must be placed in a subnet named %s; subnet %s is named %s", id, FirewallSubnetName, subnetID, name)
+		return refusal("AzureFirewallSubnetNameInvalid", "Azure Firewall %s must be placed in a subnet named %s; subnet %s is named %s", id, FirewallSubnetName, subnetID, name)
 	}
 	for i, config := range configs {
 		if i > 0 && refID(config, "subnet") != "" {
-			return fmt.Errorf("AzureFirewallMultipleSubnetReferences: Azure Firewall %s cannot have more than one subnet reference, please ensure only one IpConfiguration contains a subnet reference", id)
+			return refusal("AzureFirewallMultipleSubnetReferences", "Azure Firewall %s cannot have more than one subnet reference, please ensure only one IpConfiguration contains a subnet reference", id)
 		}
 		if pip := refID(config, "publicIPAddress"); pip != "" && c.Get(pip) == nil {
-			return fmt.Errorf("InvalidResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", pip, id)
+			return refusal("InvalidResourceReference", "Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", pip, id)
 		}
 	}
 	if policy := refID(in, "firewallPolicy"); policy != "" && c.Get(policy) == nil {
-		return fmt.Errorf("InvalidResourceReference: Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", policy, id)
+		return refusal("InvalidResourceReference", "Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists", policy, id)
 	}
 	return nil
 }
@@ -258,7 +267,7 @@ func (c *Cloud) firewallIPConfigurations(id string, in resource.PropertyMap) res
 // subnet), and local accounts are disabled only with managed Entra ID.
 func (c *Cloud) checkCluster(id string, in resource.PropertyMap) error {
 	if boolAt(in, "disableLocalAccounts") && !boolAt(in, "aadProfile", "managed") {
-		return fmt.Errorf("BadRequest: Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD. (cluster %s)", id)
+		return refusal("BadRequest", "Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD. (cluster %s)", id)
 	}
 	principals, err := c.principalsOf(id, in)
 	if err != nil {
@@ -284,7 +293,7 @@ func (c *Cloud) principalsOf(id string, in resource.PropertyMap) ([]string, erro
 		for _, v := range ids.ArrayValue() {
 			uami := c.Get(v.StringValue())
 			if uami == nil {
-				return nil, fmt.Errorf("InvalidParameter: user-assigned identity %q of cluster %q does not exist", v.StringValue(), id)
+				return nil, refusal("InvalidParameter", "user-assigned identity %q of cluster %q does not exist", v.StringValue(), id)
 			}
 			principals = append(principals, str(resource.PropertyMap(uami.Computed), "principalId"))
 		}
@@ -301,25 +310,25 @@ func (c *Cloud) principalsOf(id string, in resource.PropertyMap) ([]string, erro
 func (c *Cloud) checkNodeSubnet(principals []string, outboundType, subnetID, pool string) error {
 	subnet := c.Get(subnetID)
 	if subnet == nil {
-		return fmt.Errorf("InvalidParameter: subnet %q of pool %q does not exist", subnetID, pool)
+		return refusal("InvalidParameter", "subnet %q of pool %q does not exist", subnetID, pool)
 	}
 	tableID := refID(resource.PropertyMap(subnet.Properties), "routeTable")
 	if tableID == "" {
 		return nil
 	}
 	if len(principals) == 0 {
-		return fmt.Errorf("CustomRouteTableWithUnsupportedMSIType: Clusters using managed identity type SystemAssigned do not support bringing your own route table")
+		return refusal("CustomRouteTableWithUnsupportedMSIType", "Clusters using managed identity type SystemAssigned do not support bringing your own route table")
 	}
 	for _, principal := range principals {
 		if !c.granted(principal, tableID) {
-			return fmt.Errorf("CustomRouteTableMissingPermission: Managed identity or service principle must be given permission to read and write to custom route table %s", tableID)
+			return refusal("CustomRouteTableMissingPermission", "Managed identity or service principle must be given permission to read and write to custom route table %s", tableID)
 		}
 		if !c.granted(principal, subnetID) {
-			return fmt.Errorf("LinkedAuthorizationFailed: the cluster identity %s has no permission to join subnet %s", principal, subnetID)
+			return refusal("LinkedAuthorizationFailed", "the cluster identity %s has no permission to join subnet %s", principal, subnetID)
 		}
 	}
 	if outboundType == "userDefinedRouting" && !c.hasDefaultRoute(tableID) {
-		return fmt.Errorf("RouteTableMissingDefaultRouteError: Default route 0.0.0.0/0 missing from route table %s", tableID)
+		return refusal("RouteTableMissingDefaultRouteError", "Default route 0.0.0.0/0 missing from route table %s", tableID)
 	}
 	return nil
 }
@@ -331,6 +340,9 @@ func (c *Cloud) granted(principal, scope string) bool {
 		p := resource.PropertyMap(ra.Properties)
 		if str(p, "principalId") != principal || !strings.HasSuffix(str(p, "roleDefinitionId"), "/"+networkContributor) {
 			continue
+		}
+		if recent(ra.Created, c.Delays.RoleAssignmentPropagation) {
+			continue // not in effect yet
 		}
 		at := strings.ToLower(str(p, "scope"))
 		if s := strings.ToLower(scope); s == at || strings.HasPrefix(s, at+"/") {
@@ -377,30 +389,35 @@ func (c *Cloud) Delete(typ, urn, id string) error {
 	if r == nil {
 		return nil
 	}
+	if cluster := aksCluster(typ, r.ID); cluster != "" {
+		if err := c.checkNotBusy(cluster); err != nil {
+			return err
+		}
+	}
 	switch typ {
 	case RouteTable:
 		for _, s := range c.Find(Subnet) {
 			if strings.EqualFold(refID(resource.PropertyMap(s.Properties), "routeTable"), id) {
-				return fmt.Errorf("InUseRouteTableCannotBeDeleted: Route table %s is in use by subnet %s", id, s.ID)
+				return refusal("InUseRouteTableCannotBeDeleted", "Route table %s is in use by subnet %s", id, s.ID)
 			}
 		}
 	case NetworkSecurityGroup:
 		for _, sn := range c.Find(Subnet) {
 			if strings.EqualFold(refID(resource.PropertyMap(sn.Properties), "networkSecurityGroup"), id) {
-				return fmt.Errorf("InUseNetworkSecurityGroupCannotBeDeleted: Network security group %s is in use by subnet %s", id, sn.ID)
+				return refusal("InUseNetworkSecurityGroupCannotBeDeleted", "Network security group %s is in use by subnet %s", id, sn.ID)
 			}
 		}
 	case Subnet, VirtualNetwork:
 		for subnet, user := range c.subnetUsers() {
 			if strings.EqualFold(subnet, id) || strings.HasPrefix(strings.ToLower(subnet), strings.ToLower(id)+"/") {
-				return fmt.Errorf("InUseSubnetCannotBeDeleted: Subnet %s is in use by %s", subnet, user)
+				return refusal("InUseSubnetCannotBeDeleted", "Subnet %s is in use by %s", subnet, user)
 			}
 		}
 	case PublicIPAddress:
 		for _, fw := range c.Find(AzureFirewall) {
 			for _, config := range firewallIPConfigs(resource.PropertyMap(fw.Properties)) {
 				if strings.EqualFold(refID(config, "publicIPAddress"), id) {
-					return fmt.Errorf("PublicIPAddressCannotBeDeleted: Public IP address %s can not be deleted since it is still allocated to resource %s", id, fw.ID)
+					return refusal("PublicIPAddressCannotBeDeleted", "Public IP address %s can not be deleted since it is still allocated to resource %s", id, fw.ID)
 				}
 			}
 		}
@@ -456,7 +473,7 @@ func (c *Cloud) ListUserCredentials(resourceGroup, resourceName, format string) 
 	}
 	r := c.Get(id)
 	if r == nil {
-		return "", fmt.Errorf("ResourceNotFound: the managed cluster %q was not found", id)
+		return "", refusal("ResourceNotFound", "the managed cluster %q was not found", id)
 	}
 	config, err := UserKubeconfig(r, format)
 	if err != nil {
@@ -470,7 +487,7 @@ func (c *Cloud) ListUserCredentials(resourceGroup, resourceName, format string) 
 func (c *Cloud) ResourceGroup(name string) (*Resource, error) {
 	r := c.Get("/subscriptions/" + c.Subscription + "/resourceGroups/" + name)
 	if r == nil {
-		return nil, fmt.Errorf("ResourceGroupNotFound: Resource group '%s' could not be found", name)
+		return nil, refusal("ResourceGroupNotFound", "Resource group '%s' could not be found", name)
 	}
 	return r, nil
 }
@@ -521,7 +538,7 @@ const aksServerAppID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 // can look for it in Pulumi's state.
 func UserKubeconfig(cluster *Resource, format string) (string, error) {
 	if f := strings.ToLower(format); f != "" && f != "azure" && f != "exec" {
-		return "", fmt.Errorf("InvalidParameter: format %q of listClusterUserCredential: want azure or exec", format)
+		return "", refusal("InvalidParameter", "format %q of listClusterUserCredential: want azure or exec", format)
 	}
 	fqdn := str(resource.PropertyMap(cluster.Computed), "fqdn")
 	name := lastSegment(cluster.ID)

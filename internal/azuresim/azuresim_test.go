@@ -123,7 +123,7 @@ func TestAzureRefusals(t *testing.T) {
 		{RoleAssignment, grant(subnetID, "g2"), ""},
 		{Route, props("resourceGroupName", "rg", "routeTableName", "missing", "routeName", "r", "addressPrefix", "0.0.0.0/0"), "ParentResourceNotFound"},
 		{VirtualNetwork, props("resourceGroupName", "nogroup", "virtualNetworkName", "v"), "ResourceGroupNotFound"},
-		{RouteTable, props("resourceGroupName", "rg", "routeTableName", "rt", "location", "eastus"), "already exists"},
+		{RouteTable, props("resourceGroupName", "rg", "routeTableName", "rt", "location", "eastus"), "cannot create already existing resource"},
 	}
 	for _, s := range steps {
 		_, err := c.Put(s.typ, "urn", s.in, true)
@@ -529,7 +529,7 @@ func TestRoleAssignmentPrincipals(t *testing.T) {
 		{"user without a type", admin("a2", user, "", cluster.ID), ""},
 		{"group in upper case", admin("a3", strings.ToUpper(group), "", cluster.ID), ""},
 		{"identity as ServicePrincipal", admin("a4", uami, ServicePrincipal, cluster.ID), ""},
-		{"group as User", admin("a5", group, User, cluster.ID), "UnmatchedPrincipalType: The PrincipalId '" + group + "' has type 'Group'"},
+		{"group as User", admin("a5", group, User, cluster.ID), "Code=\"UnmatchedPrincipalType\" Message=\"The PrincipalId '" + group + "' has type 'Group'"},
 		{"user as Group", admin("a6", user, Group, cluster.ID), "UnmatchedPrincipalType"},
 		{"identity as User", admin("a7", uami, User, cluster.ID), "has type 'ServicePrincipal'"},
 		{"unknown principal", admin("a8", "00000000-0000-0000-0000-000000000000", Group, cluster.ID), "PrincipalNotFound"},

@@ -64,6 +64,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -124,6 +125,24 @@ type Resource struct {
 	// ...), outputs only; an object among them holds what Azure adds inside
 	// the input of the same name (a cluster's aadProfile.tenantID).
 	Computed Properties `json:"computed"`
+	// Created is when the resource was first PUT: what the propagation
+	// delays (Delays) count from.
+	Created time.Time `json:"created"`
+	// State is the provisioning state when it is not Succeeded: Creating
+	// while a long-running create runs (until Until), Failed after one
+	// failed, until a PUT succeeds.
+	State string `json:"state,omitempty"`
+	// Until is when a Creating resource's operation ends.
+	Until time.Time `json:"until,omitzero"`
+}
+
+// provisioningState is the resource's provisioningState now.
+func (r *Resource) provisioningState() string {
+	switch {
+	case r.State == "", r.State == "Creating" && !time.Now().Before(r.Until):
+		return "Succeeded"
+	}
+	return r.State
 }
 
 // Operation is one create, update or delete the provider carried out.
@@ -154,6 +173,13 @@ type Cloud struct {
 	// Directory is the Entra ID tenant's users, groups and service principals
 	// besides the managed identities, by lower-case object id.
 	Directory map[string]Principal `json:"directory,omitempty"`
+	// Faults are the failures armed for the provider's next calls (Arm).
+	Faults []Fault `json:"faults,omitempty"`
+	// Delays are the propagation delays the cloud plays.
+	Delays Delays `json:"delays"`
+	// Busy holds the AKS operation running on each cluster, by lower-case
+	// cluster id.
+	Busy map[string]busy `json:"busy,omitempty"`
 
 	path string
 }
@@ -232,9 +258,9 @@ func (c *Cloud) Children(parentID, typ string) []*Resource {
 func (c *Cloud) put(r *Resource) {
 	key := strings.ToLower(r.ID)
 	if old, ok := c.Resources[key]; ok {
-		r.Seq = old.Seq
+		r.Seq, r.Created = old.Seq, old.Created
 	} else {
-		r.Seq = c.NextSeq
+		r.Seq, r.Created = c.NextSeq, time.Now()
 		c.NextSeq++
 	}
 	c.Resources[key] = r

@@ -60,13 +60,18 @@ func (c *Cloud) principalType(id string) (typ string, ok bool) {
 func (c *Cloud) checkPrincipal(in resource.PropertyMap) error {
 	id := str(in, "principalId")
 	typ, ok := c.principalType(id)
+	if uami := c.identityByPrincipal(id); uami != nil && str(in, "principalType") == "" && recent(uami.Created, c.Delays.PrincipalReplication) {
+		// A new identity's principal is not yet replicated to where ARM
+		// looks it up; with principalType ARM does not look (faults.md §4.2).
+		ok = false
+	}
 	if !ok {
-		return fmt.Errorf("PrincipalNotFound: Principal %s does not exist in the directory %s. Check that you have the correct principal ID. "+
+		return refusal("PrincipalNotFound", "Principal %s does not exist in the directory %s. Check that you have the correct principal ID. "+
 			"If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. "+
 			"In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group", id, TenantID)
 	}
 	if want := str(in, "principalType"); want != "" && want != typ {
-		return fmt.Errorf("UnmatchedPrincipalType: The PrincipalId '%s' has type '%s' , which is different from specified PrinciaplType '%s'", id, typ, want)
+		return refusal("UnmatchedPrincipalType", "The PrincipalId '%s' has type '%s' , which is different from specified PrinciaplType '%s'", id, typ, want)
 	}
 	return nil
 }

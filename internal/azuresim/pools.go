@@ -133,8 +133,8 @@ func (c *Cloud) Pool(name, pool string) (resource.PropertyMap, error) {
 func (c *Cloud) checkAgentPool(id, clusterID string, in resource.PropertyMap, existing *Resource) error {
 	cluster := c.Get(clusterID)
 	if existing == nil {
-		if p, ok := c.poolNamed(cluster, str(in, "agentPoolName")); ok {
-			return fmt.Errorf("resource %q already exists (pool %s of the cluster); to manage it with Pulumi, import it", id, p.name)
+		if _, ok := c.poolNamed(cluster, str(in, "agentPoolName")); ok {
+			return alreadyExists(id) // the GET before the PUT finds the pool the cluster was made with
 		}
 	}
 	clusterIn := resource.PropertyMap(cluster.Properties)
@@ -161,7 +161,7 @@ func checkPoolChange(id string, old, new resource.PropertyMap) error {
 	for _, f := range poolFixed {
 		was, now := fixedValue(old, f.key, f.unset), fixedValue(new, f.key, f.unset)
 		if !strings.EqualFold(was, now) {
-			return fmt.Errorf("PropertyChangeNotAllowed: Changing property '%s' is not allowed (agent pool %s: %q to %q)", f.key, id, was, now)
+			return refusal("PropertyChangeNotAllowed", "Changing property '%s' is not allowed (agent pool %s: %q to %q)", f.key, id, was, now)
 		}
 	}
 	return nil

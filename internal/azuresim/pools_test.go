@@ -109,9 +109,9 @@ func TestAgentPoolRefusals(t *testing.T) {
 		wantErr string
 	}{
 		{"no cluster", agentPool("user1", "resourceName", "nocluster"), "ParentResourceNotFound"},
-		{"no subnet", agentPool("user1", "vnetSubnetID", nodesID+"x"), "InvalidParameter: subnet"},
+		{"no subnet", agentPool("user1", "vnetSubnetID", nodesID+"x"), "Code=\"InvalidParameter\" Message=\"subnet"},
 		{"a subnet the identity may not join", agentPool("user1", "vnetSubnetID", otherID), "LinkedAuthorizationFailed"},
-		{"the system pool's name", agentPool("system"), "already exists"},
+		{"the system pool's name", agentPool("system"), "cannot create already existing resource"},
 	} {
 		if _, err := c.Put(AgentPool, "urn", tc.in, true); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("%s: error %v, want %s", tc.name, err, tc.wantErr)
@@ -146,7 +146,7 @@ func TestAgentPoolRefusals(t *testing.T) {
 	} {
 		before := len(c.Log)
 		_, err := c.Put(AgentPool, "urn", agentPool("user1", "availabilityZones", zones, "osSKU", "Ubuntu", tc.key, tc.to), false)
-		if want := "PropertyChangeNotAllowed: Changing property '" + tc.key + "' is not allowed"; err == nil || !strings.Contains(err.Error(), want) {
+		if want := "Code=\"PropertyChangeNotAllowed\" Message=\"Changing property '" + tc.key + "' is not allowed"; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("changing %s: error %v, want %q", tc.key, err, want)
 		}
 		if len(c.Log) != before {

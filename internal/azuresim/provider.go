@@ -11,7 +11,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil/rpcerror"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -54,6 +56,10 @@ type Provider struct {
 
 	path string
 	mu   sync.Mutex
+	// cancelled is closed by Cancel: the engine was interrupted, and the
+	// long-running operations the provider polls return at once.
+	cancelled  chan struct{}
+	cancelOnce sync.Once
 	// subscription is the instance's subscriptionId (azure-native:subscriptionId
 	// for the default provider, the provider resource's input for an explicit
 	// one), when set: as the real provider does, it deploys there, whatever
@@ -63,7 +69,7 @@ type Provider struct {
 
 // NewProvider returns the provider of the cloud file at path.
 func NewProvider(path string) *Provider {
-	return &Provider{path: path}
+	return &Provider{path: path, cancelled: make(chan struct{})}
 }
 
 // GetPluginInfo answers the version the SDK asks for.
@@ -92,8 +98,12 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
-// Cancel has nothing to cancel: every call is short.
+// Cancel stops the polling of every long-running operation, as
+// azure-native's Cancel cancels the context its operations run in
+// (provider.go Cancel; faults.md §2.1): a create still running returns
+// partial state.
 func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	p.cancelOnce.Do(func() { close(p.cancelled) })
 	return &emptypb.Empty{}, nil
 }
 
@@ -159,7 +169,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 }
 
 // Create creates the resource in the cloud; a preview only predicts its outputs.
-func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+func (p *Provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	typ := resource.URN(req.GetUrn()).Type().String()
 	in, err := unmarshal(req.GetProperties(), true)
 	if err != nil {
@@ -181,16 +191,7 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	if typ == RoleAssignment {
 		time.Sleep(roleAssignmentLatency)
 	}
-	var id string
-	var outs resource.PropertyMap
-	err = p.withCloud(func(c *Cloud) error {
-		r, err := c.Put(typ, req.GetUrn(), in, true)
-		if err != nil {
-			return err
-		}
-		id, outs = r.ID, c.outputs(r)
-		return nil
-	})
+	id, outs, err := p.put(ctx, typ, req.GetUrn(), in, req.GetProperties(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -198,8 +199,128 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, err
 }
 
+// put PUTs the resource (create, or update) as azure-native does, with the
+// faults armed for it: a refusal, a long-running operation that fails or
+// runs until the engine cancels it (then partial state,
+// ErrorResourceInitFailed), 429s within or beyond the provider's retries.
+// An AKS operation takes aksOperation before it answers, the cluster busy
+// meanwhile. inputs are the request's, for the partial state.
+func (p *Provider) put(ctx context.Context, typ, urn string, in resource.PropertyMap, inputs *structpb.Struct, create bool,
+) (string, resource.PropertyMap, error) {
+	op := "update"
+	if create {
+		op = "create"
+	}
+	var id string
+	var outs resource.PropertyMap
+	var fired Fault
+	err := p.withCloud(func(c *Cloud) error {
+		want, err := c.ID(typ, in)
+		if err != nil {
+			return err
+		}
+		if f := c.fault(op, typ, want); f != nil {
+			f.EnginePID = os.Getppid()
+			if f.Kind == Throttle {
+				if err := f.throttled(); err != nil {
+					return err
+				}
+			} else {
+				f.Fired++
+				if f.Kind == Refuse {
+					return f.err()
+				}
+				fired = *f
+			}
+		}
+		r, err := c.Put(typ, urn, in, create)
+		if err != nil {
+			return err
+		}
+		running := "Updating"
+		if create {
+			running = "Creating"
+		}
+		if cluster := aksCluster(typ, r.ID); cluster != "" {
+			c.markBusy(cluster, operationName(typ, r.ID, running), time.Now().Add(aksOperation))
+		}
+		switch fired.Kind {
+		case Fail, FailUnread:
+			r.State = "Failed"
+		case Hang:
+			r.State, r.Until = "Creating", time.Now().Add(fired.Busy)
+			if cluster := aksCluster(typ, r.ID); cluster != "" {
+				c.markBusy(cluster, operationName(typ, r.ID, "Creating"), r.Until)
+			}
+		}
+		id, outs = r.ID, c.outputs(r)
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	switch fired.Kind {
+	case Fail:
+		return "", nil, partial(id, outs, fired.err().Error(), inputs)
+	case FailUnread:
+		return "", nil, partial(id, nil, "resource created but read failed: "+fired.err().Error(), inputs)
+	case Hang:
+		return "", nil, p.hang(ctx, typ, id, fired.Busy, inputs)
+	}
+	if aksCluster(typ, id) != "" {
+		time.Sleep(aksOperation)
+	}
+	return id, outs, nil
+}
+
+// hangLimit bounds a Hang whose engine never cancels it (a killed engine's
+// orphaned plugin).
+const hangLimit = 2 * time.Minute
+
+// hang polls a long-running operation until the engine cancels it: then the
+// operation runs on in Azure for busyFor, and the provider returns what
+// azure-native returns when its context is cancelled, partial state with
+// the id only.
+func (p *Provider) hang(ctx context.Context, typ, id string, busyFor time.Duration, inputs *structpb.Struct) error {
+	select {
+	case <-p.cancelled:
+	case <-ctx.Done():
+	case <-time.After(hangLimit):
+	}
+	err := p.withCloud(func(c *Cloud) error {
+		until := time.Now().Add(busyFor)
+		if r := c.Get(id); r != nil && r.State == "Creating" {
+			r.Until = until
+		}
+		if cluster := aksCluster(typ, id); cluster != "" {
+			c.markBusy(cluster, operationName(typ, id, "Creating"), until)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return partial(id, nil, "resource created but read failed: "+context.Canceled.Error(), inputs)
+}
+
+// partial is azure-native's answer to a PUT accepted whose operation then
+// failed: the error with ErrorResourceInitFailed, which the engine records
+// as the resource with initErrors (crud.go partialError; faults.md §1.1).
+// outs are the outputs of the GET after the failure, nil when it failed.
+func partial(id string, outs resource.PropertyMap, reason string, inputs *structpb.Struct) error {
+	detail := &pulumirpc.ErrorResourceInitFailed{Id: id, Reasons: []string{reason}, Inputs: inputs}
+	if outs != nil {
+		props, err := marshal(outs)
+		if err != nil {
+			return err
+		}
+		detail.Properties = props
+	}
+	return rpcerror.WithDetails(rpcerror.New(codes.Unknown, reason), detail)
+}
+
 // Update PUTs the new inputs; a preview only predicts the outputs.
-func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+func (p *Provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	typ := resource.URN(req.GetUrn()).Type().String()
 	news, err := unmarshal(req.GetNews(), true)
 	if err != nil {
@@ -220,15 +341,7 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 		props, err := marshal(outs)
 		return &pulumirpc.UpdateResponse{Properties: props}, err
 	}
-	var outs resource.PropertyMap
-	err = p.withCloud(func(c *Cloud) error {
-		r, err := c.Put(typ, req.GetUrn(), news, false)
-		if err != nil {
-			return err
-		}
-		outs = c.outputs(r)
-		return nil
-	})
+	_, outs, err := p.put(ctx, typ, req.GetUrn(), news, req.GetNews(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -327,8 +440,28 @@ func refreshedInputs(oldInputs, oldOutputs, view resource.PropertyMap, r *Resour
 func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	typ := resource.URN(req.GetUrn()).Type().String()
 	err := p.withCloud(func(c *Cloud) error {
-		return c.Delete(typ, req.GetUrn(), req.GetId())
+		if f := c.fault("delete", typ, req.GetId()); f != nil {
+			f.EnginePID = os.Getppid()
+			if f.Kind == Throttle {
+				if err := f.throttled(); err != nil {
+					return err
+				}
+			} else {
+				f.Fired++
+				return f.err()
+			}
+		}
+		if err := c.Delete(typ, req.GetUrn(), req.GetId()); err != nil {
+			return err
+		}
+		if typ == AgentPool {
+			c.markBusy(aksCluster(typ, req.GetId()), operationName(typ, req.GetId(), "Deleting"), time.Now().Add(aksOperation))
+		}
+		return nil
 	})
+	if err == nil && typ == AgentPool {
+		time.Sleep(aksOperation)
+	}
 	return &emptypb.Empty{}, err
 }
 
@@ -406,11 +539,14 @@ func (p *Provider) withCloud(fn func(c *Cloud) error) error {
 	if p.subscription != "" {
 		c.Subscription = p.subscription
 	}
-	if err := fn(c); err != nil {
-		return err
-	}
+	// What fn did is saved even when it fails: a refusal counts the fault
+	// that fired, and changes nothing else.
+	err = fn(c)
 	c.Subscription = login
-	return c.Save()
+	if saveErr := c.Save(); saveErr != nil {
+		return saveErr
+	}
+	return err
 }
 
 // outputs are the resource's state as the provider returns it: its view, the
@@ -422,6 +558,9 @@ func (c *Cloud) outputs(r *Resource) resource.PropertyMap {
 		outs[k] = merged(outs[k], v)
 	}
 	outs["name"] = resource.NewProperty(lastSegment(r.ID))
+	if _, ok := outs["provisioningState"]; ok || r.State != "" {
+		outs["provisioningState"] = resource.NewProperty(r.provisioningState())
+	}
 	return outs
 }
 

@@ -177,7 +177,7 @@ func TestClusterAdminEdits(t *testing.T) {
 	w.setConfig("aks-kubenet:cluster.clusterAdmins[1]", azuresim.User+":"+operators, false)
 	before = len(w.openCloud().Log)
 	_, err = w.stack.Up(w.ctx)
-	if want := "UnmatchedPrincipalType: The PrincipalId '" + operators + "' has type 'Group'"; err == nil || !strings.Contains(err.Error(), want) {
+	if want := "Code=\"UnmatchedPrincipalType\" Message=\"The PrincipalId '" + operators + "' has type 'Group'"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("up granting a group as User: error %v, want %q", err, want)
 	}
 	if ops := w.openCloud().Log[before:]; len(ops) != 0 {
