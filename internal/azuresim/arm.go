@@ -128,9 +128,9 @@ func (c *Cloud) replaceChildren(parent *Resource, k kind, items []resource.Prope
 		props := item.ObjectValue().Copy()
 		name := str(props, "name")
 		delete(props, "name")
-		props[resource.PropertyKey(ck.nameKey)] = resource.NewProperty(name)
+		props[resource.PropertyKey(ck.NameKey)] = resource.NewProperty(name)
 		props["resourceGroupName"] = parent.Properties["resourceGroupName"]
-		props[resource.PropertyKey(ck.parentKeys[0])] = resource.NewProperty(lastSegment(parent.ID))
+		props[resource.PropertyKey(ck.ParentKeys[0])] = resource.NewProperty(lastSegment(parent.ID))
 		id, _, err := armID(c.Subscription, k.inlineType, props)
 		if err != nil {
 			continue

@@ -6,29 +6,32 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// Type tokens of the resources the simulated cloud holds.
+// Type tokens of the resources the simulated cloud holds: the program's
+// (package armid).
 const (
-	ResourceGroup         = "azure-native:resources:ResourceGroup"
-	VirtualNetwork        = "azure-native:network:VirtualNetwork"
-	Subnet                = "azure-native:network:Subnet"
-	RouteTable            = "azure-native:network:RouteTable"
-	Route                 = "azure-native:network:Route"
-	UserAssignedIdentity  = "azure-native:managedidentity:UserAssignedIdentity"
-	RoleAssignment        = "azure-native:authorization:RoleAssignment"
-	ManagedCluster        = "azure-native:containerservice/v20240901:ManagedCluster"
-	MaintenanceConfig     = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
-	AgentPool             = "azure-native:containerservice/v20240901:AgentPool"
-	Workspace             = "azure-native:operationalinsights:Workspace"
-	Deployment            = "azure-native:resources:Deployment"
-	NetworkSecurityGroup  = "azure-native:network:NetworkSecurityGroup"
-	PublicIPAddress       = "azure-native:network:PublicIPAddress"
-	FirewallPolicy        = "azure-native:network:FirewallPolicy"
-	RuleCollectionGroup   = "azure-native:network:FirewallPolicyRuleCollectionGroup"
-	AzureFirewall         = "azure-native:network:AzureFirewall"
-	VirtualNetworkPeering = "azure-native:network:VirtualNetworkPeering"
+	ResourceGroup         = armid.ResourceGroup
+	VirtualNetwork        = armid.VirtualNetwork
+	Subnet                = armid.Subnet
+	RouteTable            = armid.RouteTable
+	Route                 = armid.Route
+	UserAssignedIdentity  = armid.UserAssignedIdentity
+	RoleAssignment        = armid.RoleAssignment
+	ManagedCluster        = armid.ManagedCluster
+	MaintenanceConfig     = armid.MaintenanceConfig
+	AgentPool             = armid.AgentPool
+	Workspace             = armid.Workspace
+	Deployment            = armid.Deployment
+	NetworkSecurityGroup  = armid.NetworkSecurityGroup
+	PublicIPAddress       = armid.PublicIPAddress
+	FirewallPolicy        = armid.FirewallPolicy
+	RuleCollectionGroup   = armid.RuleCollectionGroup
+	AzureFirewall         = armid.AzureFirewall
+	VirtualNetworkPeering = armid.VirtualNetworkPeering
 )
 
 // FirewallSubnetName is the name Azure requires of an Azure Firewall's subnet.
@@ -36,13 +39,9 @@ const FirewallSubnetName = "AzureFirewallSubnet"
 
 // kind is what the simulated ARM knows about one resource type.
 type kind struct {
-	// armType is the type as ARM spells it in ids and in the type property.
-	armType string
-	// nameKey is the input that holds the resource's Azure name.
-	nameKey string
-	// parentKeys are the inputs that name the resource's parent (other than the
-	// resource group); with nameKey and resourceGroupName they form the id.
-	parentKeys []string
+	// Type is how its id follows from its inputs; ARMType is also its type
+	// property.
+	armid.Type
 	// replaceKeys are inputs that name or place the resource: ARM cannot change
 	// them in place, so a change means a new resource. nameKey,
 	// resourceGroupName, parentKeys and location are always among them.
@@ -58,54 +57,29 @@ type kind struct {
 }
 
 var kinds = map[string]kind{
-	ResourceGroup:  {armType: "Microsoft.Resources/resourceGroups", nameKey: "resourceGroupName"},
-	VirtualNetwork: {armType: "Microsoft.Network/virtualNetworks", nameKey: "virtualNetworkName", inlineKey: "subnets", inlineType: Subnet},
-	Subnet:         {armType: "Microsoft.Network/virtualNetworks/subnets", nameKey: "subnetName", parentKeys: []string{"virtualNetworkName"}},
-	RouteTable:     {armType: "Microsoft.Network/routeTables", nameKey: "routeTableName", inlineKey: "routes", inlineType: Route},
-	Route:          {armType: "Microsoft.Network/routeTables/routes", nameKey: "routeName", parentKeys: []string{"routeTableName"}},
-	UserAssignedIdentity: {
-		armType: "Microsoft.ManagedIdentity/userAssignedIdentities", nameKey: "resourceName",
-	},
-	RoleAssignment: {
-		armType: "Microsoft.Authorization/roleAssignments", nameKey: "roleAssignmentName",
-		parentKeys:  []string{"scope"},
-		replaceKeys: []string{"principalId", "roleDefinitionId"},
-	},
-	ManagedCluster: {
-		armType: "Microsoft.ContainerService/managedClusters", nameKey: "resourceName",
-		replaceKeys: ManagedClusterCreateOnly,
-		filledKeys:  clusterFilledKeys,
-	},
-	MaintenanceConfig: {
-		armType: "Microsoft.ContainerService/managedClusters/maintenanceConfigurations", nameKey: "configName",
-		parentKeys: []string{"resourceName"},
-	},
+	ResourceGroup:        {Type: armid.Types[ResourceGroup]},
+	VirtualNetwork:       {Type: armid.Types[VirtualNetwork], inlineKey: "subnets", inlineType: Subnet},
+	Subnet:               {Type: armid.Types[Subnet]},
+	RouteTable:           {Type: armid.Types[RouteTable], inlineKey: "routes", inlineType: Route},
+	Route:                {Type: armid.Types[Route]},
+	UserAssignedIdentity: {Type: armid.Types[UserAssignedIdentity]},
+	RoleAssignment:       {Type: armid.Types[RoleAssignment], replaceKeys: []string{"principalId", "roleDefinitionId"}},
+	ManagedCluster: {Type: armid.Types[ManagedCluster], replaceKeys: ManagedClusterCreateOnly,
+		filledKeys: clusterFilledKeys},
+	MaintenanceConfig: {Type: armid.Types[MaintenanceConfig]},
 	// A node pool of its own under its cluster; the cluster's GET lists it in
 	// agentPoolProfiles (Cloud.View).
-	AgentPool: {
-		armType: "Microsoft.ContainerService/managedClusters/agentPools", nameKey: "agentPoolName",
-		parentKeys:  []string{"resourceName"},
-		replaceKeys: AgentPoolCreateOnly,
-	},
-	Workspace: {armType: "Microsoft.OperationalInsights/workspaces", nameKey: "workspaceName"},
+	AgentPool: {Type: armid.Types[AgentPool], replaceKeys: AgentPoolCreateOnly},
+	Workspace: {Type: armid.Types[Workspace]},
 	// A template deployment is stored, never run: what its template would
 	// create is not in the cloud.
-	Deployment:           {armType: "Microsoft.Resources/deployments", nameKey: "deploymentName"},
-	NetworkSecurityGroup: {armType: "Microsoft.Network/networkSecurityGroups", nameKey: "networkSecurityGroupName"},
-	PublicIPAddress:      {armType: "Microsoft.Network/publicIPAddresses", nameKey: "publicIpAddressName"},
-	FirewallPolicy:       {armType: "Microsoft.Network/firewallPolicies", nameKey: "firewallPolicyName"},
-	RuleCollectionGroup: {
-		armType: "Microsoft.Network/firewallPolicies/ruleCollectionGroups", nameKey: "ruleCollectionGroupName",
-		parentKeys: []string{"firewallPolicyName"},
-	},
-	AzureFirewall: {
-		armType: "Microsoft.Network/azureFirewalls", nameKey: "azureFirewallName",
-		filledKeys: []string{"ipConfigurations"},
-	},
-	VirtualNetworkPeering: {
-		armType: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", nameKey: "virtualNetworkPeeringName",
-		parentKeys: []string{"virtualNetworkName"},
-	},
+	Deployment:            {Type: armid.Types[Deployment]},
+	NetworkSecurityGroup:  {Type: armid.Types[NetworkSecurityGroup]},
+	PublicIPAddress:       {Type: armid.Types[PublicIPAddress]},
+	FirewallPolicy:        {Type: armid.Types[FirewallPolicy]},
+	RuleCollectionGroup:   {Type: armid.Types[RuleCollectionGroup]},
+	AzureFirewall:         {Type: armid.Types[AzureFirewall], filledKeys: []string{"ipConfigurations"}},
+	VirtualNetworkPeering: {Type: armid.Types[VirtualNetworkPeering]},
 }
 
 // ManagedClusterCreateOnly are the ManagedCluster inputs, besides its name,
@@ -129,17 +103,17 @@ var AgentPoolCreateOnly = []string{"vmSize", "gpuInstanceProfile"}
 // simulated provider answers with a replacement, in no particular order.
 func ReplaceKeys(typ string) []string {
 	k := kinds[typ]
-	keys := append([]string{k.nameKey, "resourceGroupName", "location"}, k.parentKeys...)
+	keys := append([]string{k.NameKey, "resourceGroupName", "location"}, k.ParentKeys...)
 	return append(keys, k.replaceKeys...)
 }
 
 // pathKey reports whether key is part of the resource's id rather than of its
 // body: the name, the resource group, the parent's name.
 func (k kind) pathKey(key string) bool {
-	if key == k.nameKey || key == "resourceGroupName" {
+	if key == k.NameKey || key == "resourceGroupName" {
 		return true
 	}
-	for _, p := range k.parentKeys {
+	for _, p := range k.ParentKeys {
 		if key == p {
 			return true
 		}
@@ -178,42 +152,11 @@ func str(m resource.PropertyMap, key string) string {
 // armID returns the ARM id of a resource of type typ with inputs in, in
 // subscription sub, and the id of the resource that must exist before it.
 func armID(sub, typ string, in resource.PropertyMap) (id, parent string, err error) {
-	k, ok := kinds[typ]
-	if !ok {
-		return "", "", fmt.Errorf("azuresim: %s is not a simulated resource type", typ)
+	id, parent, err = armid.Of(sub, typ, func(key string) string { return str(in, key) })
+	if err != nil {
+		return "", "", fmt.Errorf("azuresim: %w", err)
 	}
-	name := str(in, k.nameKey)
-	if name == "" {
-		return "", "", fmt.Errorf("azuresim: %s: missing required property %q", typ, k.nameKey)
-	}
-	group := "/subscriptions/" + sub + "/resourceGroups/" + str(in, "resourceGroupName")
-	provider := func(path string) string { return group + "/providers/" + path }
-	switch typ {
-	case ResourceGroup:
-		return "/subscriptions/" + sub + "/resourceGroups/" + name, "", nil
-	case RoleAssignment:
-		scope := str(in, "scope")
-		if scope == "" {
-			return "", "", fmt.Errorf("azuresim: %s: missing required property \"scope\"", typ)
-		}
-		return scope + "/providers/Microsoft.Authorization/roleAssignments/" + name, scope, nil
-	}
-	if str(in, "resourceGroupName") == "" {
-		return "", "", fmt.Errorf("azuresim: %s: missing required property \"resourceGroupName\"", typ)
-	}
-	if len(k.parentKeys) == 0 {
-		return provider(k.armType + "/" + name), group, nil
-	}
-	// A child resource (a VNet's subnet or peering, a table's route, a
-	// policy's rule collection group): its id is its parent's, then the
-	// child type's last segment and its name.
-	i := strings.LastIndex(k.armType, "/")
-	parentName := str(in, k.parentKeys[0])
-	if parentName == "" {
-		return "", "", fmt.Errorf("azuresim: %s: missing required property %q", typ, k.parentKeys[0])
-	}
-	parent = provider(k.armType[:i] + "/" + parentName)
-	return parent + k.armType[i:] + "/" + name, parent, nil
+	return id, parent, nil
 }
 
 // stableUUID is a UUID that is the same for the same id on every run, for the
@@ -227,7 +170,7 @@ func stableUUID(what, id string) string {
 func computed(typ, id string, in resource.PropertyMap) resource.PropertyMap {
 	out := resource.PropertyMap{
 		"provisioningState": resource.NewProperty("Succeeded"),
-		"type":              resource.NewProperty(kinds[typ].armType),
+		"type":              resource.NewProperty(kinds[typ].ARMType),
 	}
 	switch typ {
 	case UserAssignedIdentity:

@@ -180,7 +180,7 @@ func (p *Provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 		for k, v := range unknownComputed(typ, "", in) {
 			outs[k] = v
 		}
-		outs["name"] = in[resource.PropertyKey(kinds[typ].nameKey)]
+		outs["name"] = in[resource.PropertyKey(kinds[typ].NameKey)]
 		props, err := marshal(outs)
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
