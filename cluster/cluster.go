@@ -113,6 +113,7 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 
 	childOpts := []pulumi.ResourceOption{
 		pulumi.Parent(kc), pulumi.DependsOn(args.Prerequisites), pulumi.IgnoreChanges(IgnoredChanges(c, args.UserPools)), pulumi.Protect(args.Protect),
+		OperationTimeouts(),
 	}
 	managed, err := containerservice.NewManagedCluster(ctx, name+"-cluster", &containerservice.ManagedClusterArgs{
 		ResourceGroupName: args.ResourceGroupName,

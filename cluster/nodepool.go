@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -41,6 +42,26 @@ type NodePoolArgs struct {
 	// Protect protects the pool: a change that would replace it (its VM
 	// size) fails instead of deleting it.
 	Protect bool
+	// After is the pool created (and updated) before this one, nil for the
+	// first: AKS refuses an operation on a pool while another pool's runs
+	// (409 OperationNotAllowed, which azure-native does not retry), so the
+	// pools go one after the other, in config order.
+	After pulumi.Resource
+}
+
+// OperationTimeout bounds each create, update and delete of the cluster
+// and of a pool, below the up job's timeout in deploy.yml (a test checks):
+// when AKS takes longer, the provider's own deadline ends the operation and
+// the engine records the resource with its init errors, which the next up
+// updates; a runner killed first would leave a pending create and a stale
+// lock instead (faults.md §1.3, §2.2).
+const OperationTimeout = 90 * time.Minute
+
+// OperationTimeouts is OperationTimeout as the resource option of the
+// cluster and its pools.
+func OperationTimeouts() pulumi.ResourceOption {
+	t := OperationTimeout.String()
+	return pulumi.Timeouts(&pulumi.CustomTimeouts{Create: t, Update: t, Delete: t})
 }
 
 // NodePool is a user node pool of the cluster, an AgentPool of its own
@@ -97,8 +118,12 @@ func NewNodePool(ctx *pulumi.Context, args NodePoolArgs, opts ...pulumi.Resource
 		pool.ScaleSetEvictionPolicy = pulumi.String(p.EvictionPolicy)
 		pool.SpotMaxPrice = pulumi.Float64PtrFromPtr(p.SpotMaxPrice)
 	}
+	after := []pulumi.Resource{args.Cluster}
+	if args.After != nil {
+		after = append(after, args.After)
+	}
 	agentPool, err := containerservice.NewAgentPool(ctx, name+"-agentpool", pool,
-		pulumi.Parent(np), pulumi.DependsOn([]pulumi.Resource{args.Cluster}),
+		pulumi.Parent(np), pulumi.DependsOn(after), OperationTimeouts(),
 		pulumi.IgnoreChanges(PoolIgnoredChanges(p, args.ClusterConfig)), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err

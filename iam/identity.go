@@ -26,6 +26,11 @@ type ClusterIdentityArgs struct {
 	SubnetID, RouteTableID pulumi.StringInput
 	// Tags are applied to the identity.
 	Tags pulumi.StringMapInput
+	// Protect protects the identity and its grants with the cluster: a
+	// change that would replace one deletes it first (its name is fixed),
+	// and the running cluster would lose its identity, or the right to write
+	// its node routes, until the create succeeds (faults.md §3.2).
+	Protect bool
 }
 
 // ClusterIdentity is the user-assigned managed identity of the AKS control plane
@@ -56,22 +61,23 @@ func NewClusterIdentity(ctx *pulumi.Context, name string, args ClusterIdentityAr
 		return nil, err
 	}
 	parent := pulumi.Parent(ci)
+	protect := pulumi.Protect(args.Protect)
 
 	identity, err := managedidentity.NewUserAssignedIdentity(ctx, name+"-uami", &managedidentity.UserAssignedIdentityArgs{
 		ResourceGroupName: args.ResourceGroupName,
 		ResourceName:      pulumi.String(args.Name),
 		Location:          pulumi.String(args.Location),
 		Tags:              args.Tags,
-	}, parent)
+	}, parent, protect)
 	if err != nil {
 		return nil, err
 	}
 	ci.Identity = identity
 
-	if ci.SubnetGrant, err = grantNetworkContributor(ctx, name+"-subnet-network-contributor", identity, args.SubnetID, parent); err != nil {
+	if ci.SubnetGrant, err = grantNetworkContributor(ctx, name+"-subnet-network-contributor", identity, args.SubnetID, parent, protect); err != nil {
 		return nil, err
 	}
-	if ci.RouteTableGrant, err = grantNetworkContributor(ctx, name+"-route-table-network-contributor", identity, args.RouteTableID, parent); err != nil {
+	if ci.RouteTableGrant, err = grantNetworkContributor(ctx, name+"-route-table-network-contributor", identity, args.RouteTableID, parent, protect); err != nil {
 		return nil, err
 	}
 

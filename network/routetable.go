@@ -63,6 +63,16 @@ type RouteTable struct {
 
 	name              string
 	resourceGroupName pulumi.StringInput
+	protect           bool
+}
+
+// protectRoute protects the 0.0.0.0/0 route with the table when the stack
+// protects: azure-native replaces a route by deleting it first (its name is
+// fixed), and between the delete and a create that fails the nodes have no
+// egress at all (faults.md §3.2, F11). The other routes stay unprotected:
+// removing one from config is an ordinary edit.
+func (rt *RouteTable) protectRoute(addressPrefix string, isDefault bool) pulumi.ResourceOption {
+	return pulumi.Protect(rt.protect && (isDefault || addressPrefix == "0.0.0.0/0"))
 }
 
 // AddGeneratedRoutes registers routes derived from resources created after
@@ -77,7 +87,7 @@ func (rt *RouteTable) AddGeneratedRoutes(ctx *pulumi.Context, routes []Generated
 			AddressPrefix:     g.AddressPrefix,
 			NextHopType:       pulumi.String(g.NextHopType),
 			NextHopIpAddress:  g.NextHopIPAddress,
-		}, pulumi.Parent(rt), pulumi.DependsOn(g.DependsOn))
+		}, pulumi.Parent(rt), pulumi.DependsOn(g.DependsOn), rt.protectRoute("", g.Default))
 		if err != nil {
 			return err
 		}
@@ -96,7 +106,7 @@ func (rt *RouteTable) AddGeneratedRoutes(ctx *pulumi.Context, routes []Generated
 // tags the table it routes through (aks-rules 1.9), and taking those tags away
 // on every update would be a fight with AKS over its own table.
 func NewRouteTable(ctx *pulumi.Context, name string, args RouteTableArgs, opts ...pulumi.ResourceOption) (*RouteTable, error) {
-	rt := &RouteTable{name: name, resourceGroupName: args.ResourceGroupName}
+	rt := &RouteTable{name: name, resourceGroupName: args.ResourceGroupName, protect: args.Protect}
 	if err := ctx.RegisterComponentResource("aks-kubenet:network:RouteTable", name, rt, opts...); err != nil {
 		return nil, err
 	}
@@ -124,7 +134,7 @@ func NewRouteTable(ctx *pulumi.Context, name string, args RouteTableArgs, opts .
 		if r.NextHopIPAddress != "" {
 			routeArgs.NextHopIpAddress = pulumi.String(r.NextHopIPAddress)
 		}
-		route, err := network.NewRoute(ctx, name+"-"+r.Name, routeArgs, parent)
+		route, err := network.NewRoute(ctx, name+"-"+r.Name, routeArgs, parent, rt.protectRoute(r.AddressPrefix, false))
 		if err != nil {
 			return nil, err
 		}

@@ -28,11 +28,13 @@ const (
 	KeyExportKubeconfig  = Project + ":exportKubeconfig"
 	// KeyReadLastDeployment is set false by deploy.yml's plan and up jobs.
 	KeyReadLastDeployment = Project + ":readLastDeployment"
-	KeyFirewall           = Project + ":firewall"
-	KeyHub                = Project + ":hub"
-	KeyNetwork            = Project + ":network"
-	KeyCluster            = Project + ":cluster"
-	KeyPools              = Project + ":pools"
+	// KeyAdopt is set by the state doctor (cmd/doctor) for one run only.
+	KeyAdopt    = Project + ":adopt"
+	KeyFirewall = Project + ":firewall"
+	KeyHub      = Project + ":hub"
+	KeyNetwork  = Project + ":network"
+	KeyCluster  = Project + ":cluster"
+	KeyPools    = Project + ":pools"
 )
 
 // Source returns the raw value of a config key ("aks-kubenet:network") and
@@ -99,6 +101,9 @@ func Load(stackName string, get Source) (Stack, error) {
 			*flag.dst = b
 		}
 	}
+	if v, ok := get(KeyAdopt); ok {
+		s.Adopt, errs = decodeAdopt(stackName, v, errs)
+	}
 	if v, ok := get(KeyTags); ok {
 		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
 			s.Tags = nil
@@ -129,6 +134,26 @@ func Load(stackName string, get Source) (Stack, error) {
 		errs = append(errs, decodeObject(obj.name, []byte(v), obj.dst)...)
 	}
 	return Defaults(s), errors.Join(errs...)
+}
+
+// decodeAdopt decodes aks-kubenet:adopt, a map of the URNs of stack
+// stackName's resources to the Azure ids to adopt them from, appending what
+// is wrong to errs.
+func decodeAdopt(stackName, raw string, errs []error) (map[string]string, []error) {
+	var adopt map[string]string
+	if err := json.Unmarshal([]byte(raw), &adopt); err != nil {
+		return nil, append(errs, fmt.Errorf("adopt: want a map of resource URNs to Azure resource ids, got %s", compact([]byte(raw))))
+	}
+	prefix := "urn:pulumi:" + stackName + "::" + Project + "::"
+	for _, urn := range slices.Sorted(maps.Keys(adopt)) {
+		if !strings.HasPrefix(urn, prefix) {
+			errs = append(errs, fmt.Errorf("adopt: %q is not the URN of a resource of stack %s (want %s...)", urn, stackName, prefix))
+		}
+		if id := adopt[urn]; !strings.HasPrefix(strings.ToLower(id), "/subscriptions/") {
+			errs = append(errs, fmt.Errorf("adopt: %q: %q is not an Azure resource id (want /subscriptions/...)", urn, id))
+		}
+	}
+	return adopt, errs
 }
 
 // decodeObject decodes the JSON object raw into the struct dst field by field,
@@ -262,7 +287,7 @@ func editDistance(a, b string) int {
 func KnownKeys() []string {
 	return slices.Sorted(slices.Values([]string{
 		KeyResourceGroup, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyProtect,
-		KeyExportKubeconfig, KeyReadLastDeployment, KeyFirewall, KeyHub, KeyNetwork, KeyCluster, KeyPools,
+		KeyExportKubeconfig, KeyReadLastDeployment, KeyAdopt, KeyFirewall, KeyHub, KeyNetwork, KeyCluster, KeyPools,
 	}))
 }
 

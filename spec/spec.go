@@ -82,6 +82,12 @@ type Stack struct {
 	// update plan cannot hold a read that only the preview makes (the up
 	// would refuse the plan for the pulumi provider it never registers).
 	ReadLastDeployment bool
+	// Adopt is aks-kubenet:adopt, which the state doctor (cmd/doctor) sets
+	// for one targeted run: the URNs of resources whose create a killed run
+	// left pending, each with the id of what that create made in Azure,
+	// which the program then imports (the import resource option) instead
+	// of creating again. Empty otherwise.
+	Adopt map[string]string
 	// Firewall is aks-kubenet:firewall: an Azure Firewall in the cluster's
 	// VNet takes all egress (egress mode 2); nil without one.
 	Firewall *Firewall

@@ -109,13 +109,13 @@ func TestLoadSuggestsTheNearestKey(t *testing.T) {
 
 func TestKnownKeys(t *testing.T) {
 	got := KnownKeys()
-	want := []string{KeyCluster, KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyPools, KeyProtect,
+	want := []string{KeyAdopt, KeyCluster, KeyExportKubeconfig, KeyFirewall, KeyHub, KeyNetwork, KeyPools, KeyProtect,
 		KeyReadLastDeployment, KeyResourceGroup, KeyResourceGroupName, KeySSHPublicKey, KeyTags}
 	if !slices.Equal(got, want) {
 		t.Errorf("KnownKeys() = %v, want %v", got, want)
 	}
 	got[0] = "changed"
-	if KnownKeys()[0] != KeyCluster {
+	if KnownKeys()[0] != KeyAdopt {
 		t.Error("KnownKeys returns a shared slice")
 	}
 }
@@ -142,7 +142,7 @@ func TestUnknownKeys(t *testing.T) {
 		{
 			name: "near no known key",
 			keys: []string{"aks-kubenet:region"},
-			want: []string{"aks-kubenet:region: unknown key (known keys: aks-kubenet:cluster, aks-kubenet:exportKubeconfig, aks-kubenet:firewall, " +
+			want: []string{"aks-kubenet:region: unknown key (known keys: aks-kubenet:adopt, aks-kubenet:cluster, aks-kubenet:exportKubeconfig, aks-kubenet:firewall, " +
 				"aks-kubenet:hub, aks-kubenet:network, aks-kubenet:pools, aks-kubenet:protect, aks-kubenet:readLastDeployment, aks-kubenet:resourceGroup, aks-kubenet:resourceGroupName, " +
 				"aks-kubenet:sshPublicKey, aks-kubenet:tags)"},
 		},

@@ -15,6 +15,7 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/iam"
 	"github.com/aks-kubenet/aks-kubenet/monitoring"
 	"github.com/aks-kubenet/aks-kubenet/network"
+	"github.com/aks-kubenet/aks-kubenet/retry"
 	"github.com/aks-kubenet/aks-kubenet/rules"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -36,6 +37,17 @@ import (
 // with the config on the next run (network policy, private API server,
 // system pool, pools), and the kubeconfig as a secret.
 func Program(ctx *pulumi.Context) error {
+	return run(ctx, retry.Azure)
+}
+
+// ProgramWith is Program with retry policy policy in place of retry.Azure:
+// the engine tests wait milliseconds, not minutes, between attempts.
+func ProgramWith(policy retry.Policy) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error { return run(ctx, policy) }
+}
+
+// run is the program, retrying what package retry allows under policy.
+func run(ctx *pulumi.Context, policy retry.Policy) error {
 	s, report := Check(ctx.Stack(), func(key string) (string, bool) {
 		v, err := config.Try(ctx, key)
 		return v, err == nil
@@ -84,6 +96,9 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 	if err := checkSubscription(ctx, s.Subscription); err != nil {
+		return err
+	}
+	if err := recovery(ctx, policy, s.Adopt); err != nil {
 		return err
 	}
 	outputs, err := deploy(ctx, s, sshKey)
@@ -237,6 +252,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		SubnetID:          vnet.NodeSubnet.ID(),
 		RouteTableID:      routes.Table.ID(),
 		Tags:              tags,
+		Protect:           s.Protect,
 	})
 	if err != nil {
 		return nil, err
@@ -275,8 +291,10 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		return nil, err
 	}
 	pools := pulumi.StringMap{}
+	var previous pulumi.Resource
 	for _, p := range s.Pools {
 		np, err := cluster.NewNodePool(ctx, cluster.NodePoolArgs{
+			After:             previous,
 			ResourceGroupName: groupName,
 			Cluster:           aks.Cluster,
 			SubnetID:          vnet.NodeSubnet.ID(),
@@ -289,6 +307,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 			return nil, err
 		}
 		pools[p.Name] = cluster.PoolImmutables(np.AgentPool)
+		previous = np.AgentPool
 	}
 
 	outputs := pulumi.Map{

@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stack"
@@ -43,6 +44,10 @@ type registered struct {
 	IgnoreChanges   []string
 	Protect         bool
 	Provider        string // the provider reference, "urn::id", of an explicit provider
+	RetainOnDelete  bool
+	ErrorHooks      []string // the names of its error hooks
+	ImportID        string   // the id of the import resource option
+	Timeouts        *pulumirpc.RegisterResourceRequest_CustomTimeouts
 }
 
 // mockFirewallIP is the private address the mock gives every Azure Firewall:
@@ -181,8 +186,9 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	reg := registered{
 		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, ID: id, Inputs: args.Inputs,
 		Parent: rpc.GetParent(), Deps: rpc.GetDependencies(), IgnoreChanges: rpc.GetIgnoreChanges(), Protect: rpc.GetProtect(),
-		Provider: rpc.GetProvider(),
-		URN:      urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
+		Provider: rpc.GetProvider(), RetainOnDelete: rpc.GetRetainOnDelete(), ErrorHooks: rpc.GetHooks().GetOnError(),
+		ImportID: rpc.GetImportId(), Timeouts: rpc.GetCustomTimeouts(),
+		URN: urn(r.stack, rpc.GetParent(), args.TypeToken, args.Name),
 	}
 	r.mu.Lock()
 	r.resources = append(r.resources, reg)

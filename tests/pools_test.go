@@ -5,12 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 const (
-	tAgentPool = "azure-native:containerservice/v20240901:AgentPool"
+	tAgentPool = armid.AgentPool
 	cNodePool  = "aks-kubenet:cluster:NodePool"
 )
 

@@ -15,8 +15,24 @@ import (
 
 // protected are the resources no config edit may delete: the cluster, its
 // user pools (a VM size change would delete one), the VNet, the node subnet, the route table, and the resource group the program
-// created (deleting it deletes everything in it).
-var protected = []string{tCluster, tAgentPool, tVnet, tSubnet, tRouteTable, tResourceGroup}
+// created (deleting it deletes everything in it); and what would cut the
+// running cluster off while a delete-first replacement's create fails: its
+// identity (protectedTypes), its two Network Contributor grants and the
+// 0.0.0.0/0 route (protectedOne).
+var protected = []string{tCluster, tAgentPool, tVnet, tSubnet, tRouteTable, tResourceGroup, tIdentity}
+
+// protectedOne reports whether res is one of the resources protected
+// besides the protected types: the cluster identity's grants and the default
+// route, not the admins' grants or the other routes.
+func protectedOne(res registered) bool {
+	switch res.Type {
+	case tRoleAssignment:
+		return strings.HasSuffix(res.Name, "-network-contributor")
+	case tRoute:
+		return prop(res.Inputs, "addressPrefix").StringValue() == "0.0.0.0/0"
+	}
+	return false
+}
 
 // The resources that must never be deleted by an edit are protected by
 // default, and aks-kubenet:protect false (the dev stack) turns that off; the
@@ -30,7 +46,7 @@ func TestProtection(t *testing.T) {
 		if !res.Custom {
 			continue
 		}
-		if want := slices.Contains(protected, res.Type); res.Protect != want {
+		if want := slices.Contains(protected, res.Type) || protectedOne(res); res.Protect != want {
 			t.Errorf("prod %s %s: protect = %v, want %v", res.Type, res.Name, res.Protect, want)
 		}
 	}

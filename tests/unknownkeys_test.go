@@ -65,7 +65,7 @@ func TestPlanRefusesUnknownKeys(t *testing.T) {
 		{
 			name: "a key near no known key lists them", stack: dev + "  aks-kubenet:region: eastus\n", args: []string{"-stack", "dev"},
 			wantStatus: plan.ExitFindings,
-			wantOut:    []string{"aks-kubenet:region: unknown key (known keys: aks-kubenet:cluster, aks-kubenet:exportKubeconfig, aks-kubenet:firewall, aks-kubenet:hub, "},
+			wantOut:    []string{"aks-kubenet:region: unknown key (known keys: aks-kubenet:adopt, aks-kubenet:cluster, aks-kubenet:exportKubeconfig, aks-kubenet:firewall, aks-kubenet:hub, "},
 		},
 		{
 			name:       "with a decode problem and a rule error, all at once",
