@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +17,24 @@ import (
 // returns its standard output.
 type Runner interface {
 	Run(ctx context.Context, stdin string, name string, args ...string) (string, error)
+}
+
+// ExecRunner runs commands (the az and gh CLIs) on the machine.
+type ExecRunner struct{}
+
+// Run runs name with args and returns its standard output, or an error with
+// its standard error.
+func (ExecRunner) Run(ctx context.Context, stdin, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	return out.String(), nil
 }
 
 // Reviewer is a required reviewer of a reviewed environment: a team (by

@@ -14,13 +14,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/pipeline"
@@ -28,7 +26,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, execRunner{}))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, pipeline.ExecRunner{}))
 }
 
 // run is the command, with its runner given, for the tests.
@@ -98,20 +96,3 @@ func splitList(s string) []string {
 	return out
 }
 
-// execRunner runs the az and gh CLIs.
-type execRunner struct{}
-
-// Run runs name with args and returns its standard output, or an error with
-// its standard error.
-func (execRunner) Run(ctx context.Context, stdin, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(errOut.String()))
-	}
-	return out.String(), nil
-}
