@@ -58,7 +58,9 @@ func (f fakeLocks) List(context.Context) ([]Lock, error) { return f, nil }
 
 type fakeAzure map[string]bool
 
-func (f fakeAzure) Exists(_ context.Context, id string) (bool, error) { return f[strings.ToLower(id)], nil }
+func (f fakeAzure) Exists(_ context.Context, id string) (bool, error) {
+	return f[strings.ToLower(id)], nil
+}
 
 // state is a deployment with the default provider and pending creates of
 // the cluster with inputs.
@@ -109,8 +111,10 @@ func TestExamine(t *testing.T) {
 		{name: "without -fix it only reports", state: func(t *testing.T) apitype.UntypedDeployment { return state(t, clusterInputs) },
 			locks: fakeLocks{stale}, azure: fakeAzure{strings.ToLower(clusterID): true}, wantCalls: []string{"export"}},
 		{name: "an id it cannot tell stops it before any change",
-			state: func(t *testing.T) apitype.UntypedDeployment { return state(t, map[string]any{"resourceGroupName": "rg"}) },
-			opts:  Options{Fix: true}, wantCalls: []string{"export"}, wantErr: `missing required property "resourceName"`},
+			state: func(t *testing.T) apitype.UntypedDeployment {
+				return state(t, map[string]any{"resourceGroupName": "rg"})
+			},
+			opts: Options{Fix: true}, wantCalls: []string{"export"}, wantErr: `missing required property "resourceName"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,10 +192,10 @@ func (f fakeAz) Run(_ context.Context, _ string, name string, args ...string) (s
 func TestAzureLookups(t *testing.T) {
 	t.Parallel()
 	az := fakeAz{
-		"az resource show --ids /found":   "/found\n",
-		"az resource show --ids /missing": "error: (ResourceNotFound) The Resource '/missing' was not found",
-		"az resource show --ids /denied":  "error: (AuthorizationFailed) no read",
-		"az storage blob list --prefix .pulumi/locks/organization/aks-kubenet/prod/": `[".pulumi/locks/organization/aks-kubenet/prod/a.json"]`,
+		"az resource show --ids /found":                                                      "/found\n",
+		"az resource show --ids /missing":                                                    "error: (ResourceNotFound) The Resource '/missing' was not found",
+		"az resource show --ids /denied":                                                     "error: (AuthorizationFailed) no read",
+		"az storage blob list --prefix .pulumi/locks/organization/aks-kubenet/prod/":         `[".pulumi/locks/organization/aks-kubenet/prod/a.json"]`,
 		"az storage blob download --name .pulumi/locks/organization/aks-kubenet/prod/a.json": `{"pid":7,"username":"u","hostname":"h"}`,
 	}
 	ctx := context.Background()

@@ -95,4 +95,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
