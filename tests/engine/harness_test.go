@@ -31,6 +31,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
+	"github.com/aks-kubenet/aks-kubenet/retry"
 	"github.com/aks-kubenet/aks-kubenet/stack"
 )
 
@@ -52,6 +53,11 @@ const (
 	hubVnetName     = "hub-weu-vnet"
 	hubVnetID       = "/subscriptions/" + hubSubscription + "/resourceGroups/" + hubGroup + "/providers/Microsoft.Network/virtualNetworks/" + hubVnetName
 )
+
+// testRetries is the program's retry policy in the engine tests: the same
+// rules and attempts as retry.Azure, waits of milliseconds instead of
+// minutes, as the simulated Azure's delays are.
+var testRetries = retry.Policy{Attempts: retry.Azure.Attempts, First: 100 * time.Millisecond, Max: time.Second}
 
 // repoRoot is the repository's root: the stack files and tools/ are there.
 var repoRoot = func() string {
@@ -210,7 +216,7 @@ func newWorld(t *testing.T, name string) *world {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := auto.UpsertStackInlineSource(ctx, name, "aks-kubenet", stack.Program,
+	s, err := auto.UpsertStackInlineSource(ctx, name, "aks-kubenet", stack.ProgramWith(testRetries),
 		auto.Pulumi(cli),
 		auto.WorkDir(work),
 		auto.PulumiHome(home),
