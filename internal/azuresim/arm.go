@@ -50,6 +50,7 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	}
 	if cluster := aksCluster(typ, id); cluster != "" && c.Get(cluster) != nil {
 		if err := c.checkNotBusy(cluster); err != nil {
+			c.Log = append(c.Log, Operation{Op: "refused", Type: typ, ID: id, URN: urn, Code: "OperationNotAllowed"})
 			return nil, err
 		}
 	}

@@ -155,6 +155,8 @@ type Operation struct {
 	ID string `json:"id"`
 	// URN is the Pulumi resource the engine asked for.
 	URN string `json:"urn"`
+	// Code is ARM's error code of a refused operation (Op "refused").
+	Code string `json:"code,omitempty"`
 }
 
 // Cloud is the simulated Azure: its resources, in any subscription, and the

@@ -268,3 +268,27 @@ func operationName(typ, id, op string) string {
 func recent(t time.Time, d time.Duration) bool {
 	return d > 0 && !t.IsZero() && time.Since(t) < d
 }
+
+// FinishOperations ends every AKS operation running in the cloud, as AKS
+// does when it is done: the clusters are no longer busy, and a resource
+// still Creating is Succeeded.
+func (c *Cloud) FinishOperations() {
+	c.Busy = nil
+	for _, r := range c.Resources {
+		if r.State == "Creating" {
+			r.State = ""
+		}
+	}
+}
+
+// Refused returns the operations AKS refused because another one ran, in
+// the order it refused them.
+func (c *Cloud) Refused() []Operation {
+	var out []Operation
+	for _, op := range c.Log {
+		if op.Op == "refused" {
+			out = append(out, op)
+		}
+	}
+	return out
+}

@@ -282,10 +282,26 @@ const hangLimit = 2 * time.Minute
 // azure-native returns when its context is cancelled, partial state with
 // the id only.
 func (p *Provider) hang(ctx context.Context, typ, id string, busyFor time.Duration, inputs *structpb.Struct) error {
-	select {
-	case <-p.cancelled:
-	case <-ctx.Done():
-	case <-time.After(hangLimit):
+	engine := os.Getppid()
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	limit := time.After(hangLimit)
+wait:
+	for {
+		select {
+		case <-p.cancelled:
+			break wait
+		case <-ctx.Done():
+			break wait
+		case <-limit:
+			break wait
+		case <-poll.C:
+			if os.Getppid() != engine {
+				// The engine was killed: nobody polls any more, and
+				// Azure's operation runs on as the PUT left it.
+				os.Exit(1)
+			}
+		}
 	}
 	err := p.withCloud(func(c *Cloud) error {
 		until := time.Now().Add(busyFor)
