@@ -22,20 +22,22 @@ func (w *world) handWrittenEgress(index int, name, hop string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	var remove []string
 	for _, key := range []string{"aks-kubenet:firewall", "aks-kubenet:hub"} {
 		if _, ok := cfg[key]; ok {
-			w.removeConfig(key)
+			remove = append(remove, key)
 		}
 	}
 	if strings.Contains(cfg["aks-kubenet:network"].Value, `"defaultRouteName"`) {
-		w.removeConfig("aks-kubenet:network.defaultRouteName")
+		remove = append(remove, "aks-kubenet:network.defaultRouteName")
+	}
+	if len(remove) > 0 { // one pulumi config rm-all --path
+		if err := w.stack.RemoveAllConfigWithOptions(w.ctx, remove, &auto.ConfigOptions{Path: true}); err != nil {
+			w.t.Fatal(err)
+		}
 	}
 	route := "aks-kubenet:network.routes[" + strconv.Itoa(index) + "]."
-	for key, value := range map[string]string{
-		"name": name, "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": hop,
-	} {
-		w.setConfig(route+key, value, false)
-	}
+	w.setConfigs(route+"name", name, route+"addressPrefix", "0.0.0.0/0", route+"nextHopType", "VirtualAppliance", route+"nextHopIpAddress", hop)
 }
 
 // removeConfig removes one config value with the CLI (pulumi config rm --path).
@@ -253,9 +255,8 @@ func TestModeSwitchUnderAnotherRouteNameFails(t *testing.T) {
 	nodeRoutes := w.deployHandWrittenEgress()
 	old := defaultRoute(w.openCloud())
 
-	w.setConfig("aks-kubenet:firewall.subnetCidr", "10.0.2.0/26", false)
+	w.setConfigs("aks-kubenet:firewall.subnetCidr", "10.0.2.0/26", "aks-kubenet:network.defaultRouteName", "to-firewall")
 	w.removeConfig("aks-kubenet:network.routes")
-	w.setConfig("aks-kubenet:network.defaultRouteName", "to-firewall", false)
 	_, err := w.stack.Up(w.ctx)
 	if err == nil {
 		t.Fatal("up succeeded with a second 0.0.0.0/0 route under another name")

@@ -14,6 +14,7 @@ import (
 	"context"
 	"debug/buildinfo"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -175,9 +176,12 @@ type world struct {
 // For prod, whose egress goes through a hub, the cloud holds the hub's group
 // and VNet (hubVnetID), made by the hub's team, and the stack names it. The
 // cloud's directory holds the admins' Entra group (w.admins), and the stack
-// grants it instead of the placeholder admin. Nothing of a world is shared
-// with another test: every test makes its own and runs in parallel.
-func newWorld(t *testing.T, name string) *world {
+// grants it instead of the placeholder admin. config are more keys and
+// values, key, value, key, value..., that the test sets before its first up:
+// they go in the same run of the CLI (see setConfigs), after newWorld's own.
+// Nothing of a world is shared with another test: every test makes its own
+// and runs in parallel.
+func newWorld(t *testing.T, name string, config ...string) *world {
 	t.Helper()
 	dir := t.TempDir()
 	work := filepath.Join(dir, "work")
@@ -216,7 +220,11 @@ func newWorld(t *testing.T, name string) *world {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := auto.UpsertStackInlineSource(ctx, name, "aks-kubenet", stack.ProgramWith(testRetries),
+	// A workspace on the copied Pulumi.yaml, and a new stack in it: stack
+	// init, not the stack select that auto.UpsertStackInlineSource tries
+	// first (the backend is empty).
+	ws, err := auto.NewLocalWorkspace(ctx,
+		auto.Program(stack.ProgramWith(testRetries)),
 		auto.Pulumi(cli),
 		auto.WorkDir(work),
 		auto.PulumiHome(home),
@@ -231,24 +239,92 @@ func newWorld(t *testing.T, name string) *world {
 		}),
 	)
 	if err != nil {
+		t.Fatalf("the workspace of stack %s: %v", name, err)
+	}
+	s, err := auto.NewStack(ctx, name, unread{ws})
+	if err != nil {
 		t.Fatalf("creating stack %s: %v", name, err)
 	}
-	// As the README tells the stack's owner: replace the placeholder with the
-	// stack's subscription.
-	if err := s.SetConfig(ctx, "azure-native:subscriptionId", auto.ConfigValue{Value: subscription}); err != nil {
-		t.Fatal(err)
-	}
-	// And the hub's placeholder id with the hub VNet's.
+	w := &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend, admins: admins}
+	// As the README tells the stack's owner: replace the placeholders, the
+	// subscription with the stack's, the hub's id (prod) with the hub VNet's,
+	// and the admin with the admins' group; then what the test sets before
+	// its first up. One pulumi config set-all --path.
+	cfg := []string{"azure-native:subscriptionId", subscription}
 	if name == "prod" {
-		if err := s.SetConfigWithOptions(ctx, "aks-kubenet:hub.vnetId", auto.ConfigValue{Value: hubVnetID}, &auto.ConfigOptions{Path: true}); err != nil {
-			t.Fatal(err)
-		}
+		cfg = append(cfg, "aks-kubenet:hub.vnetId", hubVnetID)
 	}
-	// And the placeholder admin with the admins' group.
-	if err := s.SetConfigWithOptions(ctx, "aks-kubenet:cluster.clusterAdmins[0]", auto.ConfigValue{Value: azuresim.Group + ":" + admins}, &auto.ConfigOptions{Path: true}); err != nil {
-		t.Fatal(err)
+	cfg = append(cfg, "aks-kubenet:cluster.clusterAdmins[0]", azuresim.Group+":"+admins)
+	w.setConfigs(append(cfg, config...)...)
+	return w
+}
+
+// setConfigs sets config values, key, value, key, value..., with one run of
+// the CLI, pulumi config set-all --path, in the order given (an array grows
+// one index at a time).
+func (w *world) setConfigs(kv ...string) {
+	w.t.Helper()
+	if len(kv)%2 != 0 {
+		w.t.Fatalf("setConfigs %v: a key without a value", kv)
 	}
-	return &world{t: t, ctx: ctx, stack: s, name: name, cloud: cloud, backend: backend, admins: admins}
+	args := []string{"config", "set-all", "--path"}
+	for i := 0; i < len(kv); i += 2 {
+		args = append(args, "--plaintext", kv[i]+"="+kv[i+1])
+	}
+	w.run(args...)
+}
+
+// run runs the pulumi CLI in the stack's workspace, with its environment, as
+// the Automation API runs it, and returns its standard output.
+func (w *world) run(args ...string) string {
+	w.t.Helper()
+	ws := w.stack.Workspace()
+	env := []string{"PULUMI_HOME=" + ws.PulumiHome()}
+	for k, v := range ws.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	stdout, stderr, _, err := cli.Run(w.ctx, ws.WorkDir(), nil, nil, nil, env, append(args, "--stack", w.name)...)
+	if err != nil {
+		w.t.Fatalf("pulumi %s: %v\n%s%s", strings.Join(args, " "), err, stdout, stderr)
+	}
+	return stdout
+}
+
+// unread is the stack's workspace, but for what the Automation API reads
+// after a successful update, refresh or destroy and no test reads: under a
+// context from unreadCtx, Stack.Up's outputs (pulumi stack output --json,
+// then again with --show-secrets) are empty, and the summary (pulumi stack
+// history) is that of no update. Each of these is a run of the CLI, two of
+// them with the passphrase's key derivation. A test that reads the outputs
+// asks for them (w.stack.Outputs(w.ctx)); one that reads the summary runs its
+// update under w.ctx.
+type unread struct{ auto.Workspace }
+
+type unreadKey struct{}
+
+// unreadCtx is w.ctx for an update whose outputs and summary no test reads.
+func (w *world) unreadCtx() context.Context { return context.WithValue(w.ctx, unreadKey{}, true) }
+
+func isUnread(ctx context.Context) bool { return ctx.Value(unreadKey{}) != nil }
+
+func (u unread) StackOutputs(ctx context.Context, name string) (auto.OutputMap, error) {
+	if isUnread(ctx) {
+		return auto.OutputMap{}, nil
+	}
+	return u.Workspace.StackOutputs(ctx, name)
+}
+
+func (u unread) PulumiCommand() auto.PulumiCommand { return unreadHistory{u.Workspace.PulumiCommand()} }
+
+// unreadHistory runs the CLI, but for pulumi stack history under an unread
+// context: no update's summary.
+type unreadHistory struct{ auto.PulumiCommand }
+
+func (c unreadHistory) Run(ctx context.Context, workdir string, stdin io.Reader, additionalOutput, additionalErrorOutput []io.Writer, additionalEnv []string, args ...string) (string, string, int, error) {
+	if isUnread(ctx) && len(args) >= 2 && args[0] == "stack" && args[1] == "history" {
+		return "[]", "", 0, nil
+	}
+	return c.PulumiCommand.Run(ctx, workdir, stdin, additionalOutput, additionalErrorOutput, additionalEnv, args...)
 }
 
 // adminGroupName is the display name of the Entra group newWorld makes for
@@ -282,7 +358,7 @@ func (w *world) changeCloud(change func(c *azuresim.Cloud) error) {
 func (w *world) up() {
 	w.t.Helper()
 	var out bytes.Buffer
-	if _, err := w.stack.Up(w.ctx, optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out)); err != nil {
+	if _, err := w.stack.Up(w.unreadCtx(), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out)); err != nil {
 		w.t.Fatalf("pulumi up -s %s: %v\n%s", w.name, err, out.String())
 	}
 }
@@ -290,7 +366,7 @@ func (w *world) up() {
 // refresh runs pulumi refresh and fails the test when it fails.
 func (w *world) refresh() {
 	w.t.Helper()
-	if _, err := w.stack.Refresh(w.ctx); err != nil {
+	if _, err := w.stack.Refresh(w.unreadCtx()); err != nil {
 		w.t.Fatalf("pulumi refresh -s %s: %v", w.name, err)
 	}
 }

@@ -179,16 +179,17 @@ func TestDestroyInReverseOrder(t *testing.T) {
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, name)
+			var cfg []string
 			if name == "prod" {
-				w.setConfig("aks-kubenet:protect", "false", false)
+				cfg = []string{"aks-kubenet:protect", "false"}
 			}
+			w := newWorld(t, name, cfg...)
 			w.up()
 			w.changeCloud(func(c *azuresim.Cloud) error {
 				_, err := c.WriteNodeRoutes(clusterNames[name])
 				return err
 			})
-			if _, err := w.stack.Destroy(w.ctx); err != nil {
+			if _, err := w.stack.Destroy(w.unreadCtx()); err != nil {
 				t.Fatalf("destroy: %v", err)
 			}
 			c := w.openCloud()

@@ -227,7 +227,7 @@ func TestDeployAppliesTheReviewedPlan(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	res, err := w.stack.Up(w.ctx, optup.Refresh(), optup.Plan(planFile), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
+	res, err := w.stack.Up(w.ctx, optup.Refresh(), optup.Plan(planFile), optup.ShowSecrets(false), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
 	if err != nil {
 		t.Fatalf("up --refresh --plan with the reviewed plan: %v\n%s", err, out.String())
 	}

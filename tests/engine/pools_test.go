@@ -352,30 +352,26 @@ func (w *world) unprotect(suffix string) {
 	if len(urns) == 0 {
 		w.t.Fatalf("no resource in the state whose URN ends with %s", suffix)
 	}
-	ws := w.stack.Workspace()
-	env := []string{"PULUMI_HOME=" + ws.PulumiHome()}
-	for k, v := range ws.GetEnvVars() {
-		env = append(env, k+"="+v)
-	}
-	for _, urn := range urns {
-		stdout, stderr, _, err := cli.Run(w.ctx, ws.WorkDir(), nil, nil, nil, env, "state", "unprotect", urn, "--stack", w.name, "--yes")
-		if err != nil {
-			w.t.Fatalf("pulumi state unprotect %s: %v\n%s%s", urn, err, stdout, stderr)
-		}
-	}
+	w.run(append(append([]string{"state", "unprotect"}, urns...), "--yes")...)
 }
 
-// addPool adds a user pool named name with nodeCount nodes to the stack's
-// config, as aks-kubenet:pools[index], with config set --path; kv are more
-// of the pool's keys and values.
+// addPool adds a user pool to the stack's config with one pulumi config
+// set-all --path: poolConfig's keys and values.
 func (w *world) addPool(index int, name string, nodeCount string, kv ...string) {
 	w.t.Helper()
+	w.setConfigs(poolConfig(index, name, nodeCount, kv...)...)
+}
+
+// poolConfig are the config keys and values, for setConfigs or newWorld, of
+// a user pool named name with nodeCount nodes, as aks-kubenet:pools[index];
+// kv are more of the pool's keys and values.
+func poolConfig(index int, name string, nodeCount string, kv ...string) []string {
 	key := fmt.Sprintf("aks-kubenet:pools[%d].", index)
-	w.setConfig(key+"name", name, false)
-	w.setConfig(key+"nodeCount", nodeCount, false)
+	cfg := []string{key + "name", name, key + "nodeCount", nodeCount}
 	for i := 0; i+1 < len(kv); i += 2 {
-		w.setConfig(key+kv[i], kv[i+1], false)
+		cfg = append(cfg, key+kv[i], kv[i+1])
 	}
+	return cfg
 }
 
 // devPool returns the AgentPool named pool of dev's cluster in the cloud, or
@@ -419,8 +415,7 @@ func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
 
 	t.Run("dev VM size", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, "dev")
-		w.addPool(0, "batch", "2", "vmSize", "Standard_D4s_v5")
+		w := newWorld(t, "dev", poolConfig(0, "batch", "2", "vmSize", "Standard_D4s_v5")...)
 		w.up()
 		w.setConfig("aks-kubenet:pools[0].vmSize", "Standard_D8s_v5", false)
 		steps, err := w.previewSteps()
@@ -448,12 +443,9 @@ func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
 
 	t.Run("dev zones", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, "dev")
-		w.addPool(0, "batch", "2")
+		w := newWorld(t, "dev", poolConfig(0, "batch", "2")...)
 		w.up()
-		for i, zone := range []string{"1", "2", "3"} {
-			w.setConfig(fmt.Sprintf("aks-kubenet:pools[0].zones[%d]", i), zone, false)
-		}
+		w.setConfigs("aks-kubenet:pools[0].zones[0]", "1", "aks-kubenet:pools[0].zones[1]", "2", "aks-kubenet:pools[0].zones[2]", "3")
 		w.expectOnly("zones added to the pool", map[string]apitype.OpType{agentPoolURN("batch"): apitype.OpUpdate})
 		before := len(w.openCloud().Log)
 		_, err := w.stack.Up(w.ctx)
@@ -511,8 +503,7 @@ func TestFirstPoolOnADeployedStack(t *testing.T) {
 // taint; the next preview plans nothing.
 func TestRemovingEveryPool(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, "prod")
-	w.setConfig("aks-kubenet:protect", "false", false)
+	w := newWorld(t, "prod", "aks-kubenet:protect", "false")
 	w.up()
 	if err := w.stack.RemoveConfig(w.ctx, "aks-kubenet:pools"); err != nil {
 		t.Fatal(err)
@@ -553,9 +544,7 @@ func TestRemovingEveryPool(t *testing.T) {
 // as the deploy workflow runs it, reads the list afresh and goes through.
 func TestClusterEditAfterAPoolIsGoneNeedsARefresh(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, "dev")
-	w.addPool(0, "apps", "2")
-	w.addPool(1, "batch", "1")
+	w := newWorld(t, "dev", append(poolConfig(0, "apps", "2"), poolConfig(1, "batch", "1")...)...)
 	w.up()
 	w.refresh()
 	if err := w.stack.RemoveConfigWithOptions(w.ctx, "aks-kubenet:pools[1]", &auto.ConfigOptions{Path: true}); err != nil {
@@ -574,7 +563,7 @@ func TestClusterEditAfterAPoolIsGoneNeedsARefresh(t *testing.T) {
 	if ops := w.openCloud().Log[before:]; len(ops) != 0 {
 		t.Errorf("the refused update reached the cloud: %v", ops)
 	}
-	if _, err := w.stack.Up(w.ctx, optup.Refresh()); err != nil {
+	if _, err := w.stack.Up(w.unreadCtx(), optup.Refresh()); err != nil {
 		t.Fatalf("up --refresh: %v", err)
 	}
 	if got := clusterValue(t, w.openCloud(), "dev", "sku", "tier"); got != "Standard" {

@@ -3,8 +3,6 @@ package engine
 import (
 	"strings"
 	"testing"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
 // TestRefusedConfigTouchesNothing: a bad IP plan written with the CLI makes
@@ -12,15 +10,10 @@ import (
 // simulated cloud sees no operation at all.
 func TestRefusedConfigTouchesNothing(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, "dev")
-	for key, value := range map[string]string{
-		"aks-kubenet:network.nodeSubnetCidr": "10.1.0.0/24",   // outside the VNet 10.0.0.0/16
-		"aks-kubenet:cluster.podCidr":        "10.0.128.0/17", // inside the VNet
-	} {
-		if err := w.stack.SetConfigWithOptions(w.ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w := newWorld(t, "dev",
+		"aks-kubenet:network.nodeSubnetCidr", "10.1.0.0/24", // outside the VNet 10.0.0.0/16
+		"aks-kubenet:cluster.podCidr", "10.0.128.0/17", // inside the VNet
+	)
 	want := []string{
 		"stack configuration refused, nothing was created",
 		"network.nodeSubnetCidr 10.1.0.0/24 is not inside network.vnetCidr 10.0.0.0/16",

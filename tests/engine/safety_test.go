@@ -140,8 +140,7 @@ func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
 		group = c.CreateGroup(subscription, "platform-dev-rg", "eastus").ID
 		return nil
 	})
-	w.setConfig("aks-kubenet:resourceGroup.name", "platform-dev-rg", false)
-	w.setConfig("aks-kubenet:resourceGroup.existing", "true", false)
+	w.setConfigs("aks-kubenet:resourceGroup.name", "platform-dev-rg", "aks-kubenet:resourceGroup.existing", "true")
 	w.up()
 	c := w.openCloud()
 	if _, err := c.Cluster("aks-kubenet-cluster"); err != nil {
@@ -156,7 +155,7 @@ func TestExistingResourceGroupIsNeverDeleted(t *testing.T) {
 		}
 	}
 	w.expectNoChanges("second preview")
-	if _, err := w.stack.Destroy(w.ctx); err != nil {
+	if _, err := w.stack.Destroy(w.unreadCtx()); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
 	c = w.openCloud()

@@ -19,12 +19,9 @@ import (
 // cloud, the kubeconfig the stack's secret output.
 func TestSecretsStayEncryptedInState(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, "dev")
+	w := newWorld(t, "dev", "aks-kubenet:exportKubeconfig", "true")
 	sshKey := rsaPublicKey(t)
 	if err := w.stack.SetConfig(w.ctx, "aks-kubenet:sshPublicKey", auto.ConfigValue{Value: sshKey, Secret: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.stack.SetConfig(w.ctx, "aks-kubenet:exportKubeconfig", auto.ConfigValue{Value: "true"}); err != nil {
 		t.Fatal(err)
 	}
 	w.up()

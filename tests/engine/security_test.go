@@ -45,11 +45,11 @@ func TestPinnedVersionUnderAnUpgradeChannel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, "dev")
-			w.setConfig("aks-kubenet:cluster.kubernetesVersion", pinned, false)
+			cfg := []string{"aks-kubenet:cluster.kubernetesVersion", pinned}
 			if tc.channel != "" {
-				w.setConfig("aks-kubenet:cluster.upgradeChannel", tc.channel, false)
+				cfg = append(cfg, "aks-kubenet:cluster.upgradeChannel", tc.channel)
 			}
+			w := newWorld(t, "dev", cfg...)
 			w.up()
 			if got := clusterVersions(t, w.openCloud()); got != [2]string{pinned, pinned} {
 				t.Fatalf("the cluster and its pool are at %v after up, want the pinned %s", got, pinned)
@@ -151,8 +151,7 @@ func TestClusterAdminEdits(t *testing.T) {
 		}
 	}
 
-	w.setConfig("aks-kubenet:cluster.clusterAdmins[0]", azuresim.User+":"+user, false)
-	w.setConfig("aks-kubenet:cluster.clusterAdmins[1]", azuresim.Group+":"+w.admins, false)
+	w.setConfigs("aks-kubenet:cluster.clusterAdmins[0]", azuresim.User+":"+user, "aks-kubenet:cluster.clusterAdmins[1]", azuresim.Group+":"+w.admins)
 	w.expectNoChanges("preview after reordering cluster.clusterAdmins")
 
 	w.removeConfig("aks-kubenet:cluster.clusterAdmins[0]")
@@ -356,8 +355,8 @@ func TestPrivateClusterCannotBeTurnedOn(t *testing.T) {
 // creates anything: the cloud sees no operation.
 func TestPlaceholderAdminIsRefused(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, "dev")
-	w.setConfig("aks-kubenet:cluster.clusterAdmins[0]", placeholderAdmin, false)
+	// The placeholder back where newWorld puts the admins' group.
+	w := newWorld(t, "dev", "aks-kubenet:cluster.clusterAdmins[0]", placeholderAdmin)
 	out, err := w.previewOutput()
 	if err != nil {
 		t.Fatalf("preview with the placeholder admin: %v\n%s", err, out)
@@ -384,12 +383,13 @@ func TestFilledInClusterValuesAreNoDrift(t *testing.T) {
 	for _, name := range []string{"dev", "prod"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, name)
 			addons := []string{"azurepolicy"}
+			var cfg []string
 			if name == "dev" {
-				w.setConfig("aks-kubenet:cluster.monitoring.enabled", "true", false)
+				cfg = []string{"aks-kubenet:cluster.monitoring.enabled", "true"}
 				addons = append(addons, "omsagent")
 			}
+			w := newWorld(t, name, cfg...)
 			w.up()
 			c := w.openCloud()
 			if name == "dev" {
