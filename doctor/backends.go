@@ -35,9 +35,22 @@ func (s AutoStack) Import(ctx context.Context, state apitype.UntypedDeployment) 
 	return s.Stack.Import(ctx, state)
 }
 
-// Cancel runs pulumi cancel.
+// Cancel runs pulumi cancel --yes with the workspace's CLI and environment,
+// whatever the Workspace is.
 func (s AutoStack) Cancel(ctx context.Context) error {
-	return s.Stack.Cancel(ctx)
+	ws := s.Stack.Workspace()
+	var env []string
+	for k, v := range ws.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	if home := ws.PulumiHome(); home != "" {
+		env = append(env, "PULUMI_HOME="+home)
+	}
+	_, stderr, _, err := ws.PulumiCommand().Run(ctx, ws.WorkDir(), nil, nil, nil, env, "cancel", "--yes", "--stack", s.Stack.Name())
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr))
+	}
+	return nil
 }
 
 // Adopt sets aks-kubenet:adopt, runs pulumi up --target on each of its URNs,
@@ -110,7 +123,8 @@ func (f FileLocks) List(context.Context) ([]Lock, error) {
 	}
 	var locks []Lock
 	for _, e := range entries {
-		if e.IsDir() {
+		// The file backend keeps each blob's attributes beside it.
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".attrs") {
 			continue
 		}
 		p := filepath.Join(f.Dir, e.Name())

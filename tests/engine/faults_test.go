@@ -1,0 +1,456 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/aks-kubenet/aks-kubenet/doctor"
+	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
+	"github.com/aks-kubenet/aks-kubenet/spec"
+)
+
+// The faults of faults.md §6, each ending with nothingLost: the program and
+// the pipeline act on them, and the simulated azure-native provider fails as
+// the real one does (partial state, Cancel, AKS's 409, propagation delays).
+
+// arm arms faults in the simulated cloud.
+func (w *world) arm(faults ...azuresim.Fault) {
+	w.t.Helper()
+	w.changeCloud(func(c *azuresim.Cloud) error {
+		for _, f := range faults {
+			c.Arm(f)
+		}
+		return nil
+	})
+}
+
+// upOutput runs pulumi up and returns what it printed and its error.
+func (w *world) upOutput() (string, map[string]int, error) {
+	w.t.Helper()
+	var out bytes.Buffer
+	res, err := w.stack.Up(w.ctx, optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
+	if err != nil {
+		return out.String() + "\n" + err.Error(), nil, err
+	}
+	changes := map[string]int{}
+	if res.Summary.ResourceChanges != nil {
+		changes = *res.Summary.ResourceChanges
+	}
+	return out.String(), changes, nil
+}
+
+// upFails runs pulumi up, which must fail, and returns what it printed.
+func (w *world) upFails(when string) string {
+	w.t.Helper()
+	out, _, err := w.upOutput()
+	if err == nil {
+		w.t.Fatalf("%s: pulumi up succeeded, want it to fail", when)
+	}
+	return out
+}
+
+// upSucceeds runs pulumi up, which must succeed, and returns what it
+// printed and its changes.
+func (w *world) upSucceeds(when string) (string, map[string]int) {
+	w.t.Helper()
+	out, changes, err := w.upOutput()
+	if err != nil {
+		w.t.Fatalf("%s: pulumi up: %s", when, out)
+	}
+	return out, changes
+}
+
+// deployment is the stack's state, as pulumi stack export gives it.
+func (w *world) deployment() apitype.DeploymentV3 {
+	w.t.Helper()
+	exported, err := w.stack.Export(w.ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var d apitype.DeploymentV3
+	if err := json.Unmarshal(exported.Deployment, &d); err != nil {
+		w.t.Fatal(err)
+	}
+	return d
+}
+
+// stateResource is the resource of type typ in the state, and whether there
+// is one.
+func stateResource(d apitype.DeploymentV3, typ string) (apitype.ResourceV3, bool) {
+	for _, r := range d.Resources {
+		if string(r.Type) == typ {
+			return r, true
+		}
+	}
+	return apitype.ResourceV3{}, false
+}
+
+// nothingLost is faults.md's "nothing lost": every object Pulumi created in
+// the simulated Azure is in the state exactly once, every Azure resource in
+// the state exists, no operation is pending, and a preview plans no change.
+func (w *world) nothingLost(when string) {
+	w.t.Helper()
+	d := w.deployment()
+	if len(d.PendingOperations) > 0 {
+		w.t.Errorf("%s: pending operations %v", when, d.PendingOperations)
+	}
+	inState := map[string]int{}
+	for _, r := range d.Resources {
+		if r.Custom && strings.HasPrefix(string(r.Type), "azure-native:") {
+			inState[strings.ToLower(string(r.ID))]++
+		}
+	}
+	c := w.openCloud()
+	for key, r := range c.Resources {
+		if r.By == "pulumi" && r.URN != "" && inState[key] != 1 {
+			w.t.Errorf("%s: %s is in Azure and %d times in the state", when, r.ID, inState[key])
+		}
+	}
+	for id, n := range inState {
+		if n != 1 || c.Get(id) == nil {
+			w.t.Errorf("%s: %s is %d times in the state, in Azure: %v", when, id, n, c.Get(id) != nil)
+		}
+	}
+	w.expectNoChanges(when)
+}
+
+// operations are the cloud's logged operations of type typ, "create",
+// "update", "delete" or "refused", in order.
+func (w *world) operations(typ string) []string {
+	var ops []string
+	for _, op := range w.openCloud().Log {
+		if op.Type == typ {
+			ops = append(ops, op.Op)
+		}
+	}
+	return ops
+}
+
+// waitFired waits until an armed fault of kind has fired and returns the pid
+// of the engine it fired in.
+func (w *world) waitFired(kind azuresim.FaultKind) int {
+	w.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		for _, f := range w.openCloud().FiredFaults() {
+			if f.Kind == kind && f.EnginePID > 0 {
+				return f.EnginePID
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.t.Fatalf("the %s fault never fired", kind)
+	return 0
+}
+
+// locks are the lock files of the stack in the local backend.
+func (w *world) locks() []string {
+	w.t.Helper()
+	matches, err := filepath.Glob(filepath.Join(w.backend, ".pulumi", "locks", "organization", spec.Project, w.name, "*.json"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return matches
+}
+
+// clusterCreate fails: F1, a long-running create that ends Failed in Azure
+// (quota, or a node that cannot reach the API server), and F2, the same
+// with the GET after it failing too. The engine records the cluster with
+// its init errors; the next up updates it (no second create, no "already
+// exists"), and the stack is whole.
+func TestFailedClusterCreateIsUpdatedByTheNextUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind       azuresim.FaultKind
+		wantReason string
+		wantOuts   bool
+	}{
+		{azuresim.Fail, `Code="QuotaExceeded"`, true},
+		{azuresim.FailUnread, "resource created but read failed", false},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, "dev")
+			w.arm(azuresim.Fault{Op: "create", Type: azuresim.ManagedCluster, Kind: tc.kind, Code: "QuotaExceeded",
+				Message: "Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota"})
+			out := w.upFails("the cluster's create fails in Azure")
+			if !strings.Contains(out, tc.wantReason) {
+				t.Errorf("the failed up does not say %q:\n%s", tc.wantReason, out)
+			}
+			cluster, ok := stateResource(w.deployment(), azuresim.ManagedCluster)
+			if !ok || cluster.ID == "" || len(cluster.InitErrors) == 0 || !strings.Contains(cluster.InitErrors[0], tc.wantReason) {
+				t.Fatalf("the state's cluster: present %v, id %q, init errors %v; want the id and the reason", ok, cluster.ID, cluster.InitErrors)
+			}
+			if state, _ := cluster.Outputs["provisioningState"].(string); tc.wantOuts != (state == "Failed") {
+				t.Errorf("the state's cluster is %q; want Failed with the outputs (%v)", state, tc.wantOuts)
+			}
+			_, changes := w.upSucceeds("the cause fixed")
+			if got := w.operations(azuresim.ManagedCluster); strings.Join(got, ",") != "create,update" {
+				t.Errorf("the cluster's operations %v, want create then update (the next up reconciles it in place)", got)
+			}
+			if changes["update"] < 1 {
+				t.Errorf("changes %v, want the cluster updated", changes)
+			}
+			if cluster := w.stateOf(azuresim.ManagedCluster); len(cluster.InitErrors) > 0 {
+				t.Errorf("init errors %v after the update", cluster.InitErrors)
+			}
+			w.nothingLost("after the update")
+		})
+	}
+}
+
+// F5: a deploy cancelled once (GitHub's SIGINT reaching pulumi, as
+// deploy.yml's exec makes sure) while the cluster is being created. The
+// provider's Cancel ends its polling; the cluster is recorded with the init
+// error "context canceled" and the lock released. AKS's create runs on: the
+// next up's update is refused (409 OperationNotAllowed) until it ends, and
+// the retry hook waits for it instead of failing.
+func TestCancelledDeployIsPickedUpByTheNextUp(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "dev")
+	w.arm(azuresim.Fault{Op: "create", Type: azuresim.ManagedCluster, Kind: azuresim.Hang, Busy: time.Hour})
+	done := make(chan string, 1)
+	go func() {
+		out, _, err := w.upOutput()
+		if err == nil {
+			out = "pulumi up succeeded, want it cancelled\n" + out
+		}
+		done <- out
+	}()
+	if err := syscall.Kill(w.waitFired(azuresim.Hang), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if out := <-done; !strings.Contains(out, "context canceled") {
+		t.Fatalf("the cancelled up:\n%s", out)
+	}
+	cluster, ok := stateResource(w.deployment(), azuresim.ManagedCluster)
+	if !ok || cluster.ID == "" || len(cluster.InitErrors) == 0 || !strings.Contains(cluster.InitErrors[0], "context canceled") {
+		t.Fatalf("the state's cluster after the cancel: %v %q %v; want its id and the init error", ok, cluster.ID, cluster.InitErrors)
+	}
+	if locks := w.locks(); len(locks) > 0 {
+		t.Errorf("a cancelled up left its lock: %v", locks)
+	}
+
+	// The next up, while AKS's create still runs: refused, retried, and
+	// through once AKS is done.
+	type result struct {
+		out string
+		err error
+	}
+	next := make(chan result, 1)
+	go func() {
+		out, _, err := w.upOutput()
+		next <- result{out, err}
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(w.openCloud().Refused()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.changeCloud(func(c *azuresim.Cloud) error { c.FinishOperations(); return nil })
+	r := <-next
+	if r.err != nil {
+		t.Fatalf("the up after the cancel: %s", r.out)
+	}
+	for _, want := range []string{"refused with OperationNotAllowed: retrying", "retrying update due to on-error hook request"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the up after the cancel does not say %q:\n%s", want, r.out)
+		}
+	}
+	if got := strings.Join(w.operations(azuresim.ManagedCluster), ","); !strings.HasPrefix(got, "create,refused") || !strings.HasSuffix(got, "update") || strings.Count(got, "create") != 1 {
+		t.Errorf("the cluster's operations %s, want one create, refusals while AKS ran, then the update", got)
+	}
+	w.nothingLost("after the cancelled deploy")
+}
+
+// F6 and F25: a deploy killed (the runner lost, or a cancel that never
+// reached pulumi) while the cluster is created leaves a stale lock and a
+// pending create; the next up fails on the lock. The state doctor, with
+// leave to cancel the lock, looks the cluster up in Azure by its id and
+// adopts it through the import option; the next up creates what the killed
+// run never reached, and the stack is whole. A foreign lock on a sound
+// stack is cancelled the same way, and the up after it changes nothing.
+func TestStateDoctorRecoversAKilledDeploy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "dev")
+	w.arm(azuresim.Fault{Op: "create", Type: azuresim.ManagedCluster, Kind: azuresim.Hang, Busy: time.Millisecond})
+	done := make(chan string, 1)
+	go func() {
+		out, _, _ := w.upOutput()
+		done <- out
+	}()
+	if err := syscall.Kill(w.waitFired(azuresim.Hang), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	d := w.deployment()
+	if len(d.PendingOperations) != 1 || d.PendingOperations[0].Type != apitype.OperationTypeCreating {
+		t.Fatalf("pending operations after the kill: %v, want the cluster's create", d.PendingOperations)
+	}
+	if len(w.locks()) != 1 {
+		t.Fatalf("locks after the kill: %v, want the killed run's", w.locks())
+	}
+	if out := w.upFails("the stale lock"); !strings.Contains(out, "the stack is currently locked by 1 lock(s)") {
+		t.Fatalf("the up after the kill does not name the lock:\n%s", out)
+	}
+
+	report := w.doctor(true)
+	if !report.Cancelled || !report.Repaired || len(report.Pending) != 1 || !report.Pending[0].Exists {
+		t.Fatalf("the doctor's report: %+v", report)
+	}
+	if got := w.stateOf(azuresim.ManagedCluster); !strings.EqualFold(string(got.ID), report.Pending[0].ID) {
+		t.Errorf("the adopted cluster is %s, want %s", got.ID, report.Pending[0].ID)
+	}
+	if _, changes := w.upSucceeds("after the doctor"); changes["create"] == 0 {
+		t.Errorf("changes %v: the up after the adoption creates what the killed run never reached", changes)
+	}
+	if got := w.operations(azuresim.ManagedCluster); len(got) != 1 || got[0] != "create" {
+		t.Errorf("the cluster's operations %v, want its one create: adopted, never created again", got)
+	}
+	w.nothingLost("after the doctor")
+
+	// F25: a lock nobody holds on a sound stack.
+	dir := filepath.Join(w.backend, ".pulumi", "locks", "organization", spec.Project, w.name)
+	lock := `{"pid": 999999, "username": "runner", "hostname": "lost-runner", "timestamp": "2026-12-07T13:43:23Z"}`
+	if err := os.WriteFile(filepath.Join(dir, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.json"), []byte(lock), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := w.upFails("a foreign lock"); !strings.Contains(out, "created by runner@lost-runner (pid 999999)") {
+		t.Fatalf("the up does not name the foreign lock:\n%s", out)
+	}
+	if report := w.doctor(true); !report.Cancelled || report.Repaired {
+		t.Fatalf("the doctor's report on a locked, sound stack: %+v", report)
+	}
+	if _, changes := w.upSucceeds("after the lock was cancelled"); changes["create"]+changes["update"]+changes["delete"]+changes["replace"] > 0 {
+		t.Errorf("changes %v after the lock was cancelled, want none", changes)
+	}
+}
+
+// doctor runs the state doctor with -fix, cancelling locks when
+// cancelLocks, against the world's backend and simulated Azure.
+func (w *world) doctor(cancelLocks bool) doctor.Report {
+	w.t.Helper()
+	locks, err := doctor.LocksOf("file://"+w.backend, spec.Project, w.name, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	report, err := doctor.Examine(w.ctx, doctor.AutoStack{Stack: w.stack}, locks, simulatedAzure{w}, doctor.Options{
+		Fix: true, CancelStaleLock: cancelLocks, Subscription: subscription,
+	})
+	if err != nil {
+		w.t.Fatalf("the doctor: %v\n%s", err, report)
+	}
+	return report
+}
+
+// simulatedAzure looks resources up in the world's simulated cloud.
+type simulatedAzure struct{ w *world }
+
+// Exists reports whether the cloud holds id.
+func (a simulatedAzure) Exists(_ context.Context, id string) (bool, error) {
+	return a.w.openCloud().Get(id) != nil, nil
+}
+
+// The committed prod stack's first up on a subscription that behaves like
+// Azure: a new identity's principal unknown to ARM's lookup for seconds
+// (its grants carry principalType, so they pass at once: F16), the grants
+// not in effect for AKS until seconds after they are made (F17: the
+// cluster's create is refused, then retried), the admins' grant refused
+// twice with PrincipalNotFound (F15), AKS busy with another pool operation
+// when the second pool comes (F18: the pools go one after the other, and a
+// refusal is retried) and ARM throttling a subnet within the provider's
+// retries (F19). One up, and nothing lost.
+func TestProdFirstUpRidesOutAzuresFaults(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "prod")
+	inProgress := "Operation is not allowed: Another agentpool operation (general - Creating) is in progress, please wait for it to finish before starting a new operation. " +
+		"See https://aka.ms/aks-pending-operation for more details"
+	w.changeCloud(func(c *azuresim.Cloud) error {
+		c.Delays = azuresim.Delays{PrincipalReplication: 10 * time.Second, RoleAssignmentPropagation: 3 * time.Second}
+		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.AgentPool, Name: "spot", Kind: azuresim.Refuse, Code: "OperationNotAllowed", Message: inProgress, Times: 2})
+		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.RoleAssignment, Kind: azuresim.Refuse, Code: "PrincipalNotFound", Times: 2,
+			Message: "Principal does not exist in the directory. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay"})
+		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.Subnet, Kind: azuresim.Throttle, Times: 3, RetryAfter: 30 * time.Second})
+		return nil
+	})
+	out, _ := w.upSucceeds("the first up")
+	for _, want := range []string{
+		"refused with CustomRouteTableMissingPermission: retrying",
+		"refused with PrincipalNotFound: retrying",
+		"refused with OperationNotAllowed: retrying",
+		"retrying create due to on-error hook request (1/100)",
+		"retrying create due to on-error hook request (2/100)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the first up does not say %q", want)
+		}
+	}
+	c := w.openCloud()
+	pools := c.Find(azuresim.AgentPool)
+	if len(pools) != 2 {
+		t.Errorf("%d pools in Azure, want prod's 2", len(pools))
+	}
+	if refused := c.Refused(); len(refused) > 0 {
+		t.Errorf("AKS refused %v: an operation ran while another did", refused)
+	}
+	if t.Failed() {
+		t.Logf("the first up:\n%s", out)
+	}
+	w.nothingLost("after prod's first up")
+}
+
+// F21 and F22: updates of the cluster that fail. A refused update (one the
+// retry hook does not take: the cluster stopped) changes nothing, and the
+// state keeps the old inputs; the next up updates. An update whose
+// operation fails in Azure leaves the old inputs with the new outputs and
+// the init error; the next up issues the update again with the new inputs.
+func TestFailedClusterUpdatesAreIssuedAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "dev")
+	w.up()
+	// count is the system pool's node count in a cluster's inputs or outputs.
+	count := func(m map[string]any) any {
+		if pools, _ := m["agentPoolProfiles"].([]any); len(pools) > 0 {
+			if pool, ok := pools[0].(map[string]any); ok {
+				return pool["count"]
+			}
+		}
+		return nil
+	}
+	w.arm(azuresim.Fault{Op: "update", Type: azuresim.ManagedCluster, Kind: azuresim.Refuse, Code: "OperationNotAllowed",
+		Message: "Operation is not allowed while cluster is being stopped or is stopped. See https://aka.ms/aks-stopped-cluster"})
+	w.setConfig("aks-kubenet:cluster.nodeCount", "4", false)
+	if out := w.upFails("a refused update"); !strings.Contains(out, `Code="OperationNotAllowed"`) || strings.Contains(out, "retrying update") {
+		t.Errorf("the refused update was retried, or is not named:\n%s", out)
+	}
+	if got := count(w.stateOf(azuresim.ManagedCluster).Inputs); got != float64(3) {
+		t.Errorf("the state's node count after a refused update: %v, want the old 3", got)
+	}
+	if _, changes := w.upSucceeds("the refusal gone"); changes["update"] != 1 {
+		t.Errorf("changes %v, want the cluster's update", changes)
+	}
+
+	w.arm(azuresim.Fault{Op: "update", Type: azuresim.ManagedCluster, Kind: azuresim.Fail, Code: "ReconcileVMSSAgentPoolFailed", Message: "the scale set failed"})
+	w.setConfig("aks-kubenet:cluster.nodeCount", "5", false)
+	if out := w.upFails("an update that fails in Azure"); !strings.Contains(out, `Code="ReconcileVMSSAgentPoolFailed"`) {
+		t.Errorf("the failed update is not named:\n%s", out)
+	}
+	cluster := w.stateOf(azuresim.ManagedCluster)
+	if len(cluster.InitErrors) == 0 || count(cluster.Inputs) != float64(4) || count(cluster.Outputs) != float64(5) {
+		t.Errorf("after a failed update the state holds init errors %v, node count %v in, %v out; want the error, the old inputs (4) and the new outputs (5)",
+			cluster.InitErrors, count(cluster.Inputs), count(cluster.Outputs))
+	}
+	if _, changes := w.upSucceeds("the failure's cause gone"); changes["update"] != 1 {
+		t.Errorf("changes %v, want the cluster's update issued again", changes)
+	}
+	w.nothingLost("after the failed updates")
+}
