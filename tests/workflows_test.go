@@ -8,11 +8,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/pipeline"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
@@ -29,7 +32,18 @@ import (
 //     timeout; no checkout keeps the token;
 //   - every variable and secret a workflow reads is one the one-time setup
 //     (package pipeline) makes or names;
-//   - the pulumi CLI version is written once, in tools/go.mod.
+//   - the pulumi CLI version is written once, in tools/go.mod;
+//   - a run can be recovered (docs/recovery.md): every up job runs the state
+//     doctor before the up and stops, saying why, when the doctor repaired
+//     the state after the plan was made; every step whose last command is a
+//     long pulumi command (up, preview, refresh, destroy) execs it, so that a
+//     cancellation's SIGINT reaches pulumi and not only bash; every up job's
+//     timeout exceeds cluster.OperationTimeout with room, so a slow AKS
+//     operation ends at the provider's deadline and not in a kill; every job
+//     that takes a stack's lock is in that stack's concurrency group and no
+//     group it is in cancels a running job (so a lock the doctor finds is
+//     stale); PULUMI_SKIP_CHECKPOINTS is never set (a killed run would lose
+//     the record of everything it did).
 
 // workflowFiles are the files GitHub reads: the workflows and the local
 // composite action.
@@ -93,6 +107,116 @@ var jobPermissions = []struct {
 	{"drift.sh", "actions: read"},
 }
 
+// upJobRoom is what an up job needs beyond one AKS operation: the setup, the
+// state doctor, and the resources before and after the cluster.
+const upJobRoom = 30 * time.Minute
+
+var (
+	// longPulumi is a command line that runs a long pulumi command, after
+	// any variable assignments.
+	longPulumi = regexp.MustCompile(`^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(exec\s+)?pulumi\s+(up|preview|refresh|destroy)\b`)
+	// takesLock is a command that takes, or deletes, a stack's lock, where
+	// a command starts (not in a message or a comment that names it); a
+	// preview takes none.
+	takesLock = regexp.MustCompile(`(?m)(?:^|[;&|(]|\b(?:if|then|do|else|exec|!)\s)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*` +
+		`(?:pulumi\s+(?:up|refresh|destroy|import|cancel|state|stack\s+import)\b|go\s+run\s+\./cmd/doctor\b)`)
+	skipCheckpts = regexp.MustCompile(`\bPULUMI_SKIP_CHECKPOINTS\b`)
+	pulumiUp     = regexp.MustCompile(`\bpulumi\s+up\b`)
+)
+
+// lastCommand is the last command of a step's script: its last line that is
+// neither empty nor a comment, with the lines it continues (a trailing \).
+func lastCommand(script string) string {
+	lines := strings.Split(script, "\n")
+	var cmd []string
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if len(cmd) == 0 && (l == "" || strings.HasPrefix(l, "#")) {
+			continue
+		}
+		if len(cmd) > 0 && !strings.HasSuffix(l, "\\") {
+			break
+		}
+		cmd = append([]string{strings.TrimSuffix(l, "\\")}, cmd...)
+	}
+	return strings.Join(cmd, " ")
+}
+
+// checkExec checks that a step whose last command is a long pulumi command
+// execs it: GitHub's cancellation sends SIGINT to the step's entry process
+// only (then SIGTERM 7.5 s later, then kills the tree), and bash neither
+// passes it on nor lets pulumi record what it did
+// (https://docs.github.com/actions/reference/workflow-cancellation-reference).
+func checkExec(where string, step map[string]any) []string {
+	run, _ := step["run"].(string)
+	m := longPulumi.FindStringSubmatch(lastCommand(run))
+	if m == nil || m[1] != "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: the step ends in pulumi %s without exec: a cancellation's SIGINT reaches bash and not pulumi, which is killed with a pending operation and a stale lock", where, m[2])}
+}
+
+// checkUpJob checks a job that deploys stack env: the doctor before the up,
+// its exit 3 and 1 explained, and a timeout above the cluster's operations.
+func checkUpJob(where, env string, job map[string]any, steps []map[string]any) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, where+": "+fmt.Sprintf(format, args...)) }
+	up, doctor := -1, -1
+	for i, step := range steps {
+		run, _ := step["run"].(string)
+		if up < 0 && pulumiUp.MatchString(run) {
+			up = i
+		}
+		if doctor < 0 && strings.Contains(run, "go run ./cmd/doctor -stack "+env+" -fix -cancel-stale-lock") {
+			doctor = i
+			if !regexp.MustCompile(`(?m)^\s*3\)`).MatchString(run) || !regexp.MustCompile(`::error[^\n]*stale`).MatchString(run) {
+				bad("the state doctor's exit 3 (it repaired the state after the plan was made) does not stop the job with an ::error saying the plan is stale")
+			}
+			if !strings.Contains(run, "docs/recovery.md") {
+				bad("the state doctor's failure does not point to the runbook docs/recovery.md")
+			}
+		}
+	}
+	switch {
+	case up < 0:
+		bad("deploys stack %s without pulumi up", env)
+	case doctor < 0:
+		bad("runs pulumi up without the state doctor before it (go run ./cmd/doctor -stack %s -fix -cancel-stale-lock)", env)
+	case doctor > up:
+		bad("runs the state doctor after pulumi up; it must run before")
+	}
+	minutes, err := strconv.Atoi(fmt.Sprint(job["timeout-minutes"]))
+	if limit := cluster.OperationTimeout + upJobRoom; err != nil || time.Duration(minutes)*time.Minute <= limit {
+		bad("timeout-minutes %v is not above cluster.OperationTimeout (%s) plus %s: the runner would kill pulumi before the provider's deadline records the operation", job["timeout-minutes"], cluster.OperationTimeout, upJobRoom)
+	}
+	return problems
+}
+
+// checkLockGroup checks a job that takes stack env's lock: it is in the
+// stack's own concurrency group, which never cancels it.
+func checkLockGroup(where, env string, job map[string]any) []string {
+	c, _ := job["concurrency"].(map[string]any)
+	group, _ := c["group"].(string)
+	cancel, isBool := c["cancel-in-progress"].(bool)
+	if env == "" || !regexp.MustCompile(`\b`+regexp.QuoteMeta(env)+`\b`).MatchString(group) || !isBool || cancel {
+		return []string{fmt.Sprintf("%s: takes a stack's lock outside that stack's concurrency group with cancel-in-progress: false (concurrency %v): the state doctor could cancel a live run's lock, or a newer run cancel this one", where, job["concurrency"])}
+	}
+	return nil
+}
+
+// scripts are the run scripts of a job's steps, one after the other.
+func scripts(job map[string]any) string {
+	var b strings.Builder
+	steps, _ := job["steps"].([]any)
+	for _, s := range steps {
+		if step, ok := s.(map[string]any); ok {
+			run, _ := step["run"].(string)
+			b.WriteString(run + "\n")
+		}
+	}
+	return b.String()
+}
+
 // checkWorkflow returns every broken promise in the workflow file name.
 func checkWorkflow(name string, raw []byte, stacks []string) []string {
 	var problems []string
@@ -112,6 +236,9 @@ func checkWorkflow(name string, raw []byte, stacks []string) []string {
 	if regexp.MustCompile(`(?m)^\s*secrets:\s*inherit\b`).Match(raw) {
 		bad("a job inherits every secret (secrets: inherit)")
 	}
+	if skipCheckpts.Match(raw) {
+		bad("sets PULUMI_SKIP_CHECKPOINTS: a killed run would leave no record of what it did")
+	}
 	if regexp.MustCompile(`pulumi-version`).Match(raw) {
 		bad("names a pulumi CLI version; the one place is tools/go.mod (.github/scripts/pulumi-version.sh)")
 	}
@@ -130,6 +257,7 @@ func checkWorkflow(name string, raw []byte, stacks []string) []string {
 	var doc struct {
 		On          map[string]any `yaml:"on"`
 		Permissions any            `yaml:"permissions"`
+		Concurrency any            `yaml:"concurrency"`
 		Jobs        map[string]map[string]any
 		Runs        struct {
 			Steps []map[string]any
@@ -149,6 +277,15 @@ func checkWorkflow(name string, raw []byte, stacks []string) []string {
 	}
 	for _, step := range doc.Runs.Steps {
 		problems = append(problems, checkStep(name+" (composite)", step)...)
+		problems = append(problems, checkExec(name+" (composite)", step)...)
+	}
+	if c, ok := doc.Concurrency.(map[string]any); ok && c["cancel-in-progress"] != false {
+		for _, job := range doc.Jobs {
+			if takesLock.MatchString(scripts(job)) {
+				bad("the workflow's concurrency group may cancel a running job (cancel-in-progress: %v), and a job takes a stack's lock", c["cancel-in-progress"])
+				break
+			}
+		}
 	}
 	for _, jobName := range slices.Sorted(maps.Keys(doc.Jobs)) {
 		job := doc.Jobs[jobName]
@@ -203,10 +340,24 @@ func checkWorkflow(name string, raw []byte, stacks []string) []string {
 				bad("%s runs in environment %s on a pull request", where, env)
 			}
 		}
-		steps, _ := job["steps"].([]any)
-		for _, s := range steps {
-			if step, ok := s.(map[string]any); ok {
-				problems = append(problems, checkStep(name+" "+where, step)...)
+		var steps []map[string]any
+		if list, ok := job["steps"].([]any); ok {
+			for _, s := range list {
+				if step, ok := s.(map[string]any); ok {
+					steps = append(steps, step)
+					problems = append(problems, checkStep(name+" "+where, step)...)
+					problems = append(problems, checkExec(name+" "+where, step)...)
+				}
+			}
+		}
+		if env != "" {
+			for _, p := range checkUpJob(where, env, job, steps) {
+				bad("%s", p)
+			}
+		}
+		if takesLock.MatchString(scripts(job)) {
+			for _, p := range checkLockGroup(where, env, job) {
+				bad("%s", p)
 			}
 		}
 	}
@@ -268,10 +419,14 @@ jobs:
         with:
           persist-credentials: false
       - uses: ./.github/actions/pulumi
+      - run: exec pulumi preview --stack dev --diff
 `
 	stacks := []string{"dev", "prod"}
 	if got := checkWorkflow("good.yml", []byte(good), stacks); len(got) > 0 {
 		t.Fatalf("the good workflow is refused: %v", got)
+	}
+	if got := checkWorkflow("good-deploy.yml", []byte(goodDeploy), stacks); len(got) > 0 {
+		t.Fatalf("the good deploy workflow is refused: %v", got)
 	}
 	for _, tc := range []struct {
 		name, from, to, want string
@@ -292,6 +447,10 @@ jobs:
 		{"CLI version", "      - uses: ./.github/actions/pulumi\n", "      - uses: ./.github/actions/pulumi\n        with:\n          pulumi-version: 3.274.1\n", "names a pulumi CLI version"},
 		{"pull_request_target", "  pull_request:\n", "  pull_request_target:\n", "pull_request_target"},
 		{"default permissions", "permissions: {}\n", "permissions: write-all\n", "default permissions"},
+		{"preview without exec", "exec pulumi preview", "pulumi preview", "ends in pulumi preview without exec"},
+		{"refresh without exec", "exec pulumi preview --stack dev --diff", "pulumi refresh --stack dev --yes \\\n          --color never\n        # done", "ends in pulumi refresh without exec"},
+		{"refresh outside the lock group", "exec pulumi preview --stack dev --diff", "exec pulumi refresh --stack dev --yes", "outside that stack's concurrency group"},
+		{"skipped checkpoints", "    steps:", "      PULUMI_SKIP_CHECKPOINTS: \"true\"\n    steps:", "PULUMI_SKIP_CHECKPOINTS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(good, tc.from) {
@@ -302,6 +461,127 @@ jobs:
 				t.Errorf("not caught (want %q); findings:\n%s", tc.want, got)
 			}
 		})
+	}
+	for _, tc := range []struct {
+		name, from, to, want string
+	}{
+		{"up without exec", "exec pulumi up", "pulumi up", "ends in pulumi up without exec"},
+		{"up with a variable, without exec", "exec pulumi up", "PULUMI_DEBUG_COMMANDS=1 pulumi up", "ends in pulumi up without exec"},
+		{"no doctor", doctorStep, "", "without the state doctor before it"},
+		{"doctor for another stack", "-stack dev -fix", "-stack prod -fix", "without the state doctor before it"},
+		{"doctor without -cancel-stale-lock", " -cancel-stale-lock", "", "without the state doctor before it"},
+		{"doctor after the up", doctorStep + upStep, upStep + doctorStep, "runs the state doctor after pulumi up"},
+		{"exit 3 not explained", "            3) echo \"::error title=repaired::the saved plan is stale: run the deploy again\"; exit 3 ;;\n", "", "does not stop the job with an ::error saying the plan is stale"},
+		{"no runbook", "docs/recovery.md", "the log", "does not point to the runbook"},
+		{"timeout of the old job", "timeout-minutes: 180", "timeout-minutes: 120", "is not above cluster.OperationTimeout"},
+		{"timeout below the cluster's", "timeout-minutes: 180", "timeout-minutes: 60", "is not above cluster.OperationTimeout"},
+		{"timeout an expression", "timeout-minutes: 180", "timeout-minutes: ${{ vars.TIMEOUT }}", "is not above cluster.OperationTimeout"},
+		{"no lock group", "    concurrency:\n      group: stack-dev\n      cancel-in-progress: false\n", "", "outside that stack's concurrency group"},
+		{"another stack's lock group", "group: stack-dev", "group: stack-prod", "outside that stack's concurrency group"},
+		{"lock group cancels", "      cancel-in-progress: false\n", "      cancel-in-progress: true\n", "outside that stack's concurrency group"},
+		{"workflow group cancels", "  group: deploy\n  cancel-in-progress: false\n", "  group: deploy\n  cancel-in-progress: true\n", "may cancel a running job"},
+		{"skipped checkpoints in a step", "          exec pulumi up", "          export PULUMI_SKIP_CHECKPOINTS=true\n          exec pulumi up", "PULUMI_SKIP_CHECKPOINTS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(goodDeploy, tc.from) {
+				t.Fatalf("the good deploy workflow has no %q", tc.from)
+			}
+			got := strings.Join(checkWorkflow("bad-deploy.yml", []byte(strings.Replace(goodDeploy, tc.from, tc.to, 1)), stacks), "\n")
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("not caught (want %q); findings:\n%s", tc.want, got)
+			}
+		})
+	}
+	composite := "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: pulumi up --yes\n"
+	if got := strings.Join(checkWorkflow("action.yml", []byte(composite), stacks), "\n"); !strings.Contains(got, "without exec") {
+		t.Errorf("a composite action's pulumi up without exec is not caught; findings:\n%s", got)
+	}
+}
+
+// A deploy workflow that keeps every promise, built from its steps so that
+// a broken copy can reorder them.
+const (
+	doctorStep = `      - name: doctor
+        run: |
+          status=0
+          go run ./cmd/doctor -stack dev -fix -cancel-stale-lock -org "$PULUMI_ORG" || status=$?
+          case $status in
+            0) ;;
+            3) echo "::error title=repaired::the saved plan is stale: run the deploy again"; exit 3 ;;
+            *) echo "::error title=doctor::see docs/recovery.md"; exit "$status" ;;
+          esac
+`
+	upStep = `      - name: up
+        run: |
+          printf '%s' "$PLAN" > plan.json
+          exec pulumi up --stack dev --plan plan.json \
+            --yes
+          # the end
+`
+	goodDeploy = `
+on:
+  push:
+permissions: {}
+concurrency:
+  group: deploy
+  cancel-in-progress: false
+jobs:
+  up-dev:
+    runs-on: ubuntu-latest
+    timeout-minutes: 180
+    environment: dev
+    concurrency:
+      group: stack-dev
+      cancel-in-progress: false
+    permissions:
+      contents: read
+      id-token: write
+    env:
+      ARM_CLIENT_ID: ${{ vars.AZURE_CLIENT_ID }}
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          persist-credentials: false
+      - uses: ./.github/actions/pulumi
+` + doctorStep + upStep
+)
+
+// The scripts the workflows run take no stack lock (they preview; the jobs
+// that run them are in no stack's lock group), never skip checkpoints, and
+// exec pulumi when it is their last command.
+func TestScriptsTakeNoLock(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", ".github", "scripts", "*.sh"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := takesLock.Find(b); m != nil {
+			t.Errorf("%s runs %q, which takes a stack's lock: run it in a deploy job, in the stack's concurrency group", p, m)
+		}
+		if skipCheckpts.Match(b) {
+			t.Errorf("%s sets PULUMI_SKIP_CHECKPOINTS", p)
+		}
+		if got := checkExec(p, map[string]any{"run": string(b)}); len(got) > 0 {
+			t.Error(got)
+		}
+	}
+}
+
+func TestLastCommand(t *testing.T) {
+	for script, want := range map[string]string{
+		"a\nb\n":                       "b",
+		"a\nb \\\n  c\n\n# note\n":     "b  c",
+		"exec pulumi up \\\n  --yes":   "exec pulumi up  --yes",
+		"":                             "",
+		"pulumi up\n  # comment\n  \n": "pulumi up",
+	} {
+		if got := lastCommand(script); got != want {
+			t.Errorf("lastCommand(%q) = %q, want %q", script, got, want)
+		}
 	}
 }
 
