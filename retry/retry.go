@@ -10,7 +10,9 @@
 package retry
 
 import (
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +21,9 @@ import (
 type Rule struct {
 	// Code is ARM's error code, as azure-native reports it (Code="...").
 	Code string
+	// Status, when set, matches the HTTP status (Status=429) whatever the
+	// code.
+	Status int
 	// Contains, when set, must be in the error text too.
 	Contains string
 	// Types are the resource types it is retried for, by the last segment
@@ -59,7 +64,7 @@ var Rules = []Rule{
 		Source: "https://aka.ms/docs-principaltype; azure-docs#89279",
 	},
 	{
-		Code:   "TooManyRequests",
+		Code: "TooManyRequests", Status: http.StatusTooManyRequests,
 		Why:    "ARM throttles a subscription's writes; its token bucket refills within a minute, after the provider's own 4 attempts are spent",
 		Source: "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling",
 	},
@@ -88,7 +93,10 @@ type Policy struct {
 // operation timeout.
 var Azure = Policy{Attempts: 8, First: 30 * time.Second, Max: 5 * time.Minute}
 
-var codePattern = regexp.MustCompile(`Code="([A-Za-z]+)"`)
+var (
+	codePattern   = regexp.MustCompile(`Code="([A-Za-z]+)"`)
+	statusPattern = regexp.MustCompile(`^Status=([0-9]{3}) `)
+)
 
 // Code returns ARM's error code in an azure-native error text, or "".
 func Code(err string) string {
@@ -118,16 +126,26 @@ func (p Policy) Decide(typ string, errs []string) (wait time.Duration, rule Rule
 	return min(wait, p.Max), rule, true
 }
 
+// status returns the HTTP status an azure-native error text starts with,
+// or 0.
+func status(err string) int {
+	if m := statusPattern.FindStringSubmatch(err); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
 // Match returns the rule that allows a retry of err on a resource of type
 // typ, if any.
 func Match(typ, err string) (Rule, bool) {
-	code := Code(err)
-	if code == "" {
+	code, st := Code(err), status(err)
+	if code == "" && st == 0 {
 		return Rule{}, false
 	}
 	name := typ[strings.LastIndex(typ, ":")+1:]
 	for _, r := range Rules {
-		if r.Code != code || (r.Contains != "" && !strings.Contains(err, r.Contains)) {
+		if !(code != "" && r.Code == code || r.Status != 0 && r.Status == st) || (r.Contains != "" && !strings.Contains(err, r.Contains)) {
 			continue
 		}
 		if len(r.Types) == 0 {

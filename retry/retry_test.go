@@ -36,6 +36,7 @@ func TestDecide(t *testing.T) {
 		{"a grant's principal not replicated yet", grant, []string{azure(400, "PrincipalNotFound", "Principal x does not exist")}, true},
 		{"PrincipalNotFound is a grant's refusal only", cluster, []string{azure(400, "PrincipalNotFound", "Principal x does not exist")}, false},
 		{"throttled past the provider's own retries, any type", route, []string{azure(429, "TooManyRequests", "throttled")}, true},
+		{"throttled under another code, by its status", route, []string{azure(429, "SubscriptionRequestsThrottled", "throttled")}, true},
 		{"a validation error is never retried", cluster, []string{azure(400, "InvalidParameter", "bad")}, false},
 		{"a quota is never retried", cluster, []string{azure(400, "QuotaExceeded", "no cores")}, false},
 		{"a change AKS cannot make is never retried", pool, []string{azure(400, "PropertyChangeNotAllowed", "vmSize")}, false},
@@ -119,7 +120,7 @@ func FuzzDecide(f *testing.F) {
 		if wait <= 0 || wait > Azure.Max {
 			t.Fatalf("wait %v", wait)
 		}
-		if Code(err) != rule.Code || !strings.Contains(err, rule.Contains) {
+		if (Code(err) != rule.Code && status(err) != rule.Status) || !strings.Contains(err, rule.Contains) {
 			t.Fatalf("retried %q under rule %s", err, rule.Code)
 		}
 	})

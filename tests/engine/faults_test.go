@@ -375,7 +375,7 @@ func TestProdFirstUpRidesOutAzuresFaults(t *testing.T) {
 	inProgress := "Operation is not allowed: Another agentpool operation (general - Creating) is in progress, please wait for it to finish before starting a new operation. " +
 		"See https://aka.ms/aks-pending-operation for more details"
 	w.changeCloud(func(c *azuresim.Cloud) error {
-		c.Delays = azuresim.Delays{PrincipalReplication: 10 * time.Second, RoleAssignmentPropagation: 3 * time.Second}
+		c.Delays = azuresim.Delays{PrincipalReplication: 10 * time.Second, RoleAssignmentPropagation: 2 * time.Second}
 		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.AgentPool, Name: "spot", Kind: azuresim.Refuse, Code: "OperationNotAllowed", Message: inProgress, Times: 2})
 		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.RoleAssignment, Kind: azuresim.Refuse, Code: "PrincipalNotFound", Times: 2,
 			Message: "Principal does not exist in the directory. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay"})
@@ -402,7 +402,7 @@ func TestProdFirstUpRidesOutAzuresFaults(t *testing.T) {
 	if refused := c.Refused(); len(refused) > 0 {
 		t.Errorf("AKS refused %v: an operation ran while another did", refused)
 	}
-	if t.Failed() {
+	if t.Failed() || os.Getenv("DEBUG_FAULTS") != "" {
 		t.Logf("the first up:\n%s", out)
 	}
 	w.nothingLost("after prod's first up")
