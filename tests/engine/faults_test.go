@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/doctor"
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
@@ -453,4 +456,117 @@ func TestFailedClusterUpdatesAreIssuedAgain(t *testing.T) {
 		t.Errorf("changes %v, want the cluster's update issued again", changes)
 	}
 	w.nothingLost("after the failed updates")
+}
+
+// routeProgram is a program of one route table and its 0.0.0.0/0 route
+// named routeName, protected or not, in group rg: the smallest stack that
+// shows what a delete-first replacement does to egress.
+func routeProgram(routeName string, protect bool) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		table, err := network.NewRouteTable(ctx, "table", &network.RouteTableArgs{
+			ResourceGroupName: pulumi.String("rg"), RouteTableName: pulumi.String("rt"), Location: pulumi.String("eastus"),
+		})
+		if err != nil {
+			return err
+		}
+		_, err = network.NewRoute(ctx, "default", &network.RouteArgs{
+			ResourceGroupName: pulumi.String("rg"), RouteTableName: table.Name, RouteName: pulumi.String(routeName),
+			AddressPrefix: pulumi.String("0.0.0.0/0"), NextHopType: pulumi.String("VirtualAppliance"), NextHopIpAddress: pulumi.String("10.0.2.4"),
+		}, pulumi.Protect(protect))
+		return err
+	}
+}
+
+// programWorld is a world whose stack runs program instead of the
+// project's, in a cloud with the resource group rg.
+func programWorld(t *testing.T, program pulumi.RunFunc) *world {
+	t.Helper()
+	w := newWorld(t, "dev")
+	w.changeCloud(func(c *azuresim.Cloud) error { c.CreateGroup(subscription, "rg", "eastus"); return nil })
+	w.stack.Workspace().SetProgram(program)
+	return w
+}
+
+// defaultRoutes are the cloud's routes to 0.0.0.0/0.
+func (w *world) defaultRoutes() []string {
+	var names []string
+	for _, r := range w.openCloud().Find(azuresim.Route) {
+		if str, _ := r.Properties["addressPrefix"].V.(string); str == "0.0.0.0/0" {
+			names = append(names, r.ID[strings.LastIndex(r.ID, "/")+1:])
+		}
+	}
+	return names
+}
+
+// F11: azure-native replaces a named resource by deleting it first. A
+// replacement of the default route whose create then fails leaves the
+// nodes without egress until the next up: the old entry stays in the state
+// as pendingReplacement, the route is gone from Azure, and the next up
+// creates it without deleting anything again. Protected, as the program
+// protects it, the replacement is refused before any step, and the route
+// never leaves Azure.
+func TestDefaultRouteReplacementAndProtect(t *testing.T) {
+	t.Parallel()
+	w := programWorld(t, routeProgram("default", false))
+	w.upSucceeds("the route")
+
+	w.stack.Workspace().SetProgram(routeProgram("default-2", false))
+	w.arm(azuresim.Fault{Op: "create", Type: azuresim.Route, Name: "default-2", Kind: azuresim.Refuse, Code: "InternalServerError", Message: "ARM had a bad moment"})
+	w.upFails("the replacement's create refused")
+	if got := w.defaultRoutes(); len(got) != 0 {
+		t.Errorf("0.0.0.0/0 routes in Azure after the delete-first replacement failed: %v, want none (the outage)", got)
+	}
+	if r, ok := stateResource(w.deployment(), azuresim.Route); !ok || !r.PendingReplacement {
+		t.Errorf("the route in the state: %v, pendingReplacement %v; want it kept, pending replacement", ok, r.PendingReplacement)
+	}
+	w.upSucceeds("the fault gone")
+	if got := w.defaultRoutes(); len(got) != 1 || got[0] != "default-2" {
+		t.Errorf("0.0.0.0/0 routes in Azure: %v, want default-2 alone", got)
+	}
+	w.nothingLost("after the replacement")
+
+	w.stack.Workspace().SetProgram(routeProgram("default-2", true))
+	w.upSucceeds("protected")
+	w.stack.Workspace().SetProgram(routeProgram("default-3", true))
+	if out := w.upFails("a protected route's replacement"); !strings.Contains(out, "unable to replace resource") {
+		t.Errorf("the protected route's replacement is not refused by protect:\n%s", out)
+	}
+	if got := w.defaultRoutes(); len(got) != 1 || got[0] != "default-2" {
+		t.Errorf("0.0.0.0/0 routes in Azure after the refusal: %v, want default-2, untouched", got)
+	}
+}
+
+// F13: retainOnDelete on a resource with a fixed name makes a replacement
+// stuck for good: the delete is skipped, the create finds the resource
+// ("cannot create already existing resource"), and every later up fails
+// the same way. The program never sets it (TestRecoveryOptions).
+func TestRetainOnDeleteMakesAReplacementStuck(t *testing.T) {
+	t.Parallel()
+	var principal string
+	w := newWorld(t, "dev")
+	w.changeCloud(func(c *azuresim.Cloud) error {
+		c.CreateGroup(subscription, "rg", "eastus")
+		var err error
+		principal, err = c.CreatePrincipal(azuresim.Group, "readers")
+		return err
+	})
+	grant := func(role string) pulumi.RunFunc {
+		return func(ctx *pulumi.Context) error {
+			_, err := authorization.NewRoleAssignment(ctx, "grant", &authorization.RoleAssignmentArgs{
+				RoleAssignmentName: pulumi.String("0b9c3c5e-0f6a-4b8e-9a43-9b1c2d3e4f50"),
+				Scope:              pulumi.String("/subscriptions/" + subscription + "/resourceGroups/rg"),
+				PrincipalId:        pulumi.String(principal), PrincipalType: pulumi.String(azuresim.Group),
+				RoleDefinitionId: pulumi.String("/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + role),
+			}, pulumi.RetainOnDelete(true))
+			return err
+		}
+	}
+	w.stack.Workspace().SetProgram(grant("acdd72a7-3385-48ef-bd42-f606fba81ae7"))
+	w.upSucceeds("the grant")
+	w.stack.Workspace().SetProgram(grant("43d0d8ad-25c7-4714-9337-8ba259a9fe05"))
+	for _, when := range []string{"the replacement", "the next up"} {
+		if out := w.upFails(when); !strings.Contains(out, "cannot create already existing resource") {
+			t.Fatalf("%s does not fail on the retained resource:\n%s", when, out)
+		}
+	}
 }
