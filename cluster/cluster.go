@@ -423,6 +423,13 @@ func maintenanceSchedules(ctx *pulumi.Context, name string, c spec.Cluster, grou
 	if w == nil {
 		return nil, nil
 	}
+	// The two configurations are not put one after the other, as the pools
+	// are: their PUT answers 200 at once (the REST API has no 201/202 and
+	// the SDKs no Begin... method for it:
+	// https://learn.microsoft.com/javascript/api/@azure-rest/arm-containerservice/maintenanceconfigurationscreateorupdate200response),
+	// so it is no operation AKS runs on the cluster, and no other waits for
+	// it. Should AKS refuse one while the cluster is busy, the retry hook
+	// takes its 409 (package retry).
 	schedules := map[string]*containerservice.MaintenanceConfiguration{}
 	for _, s := range []struct {
 		config, logical string
