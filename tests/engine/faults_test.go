@@ -368,18 +368,20 @@ func (a simulatedAzure) Exists(_ context.Context, id string) (bool, error) {
 // (its grants carry principalType, so they pass at once: F16), the grants
 // not in effect for AKS until seconds after they are made (F17: the
 // cluster's create is refused, then retried), the admins' grant refused
-// twice with PrincipalNotFound (F15), AKS busy with another pool operation
-// when the second pool comes (F18: the pools go one after the other, and a
-// refusal is retried) and ARM throttling a subnet within the provider's
+// twice with PrincipalNotFound (F15), AKS busy when the first pool comes
+// (F18: the refusal is retried, and the second pool waits for the first:
+// AKS never refuses it) and ARM throttling a subnet within the provider's
 // retries (F19). One up, and nothing lost.
 func TestProdFirstUpRidesOutAzuresFaults(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "prod")
-	inProgress := "Operation is not allowed: Another agentpool operation (general - Creating) is in progress, please wait for it to finish before starting a new operation. " +
+	inProgress := "Operation is not allowed: Another operation (Updating) is in progress, please wait for it to finish before starting a new operation. " +
 		"See https://aka.ms/aks-pending-operation for more details"
 	w.changeCloud(func(c *azuresim.Cloud) error {
 		c.Delays = azuresim.Delays{PrincipalReplication: 10 * time.Second, RoleAssignmentPropagation: 2 * time.Second}
-		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.AgentPool, Name: "spot", Kind: azuresim.Refuse, Code: "OperationNotAllowed", Message: inProgress, Times: 2})
+		// The first pool refused once, as if an operation of AKS's own ran:
+		// retried; meanwhile the second pool must wait, or AKS refuses it.
+		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.AgentPool, Name: "general", Kind: azuresim.Refuse, Code: "OperationNotAllowed", Message: inProgress})
 		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.RoleAssignment, Kind: azuresim.Refuse, Code: "PrincipalNotFound", Times: 2,
 			Message: "Principal does not exist in the directory. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay"})
 		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.Subnet, Kind: azuresim.Throttle, Times: 3, RetryAfter: 30 * time.Second})
