@@ -49,7 +49,10 @@ var Rules = []Rule{
 		Code:   "CustomRouteTableMissingPermission",
 		Types:  []string{"ManagedCluster", "AgentPool"},
 		Why:    "AKS checks its identity's Network Contributor grant on the route table, which can take minutes to take effect after it is created",
-		Source: "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (role assignment changes take effect late); aks-rules 1.17",
+		Source: "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (role assignment changes take effect late); " +
+			"Azure/AKS-Construction#501 (a synchronous 400: nothing is created, so a retry is safe); " +
+			"Azure/terraform-azure-avm-ptn-alz-sub-vending#47 (Microsoft's module retries RBAC propagation refusals). " +
+			"That AKS's check itself meets the delay is an inference, not a reported failure",
 	},
 	{
 		Code:   "LinkedAuthorizationFailed",
