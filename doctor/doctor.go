@@ -1,5 +1,5 @@
 // Package doctor repairs a stack's state after a run that was killed or
-// cancelled before it could record what it did (faults.md §2): a stale lock,
+// canceled before it could record what it did (faults.md §2): a stale lock,
 // which makes every later run fail at once, and pending creates, which make
 // the next up create again what Azure already has ("cannot create already
 // existing resource"). It never guesses: a pending create is looked up in
@@ -95,9 +95,9 @@ type Pending struct {
 
 // Report is what the doctor found and did.
 type Report struct {
-	// Locks are the stack's locks, Cancelled whether they were deleted.
-	Locks     []Lock
-	Cancelled bool
+	// Locks are the stack's locks, Canceled whether they were deleted.
+	Locks    []Lock
+	Canceled bool
 	// Pending are the pending creates; Others counts the pending updates,
 	// deletes and reads, which the next operation drops by itself.
 	Pending []Pending
@@ -139,7 +139,7 @@ func Examine(ctx context.Context, stack Stack, locks Locks, az Azure, opts Optio
 		if err := stack.Cancel(ctx); err != nil {
 			return r, fmt.Errorf("pulumi cancel: %w", err)
 		}
-		r.Cancelled = true
+		r.Canceled = true
 	}
 	if r.Pending, r.Others, err = pendingCreates(ctx, deployment, az, opts.Subscription); err != nil {
 		return r, err
@@ -242,8 +242,8 @@ func (r Report) String() string {
 	}
 	for _, l := range r.Locks {
 		fmt.Fprintf(&b, "lock %s", l)
-		if r.Cancelled {
-			b.WriteString(": cancelled (stale: nothing else runs on the stack)")
+		if r.Canceled {
+			b.WriteString(": canceled (stale: nothing else runs on the stack)")
 		}
 		b.WriteString("\n")
 	}

@@ -99,9 +99,9 @@ func TestExamine(t *testing.T) {
 	}{
 		{name: "a sound state is left alone", state: func(t *testing.T) apitype.UntypedDeployment { return state(t) },
 			opts: Options{Fix: true, CancelStaleLock: true}, wantCalls: []string{"export"}},
-		{name: "a lock is not cancelled without leave", state: func(t *testing.T) apitype.UntypedDeployment { return state(t) },
+		{name: "a lock is not canceled without leave", state: func(t *testing.T) apitype.UntypedDeployment { return state(t) },
 			locks: fakeLocks{stale}, opts: Options{Fix: true}, wantCalls: []string{"export"}, wantErr: "-cancel-stale-lock"},
-		{name: "a stale lock is cancelled with leave", state: func(t *testing.T) apitype.UntypedDeployment { return state(t) },
+		{name: "a stale lock is canceled with leave", state: func(t *testing.T) apitype.UntypedDeployment { return state(t) },
 			locks: fakeLocks{stale}, opts: Options{Fix: true, CancelStaleLock: true}, wantCalls: []string{"export", "cancel"}},
 		{name: "a pending create Azure has is adopted", state: func(t *testing.T) apitype.UntypedDeployment { return state(t, clusterInputs) },
 			azure: fakeAzure{strings.ToLower(clusterID): true}, opts: Options{Fix: true},

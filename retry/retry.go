@@ -42,13 +42,13 @@ var Rules = []Rule{
 		Code: "OperationNotAllowed", Contains: "is in progress",
 		Types: []string{"ManagedCluster", "AgentPool", "MaintenanceConfiguration"},
 		Why: "AKS refuses an operation on a cluster or its pools while another one runs " +
-			"(the cluster's own, AKS's, or one a cancelled run left going), and azure-native does not retry the 409",
+			"(the cluster's own, AKS's, or one a canceled run left going), and azure-native does not retry the 409",
 		Source: "Azure/terraform-azurerm-avm-ptn-aks-production#25, cilium/cilium#25944, https://aka.ms/aks-pending-operation",
 	},
 	{
-		Code:   "CustomRouteTableMissingPermission",
-		Types:  []string{"ManagedCluster", "AgentPool"},
-		Why:    "AKS checks its identity's Network Contributor grant on the route table, which can take minutes to take effect after it is created",
+		Code:  "CustomRouteTableMissingPermission",
+		Types: []string{"ManagedCluster", "AgentPool"},
+		Why:   "AKS checks its identity's Network Contributor grant on the route table, which can take minutes to take effect after it is created",
 		Source: "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (role assignment changes take effect late); " +
 			"Azure/AKS-Construction#501 (a synchronous 400: nothing is created, so a retry is safe); " +
 			"Azure/terraform-azure-avm-ptn-alz-sub-vending#47 (Microsoft's module retries RBAC propagation refusals). " +

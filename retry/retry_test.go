@@ -28,7 +28,7 @@ func TestDecide(t *testing.T) {
 		want bool
 	}{
 		{"a pool refused while another pool's operation runs", pool, []string{inProgress}, true},
-		{"the cluster refused while a cancelled create runs on", cluster, []string{inProgress}, true},
+		{"the cluster refused while a canceled create runs on", cluster, []string{inProgress}, true},
 		{"OperationNotAllowed for another reason is a refusal", cluster,
 			[]string{azure(409, "OperationNotAllowed", "Operation is not allowed because the cluster is stopped")}, false},
 		{"a route table grant not in effect yet", cluster, []string{azure(400, "CustomRouteTableMissingPermission", "must be given permission")}, true},
@@ -41,7 +41,7 @@ func TestDecide(t *testing.T) {
 		{"a quota is never retried", cluster, []string{azure(400, "QuotaExceeded", "no cores")}, false},
 		{"a change AKS cannot make is never retried", pool, []string{azure(400, "PropertyChangeNotAllowed", "vmSize")}, false},
 		{"already existing is never retried", cluster, []string{"cannot create already existing resource '/subscriptions/x'"}, false},
-		{"a cancelled operation is never retried", cluster, []string{"resource created but read failed: context canceled"}, false},
+		{"a canceled operation is never retried", cluster, []string{"resource created but read failed: context canceled"}, false},
 		{"the newest error decides", pool, []string{azure(400, "InvalidParameter", "bad"), inProgress}, false},
 		{"no error, no retry", pool, nil, false},
 		{"the attempts are bounded", pool, []string{inProgress, inProgress, inProgress, inProgress, inProgress, inProgress, inProgress, inProgress}, false},

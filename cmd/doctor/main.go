@@ -1,5 +1,5 @@
 // Command doctor examines a stack's state before an up and repairs what a
-// killed or cancelled run left (package doctor): a stale lock, and pending
+// killed or canceled run left (package doctor): a stale lock, and pending
 // creates, each looked up in Azure by its id and cleared or adopted.
 //
 //	go run ./cmd/doctor -stack prod                                   what it finds, and what -fix would do
@@ -43,7 +43,7 @@ const (
 )
 
 func main() {
-	// A cancelled CI job's SIGINT (then SIGTERM) reaches the pulumi runs the
+	// A canceled CI job's SIGINT (then SIGTERM) reaches the pulumi runs the
 	// doctor makes as a cancellation, not as a kill of the doctor alone.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)

@@ -70,7 +70,7 @@ const (
 	// FailUnread is Fail whose GET after the failure fails too: partial
 	// state with the id only ("resource created but read failed").
 	FailUnread FaultKind = "fail-unread"
-	// Hang accepts the PUT and polls until the provider is cancelled; then it
+	// Hang accepts the PUT and polls until the provider is canceled; then it
 	// returns partial state with the id only, reason "context canceled", as
 	// azure-native's Cancel does. The ARM operation runs on in Azure for
 	// Fault.Busy after the cancel (or after the PUT, when the engine is

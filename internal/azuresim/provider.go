@@ -56,9 +56,9 @@ type Provider struct {
 
 	path string
 	mu   sync.Mutex
-	// cancelled is closed by Cancel: the engine was interrupted, and the
+	// canceled is closed by Cancel: the engine was interrupted, and the
 	// long-running operations the provider polls return at once.
-	cancelled  chan struct{}
+	canceled   chan struct{}
 	cancelOnce sync.Once
 	// subscription is the instance's subscriptionId (azure-native:subscriptionId
 	// for the default provider, the provider resource's input for an explicit
@@ -69,7 +69,7 @@ type Provider struct {
 
 // NewProvider returns the provider of the cloud file at path.
 func NewProvider(path string) *Provider {
-	return &Provider{path: path, cancelled: make(chan struct{})}
+	return &Provider{path: path, canceled: make(chan struct{})}
 }
 
 // GetPluginInfo answers the version the SDK asks for.
@@ -103,7 +103,7 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 // (provider.go Cancel; faults.md §2.1): a create still running returns
 // partial state.
 func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	p.cancelOnce.Do(func() { close(p.cancelled) })
+	p.cancelOnce.Do(func() { close(p.canceled) })
 	return &emptypb.Empty{}, nil
 }
 
@@ -279,7 +279,7 @@ const hangLimit = 2 * time.Minute
 
 // hang polls a long-running operation until the engine cancels it: then the
 // operation runs on in Azure for busyFor, and the provider returns what
-// azure-native returns when its context is cancelled, partial state with
+// azure-native returns when its context is canceled, partial state with
 // the id only.
 func (p *Provider) hang(ctx context.Context, typ, id string, busyFor time.Duration, inputs *structpb.Struct) error {
 	engine := os.Getppid()
@@ -289,7 +289,7 @@ func (p *Provider) hang(ctx context.Context, typ, id string, busyFor time.Durati
 wait:
 	for {
 		select {
-		case <-p.cancelled:
+		case <-p.canceled:
 			break wait
 		case <-ctx.Done():
 			break wait

@@ -212,7 +212,7 @@ func TestFailedClusterCreateIsUpdatedByTheNextUp(t *testing.T) {
 	}
 }
 
-// F5: a deploy cancelled once (GitHub's SIGINT reaching pulumi, as
+// F5: a deploy canceled once (GitHub's SIGINT reaching pulumi, as
 // deploy.yml's exec makes sure) while the cluster is being created. The
 // provider's Cancel ends its polling; the cluster is recorded with the init
 // error "context canceled" and the lock released. AKS's create runs on: the
@@ -226,7 +226,7 @@ func TestCancelledDeployIsPickedUpByTheNextUp(t *testing.T) {
 	go func() {
 		out, _, err := w.upOutput()
 		if err == nil {
-			out = "pulumi up succeeded, want it cancelled\n" + out
+			out = "pulumi up succeeded, want it canceled\n" + out
 		}
 		done <- out
 	}()
@@ -234,14 +234,14 @@ func TestCancelledDeployIsPickedUpByTheNextUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out := <-done; !strings.Contains(out, "context canceled") {
-		t.Fatalf("the cancelled up:\n%s", out)
+		t.Fatalf("the canceled up:\n%s", out)
 	}
 	cluster, ok := stateResource(w.deployment(), azuresim.ManagedCluster)
 	if !ok || cluster.ID == "" || len(cluster.InitErrors) == 0 || !strings.Contains(cluster.InitErrors[0], "context canceled") {
 		t.Fatalf("the state's cluster after the cancel: %v %q %v; want its id and the init error", ok, cluster.ID, cluster.InitErrors)
 	}
 	if locks := w.locks(); len(locks) > 0 {
-		t.Errorf("a cancelled up left its lock: %v", locks)
+		t.Errorf("a canceled up left its lock: %v", locks)
 	}
 
 	// The next up, while AKS's create still runs: refused, retried, and
@@ -272,7 +272,7 @@ func TestCancelledDeployIsPickedUpByTheNextUp(t *testing.T) {
 	if got := strings.Join(w.operations(azuresim.ManagedCluster), ","); !strings.HasPrefix(got, "create,refused") || !strings.HasSuffix(got, "update") || strings.Count(got, "create") != 1 {
 		t.Errorf("the cluster's operations %s, want one create, refusals while AKS ran, then the update", got)
 	}
-	w.nothingLost("after the cancelled deploy")
+	w.nothingLost("after the canceled deploy")
 }
 
 // F6 and F25: a deploy killed (the runner lost, or a cancel that never
@@ -281,7 +281,7 @@ func TestCancelledDeployIsPickedUpByTheNextUp(t *testing.T) {
 // leave to cancel the lock, looks the cluster up in Azure by its id and
 // adopts it through the import option; the next up creates what the killed
 // run never reached, and the stack is whole. A foreign lock on a sound
-// stack is cancelled the same way, and the up after it changes nothing.
+// stack is canceled the same way, and the up after it changes nothing.
 func TestStateDoctorRecoversAKilledDeploy(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev")
@@ -307,7 +307,7 @@ func TestStateDoctorRecoversAKilledDeploy(t *testing.T) {
 	}
 
 	report := w.doctor(true)
-	if !report.Cancelled || !report.Repaired || len(report.Pending) != 1 || !report.Pending[0].Exists {
+	if !report.Canceled || !report.Repaired || len(report.Pending) != 1 || !report.Pending[0].Exists {
 		t.Fatalf("the doctor's report: %+v", report)
 	}
 	if got := w.stateOf(azuresim.ManagedCluster); !strings.EqualFold(string(got.ID), report.Pending[0].ID) {
@@ -330,15 +330,15 @@ func TestStateDoctorRecoversAKilledDeploy(t *testing.T) {
 	if out := w.upFails("a foreign lock"); !strings.Contains(out, "created by runner@lost-runner (pid 999999)") {
 		t.Fatalf("the up does not name the foreign lock:\n%s", out)
 	}
-	if report := w.doctor(true); !report.Cancelled || report.Repaired {
+	if report := w.doctor(true); !report.Canceled || report.Repaired {
 		t.Fatalf("the doctor's report on a locked, sound stack: %+v", report)
 	}
-	if _, changes := w.upSucceeds("after the lock was cancelled"); changes["create"]+changes["update"]+changes["delete"]+changes["replace"] > 0 {
-		t.Errorf("changes %v after the lock was cancelled, want none", changes)
+	if _, changes := w.upSucceeds("after the lock was canceled"); changes["create"]+changes["update"]+changes["delete"]+changes["replace"] > 0 {
+		t.Errorf("changes %v after the lock was canceled, want none", changes)
 	}
 }
 
-// doctor runs the state doctor with -fix, cancelling locks when
+// doctor runs the state doctor with -fix, canceling locks when
 // cancelLocks, against the world's backend and simulated Azure.
 func (w *world) doctor(cancelLocks bool) doctor.Report {
 	w.t.Helper()
