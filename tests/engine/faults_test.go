@@ -367,8 +367,8 @@ func (a simulatedAzure) Exists(_ context.Context, id string) (bool, error) {
 // Azure: a new identity's principal unknown to ARM's lookup for seconds
 // (its grants carry principalType, so they pass at once: F16), the grants
 // not in effect for AKS until seconds after they are made (F17: the
-// cluster's create is refused, then retried), the admins' grant refused
-// twice with PrincipalNotFound (F15), AKS busy when the first pool comes
+// cluster's create is refused, then retried), a grant refused twice with
+// PrincipalNotFound (F15), AKS busy when the first pool comes
 // (F18: the refusal is retried, and the second pool waits for the first:
 // AKS never refuses it) and ARM throttling a subnet within the provider's
 // retries (F19). One up, and nothing lost.
@@ -382,7 +382,9 @@ func TestProdFirstUpRidesOutAzuresFaults(t *testing.T) {
 		// The first pool refused once, as if an operation of AKS's own ran:
 		// retried; meanwhile the second pool must wait, or AKS refuses it.
 		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.AgentPool, Name: "general", Kind: azuresim.Refuse, Code: "OperationNotAllowed", Message: inProgress})
-		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.RoleAssignment, Kind: azuresim.Refuse, Code: "PrincipalNotFound", Times: 2,
+		// Both Network Contributor grants refused, and the first to retry
+		// refused again.
+		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.RoleAssignment, Kind: azuresim.Refuse, Code: "PrincipalNotFound", Times: 3,
 			Message: "Principal does not exist in the directory. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay"})
 		c.Arm(azuresim.Fault{Op: "create", Type: azuresim.Subnet, Kind: azuresim.Throttle, Times: 3, RetryAfter: 30 * time.Second})
 		return nil
@@ -398,6 +400,13 @@ func TestProdFirstUpRidesOutAzuresFaults(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the first up does not say %q", want)
 		}
+	}
+	retriedTwice := false
+	for _, line := range strings.Split(out, "\n") {
+		retriedTwice = retriedTwice || strings.Contains(line, "RoleAssignment") && strings.Contains(line, "on-error hook request (2/100)")
+	}
+	if !retriedTwice {
+		t.Error("no grant was retried twice")
 	}
 	c := w.openCloud()
 	pools := c.Find(azuresim.AgentPool)
