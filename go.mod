@@ -12,6 +12,7 @@ require (
 	github.com/pulumi/pulumi-azure-native-sdk/resources/v2 v2.82.0
 	github.com/pulumi/pulumi-azure-native-sdk/v2 v2.82.0
 	github.com/pulumi/pulumi/sdk/v3 v3.263.0
+	google.golang.org/grpc v1.82.1
 	google.golang.org/protobuf v1.36.11
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -126,7 +127,6 @@ require (
 	golang.org/x/tools v0.47.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260414002931-afd174a4e478 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260414002931-afd174a4e478 // indirect
-	google.golang.org/grpc v1.82.1 // indirect
 	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )
