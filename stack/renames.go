@@ -46,24 +46,33 @@ var renamables = []renamable{
 // With aks-kubenet:readLastDeployment false (deploy.yml's plan and up, which
 // apply an update plan) it reads nothing: the pull request's preview and
 // plan -base warned already.
-func warnRenames(ctx *pulumi.Context, s spec.Stack) error {
+//
+// It returns a gate for the resource group's name: the name, once the
+// warnings are logged. Every resource takes its group's name from it, so
+// none is registered before the warnings are out: the engine stops the
+// preview at the first refusal (a protected resource's replacement), and a
+// warning logged after that would never be shown.
+func warnRenames(ctx *pulumi.Context, s spec.Stack) (gate func(pulumi.StringInput) pulumi.StringOutput, err error) {
+	open := func(name pulumi.StringInput) pulumi.StringOutput { return name.ToStringOutput() }
 	if !ctx.DryRun() || !s.ReadLastDeployment {
-		return nil
+		return open, nil
 	}
 	self := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), ctx.Stack())
 	deployed, err := pulumi.NewStackReference(ctx, "deployed", &pulumi.StackReferenceArgs{Name: pulumi.String(self)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	deployed.Outputs.ApplyT(func(outputs map[string]any) error {
+	warned := deployed.Outputs.ApplyT(func(outputs map[string]any) (bool, error) {
 		for _, w := range renameWarnings(s, outputs) {
 			if err := ctx.Log.Warn(w, nil); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return nil
+		return true, nil
 	})
-	return nil
+	return func(name pulumi.StringInput) pulumi.StringOutput {
+		return pulumi.All(name, warned).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+	}, nil
 }
 
 // renameWarnings compares the names s would create with the names deployed

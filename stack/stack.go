@@ -199,11 +199,12 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 	if len(s.Tags) > 0 {
 		tags = pulumi.ToStringMap(s.Tags)
 	}
-	if err := warnRenames(ctx, s); err != nil {
+	afterWarnings, err := warnRenames(ctx, s)
+	if err != nil {
 		return nil, err
 	}
 
-	groupName, err := resourceGroup(ctx, s, tags)
+	groupName, err := resourceGroup(ctx, s, tags, afterWarnings)
 	if err != nil {
 		return nil, err
 	}
@@ -407,19 +408,22 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 // creates, or, with resourceGroup.existing, the group it looks up and never
 // creates or deletes (for teams whose groups are pre-created, with rights on
 // the group only).
-func resourceGroup(ctx *pulumi.Context, s spec.Stack, tags pulumi.StringMapInput) (pulumi.StringOutput, error) {
+//
+// Its name comes through gate, so that nothing is registered before the
+// preview's warnings are out (warnRenames).
+func resourceGroup(ctx *pulumi.Context, s spec.Stack, tags pulumi.StringMapInput, gate func(pulumi.StringInput) pulumi.StringOutput) (pulumi.StringOutput, error) {
 	if s.ResourceGroup.Existing {
 		group, err := resources.LookupResourceGroup(ctx, &resources.LookupResourceGroupArgs{ResourceGroupName: s.ResourceGroup.Name})
 		if err != nil {
 			return pulumi.StringOutput{}, fmt.Errorf("%s %s: the existing resource group cannot be read (resourceGroup.existing is true): %w",
 				s.ResourceGroupKey, s.ResourceGroup.Name, err)
 		}
-		return pulumi.String(group.Name).ToStringOutput(), nil
+		return gate(pulumi.String(group.Name)), nil
 	}
 	// Protected with the rest: deleting the group (a rename, or a switch to
 	// resourceGroup.existing) would delete everything in it, protected or not.
 	rg, err := resources.NewResourceGroup(ctx, "resource-group", &resources.ResourceGroupArgs{
-		ResourceGroupName: pulumi.String(s.ResourceGroup.Name),
+		ResourceGroupName: gate(pulumi.String(s.ResourceGroup.Name)),
 		Location:          pulumi.String(s.Location),
 		Tags:              tags,
 	}, pulumi.Protect(s.Protect))
