@@ -49,7 +49,8 @@ var Rules = []Rule{
 		Code:  "CustomRouteTableMissingPermission",
 		Types: []string{"ManagedCluster", "AgentPool"},
 		Why:   "AKS checks its identity's Network Contributor grant on the route table, which can take minutes to take effect after it is created",
-		Source: "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (role assignment changes take effect late); " +
+		Source: "https://learn.microsoft.com/azure/aks/user-assigned-managed-identity and /azure/aks/configure-kubenet (permissions can take up to 60 minutes to propagate, aks-rules 1.18); " +
+			"https://learn.microsoft.com/azure/role-based-access-control/troubleshooting (role assignment changes take effect late); " +
 			"Azure/AKS-Construction#501 (a synchronous 400: nothing is created, so a retry is safe); " +
 			"Azure/terraform-azure-avm-ptn-alz-sub-vending#47 (Microsoft's module retries RBAC propagation refusals). " +
 			"That AKS's check itself meets the delay is an inference, not a reported failure",
@@ -90,11 +91,13 @@ type Policy struct {
 	First, Max time.Duration
 }
 
-// Azure is the program's policy: 8 attempts, 30 s, 1, 2, 4 then 5 min
-// apart, about 22 minutes of waiting in all: longer than AKS's usual pool
-// operation and RBAC's documented delay, shorter than the cluster's
+// Azure is the program's policy: 15 attempts, 30 s, 1, 2, 4 then 5 min
+// apart, about 58 minutes of waiting in all: as long as AKS documents a
+// new grant may take to reach the cluster's identity ("can take up to 60
+// minutes", https://learn.microsoft.com/azure/aks/user-assigned-managed-identity),
+// longer than AKS's usual pool operation, shorter than the cluster's
 // operation timeout.
-var Azure = Policy{Attempts: 8, First: 30 * time.Second, Max: 5 * time.Minute}
+var Azure = Policy{Attempts: 15, First: 30 * time.Second, Max: 5 * time.Minute}
 
 var (
 	codePattern   = regexp.MustCompile(`Code="([A-Za-z]+)"`)
