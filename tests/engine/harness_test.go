@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"debug/buildinfo"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -70,6 +71,19 @@ var repoRoot = func() string {
 var cli auto.PulumiCommand
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// Four tests at a time unless -parallel says otherwise: a test spends
+	// part of its time in the simulated Azure's waits (an AKS operation, a
+	// role assignment, the retry hook's back-off), which leave the cores to
+	// the others.
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		if err := flag.Set("test.parallel", "4"); err != nil {
+			fmt.Fprintln(os.Stderr, "engine tests:", err)
+			os.Exit(1)
+		}
+	}
 	dir, err := setup()
 	if err != nil {
 		_ = os.RemoveAll(dir)
