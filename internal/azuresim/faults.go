@@ -3,6 +3,7 @@ package azuresim
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -140,6 +141,28 @@ func (c *Cloud) fault(op, typ, id string) *Fault {
 		}
 	}
 	return nil
+}
+
+// fire fires the fault armed for a call (op on the resource of type typ
+// with ARM id id), if any, in the engine that is the provider's parent: a
+// throttle is nil when the provider's retries absorb it and its 429 when
+// they do not; a refusal, and any fault of a delete, is its error; a fault
+// that lets the PUT through (Fail, FailUnread, Hang) is returned for the
+// provider to play after the PUT.
+func (c *Cloud) fire(op, typ, id string) (Fault, error) {
+	f := c.fault(op, typ, id)
+	if f == nil {
+		return Fault{}, nil
+	}
+	f.EnginePID = os.Getppid()
+	if f.Kind == Throttle {
+		return Fault{}, f.throttled()
+	}
+	f.Fired++
+	if f.Kind == Refuse || op == "delete" {
+		return Fault{}, f.err()
+	}
+	return *f, nil
 }
 
 // err is the fault's error.

@@ -219,19 +219,8 @@ func (p *Provider) put(ctx context.Context, typ, urn string, in resource.Propert
 		if err != nil {
 			return err
 		}
-		if f := c.fault(op, typ, want); f != nil {
-			f.EnginePID = os.Getppid()
-			if f.Kind == Throttle {
-				if err := f.throttled(); err != nil {
-					return err
-				}
-			} else {
-				f.Fired++
-				if f.Kind == Refuse {
-					return f.err()
-				}
-				fired = *f
-			}
+		if fired, err = c.fire(op, typ, want); err != nil {
+			return err
 		}
 		r, err := c.Put(typ, urn, in, create)
 		if err != nil {
@@ -456,16 +445,8 @@ func refreshedInputs(oldInputs, oldOutputs, view resource.PropertyMap, r *Resour
 func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	typ := resource.URN(req.GetUrn()).Type().String()
 	err := p.withCloud(func(c *Cloud) error {
-		if f := c.fault("delete", typ, req.GetId()); f != nil {
-			f.EnginePID = os.Getppid()
-			if f.Kind == Throttle {
-				if err := f.throttled(); err != nil {
-					return err
-				}
-			} else {
-				f.Fired++
-				return f.err()
-			}
+		if _, err := c.fire("delete", typ, req.GetId()); err != nil {
+			return err
 		}
 		if err := c.Delete(typ, req.GetUrn(), req.GetId()); err != nil {
 			return err

@@ -156,6 +156,25 @@ func (w *world) waitFired(kind azuresim.FaultKind) int {
 	return 0
 }
 
+// interruptedUp runs pulumi up, which must fail, sends sig to its engine
+// once the armed Hang fault fired (the provider is then polling), and
+// returns what the up printed.
+func (w *world) interruptedUp(sig syscall.Signal) string {
+	w.t.Helper()
+	done := make(chan string, 1)
+	go func() {
+		out, _, err := w.upOutput()
+		if err == nil {
+			out = "pulumi up succeeded, want it interrupted\n" + out
+		}
+		done <- out
+	}()
+	if err := syscall.Kill(w.waitFired(azuresim.Hang), sig); err != nil {
+		w.t.Fatal(err)
+	}
+	return <-done
+}
+
 // locks are the lock files of the stack in the local backend.
 func (w *world) locks() []string {
 	w.t.Helper()
@@ -222,18 +241,7 @@ func TestCancelledDeployIsPickedUpByTheNextUp(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev")
 	w.arm(azuresim.Fault{Op: "create", Type: azuresim.ManagedCluster, Kind: azuresim.Hang, Busy: time.Hour})
-	done := make(chan string, 1)
-	go func() {
-		out, _, err := w.upOutput()
-		if err == nil {
-			out = "pulumi up succeeded, want it canceled\n" + out
-		}
-		done <- out
-	}()
-	if err := syscall.Kill(w.waitFired(azuresim.Hang), syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	if out := <-done; !strings.Contains(out, "context canceled") {
+	if out := w.interruptedUp(syscall.SIGINT); !strings.Contains(out, "context canceled") {
 		t.Fatalf("the canceled up:\n%s", out)
 	}
 	cluster, ok := stateResource(w.deployment(), azuresim.ManagedCluster)
@@ -286,15 +294,7 @@ func TestStateDoctorRecoversAKilledDeploy(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev")
 	w.arm(azuresim.Fault{Op: "create", Type: azuresim.ManagedCluster, Kind: azuresim.Hang, Busy: time.Millisecond})
-	done := make(chan string, 1)
-	go func() {
-		out, _, _ := w.upOutput()
-		done <- out
-	}()
-	if err := syscall.Kill(w.waitFired(azuresim.Hang), syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-done
+	w.interruptedUp(syscall.SIGKILL)
 	d := w.deployment()
 	if len(d.PendingOperations) != 1 || d.PendingOperations[0].Type != apitype.OperationTypeCreating {
 		t.Fatalf("pending operations after the kill: %v, want the cluster's create", d.PendingOperations)
