@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -335,16 +334,8 @@ func poolNamesOf(c *azuresim.Cloud, cluster *azuresim.Resource) []string {
 // suffix (a type token for all resources of the type).
 func (w *world) unprotect(suffix string) {
 	w.t.Helper()
-	exported, err := w.stack.Export(w.ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var deployment apitype.DeploymentV3
-	if err := json.Unmarshal(exported.Deployment, &deployment); err != nil {
-		w.t.Fatal(err)
-	}
 	var urns []string
-	for _, r := range deployment.Resources {
+	for _, r := range w.deployment().Resources {
 		if strings.HasSuffix(string(r.URN), suffix) || string(r.Type) == suffix {
 			urns = append(urns, string(r.URN))
 		}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -529,16 +528,8 @@ func lookup(m map[string]any, path ...string) any {
 // backend stores it.
 func (w *world) stateOf(typ string) apitype.ResourceV3 {
 	w.t.Helper()
-	exported, err := w.stack.Export(w.ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var state apitype.DeploymentV3
-	if err := json.Unmarshal(exported.Deployment, &state); err != nil {
-		w.t.Fatal(err)
-	}
 	var found []apitype.ResourceV3
-	for _, r := range state.Resources {
+	for _, r := range w.deployment().Resources {
 		if string(r.Type) == typ {
 			found = append(found, r)
 		}
