@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,9 @@ func recovery(ctx *pulumi.Context, policy retry.Policy, adopt map[string]string)
 		if !strings.HasPrefix(args.Type, "azure-native:") {
 			return nil // components and providers
 		}
-		opts := append(args.Opts, pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{hook}}))
+		// A copy: a constructor may pass one slice of options to several
+		// resources.
+		opts := append(slices.Clone(args.Opts), pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{hook}}))
 		if id, ok := adopted[args.Type+"::"+args.Name]; ok {
 			opts = append(opts, pulumi.Import(pulumi.ID(id)))
 		}
