@@ -119,7 +119,7 @@ var (
 	// a command starts (not in a message or a comment that names it); a
 	// preview takes none.
 	takesLock = regexp.MustCompile(`(?m)(?:^|[;&|(]|\b(?:if|then|do|else|exec|!)\s)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*` +
-		`(?:pulumi\s+(?:up|refresh|destroy|import|cancel|state|stack\s+import)\b|go\s+run\s+\./cmd/doctor\b)`)
+		`(?:pulumi\s+(?:up|refresh|destroy|import|cancel|state|stack\s+import)\b|go\s+run\s+\./cmd/doctor\b|\S*/doctor"?\s+-stack\b)`)
 	skipCheckpts = regexp.MustCompile(`\bPULUMI_SKIP_CHECKPOINTS\b`)
 	pulumiUp     = regexp.MustCompile(`\bpulumi\s+up\b`)
 )
@@ -167,8 +167,11 @@ func checkUpJob(where, env string, job map[string]any, steps []map[string]any) [
 		if up < 0 && pulumiUp.MatchString(run) {
 			up = i
 		}
-		if doctor < 0 && strings.Contains(run, "go run ./cmd/doctor -stack "+env+" -fix -cancel-stale-lock") {
+		if doctor < 0 && strings.Contains(run, `/doctor" -stack `+env+" -fix -cancel-stale-lock") {
 			doctor = i
+			if !strings.Contains(run, "go build -o") || !strings.Contains(run, "&\n") || !regexp.MustCompile(`trap '[^']*kill -TERM[^']*' INT TERM`).MatchString(run) {
+				bad("the state doctor does not get a cancellation's signal: build it, run it in the background and pass INT and TERM on to it as TERM with trap (bash and go run keep the signal, and bash starts a background job with INT ignored)")
+			}
 			if !regexp.MustCompile(`(?m)^\s*3\)`).MatchString(run) || !regexp.MustCompile(`::error[^\n]*stale`).MatchString(run) {
 				bad("the state doctor's exit 3 (it repaired the state after the plan was made) does not stop the job with an ::error saying the plan is stale")
 			}
@@ -181,7 +184,7 @@ func checkUpJob(where, env string, job map[string]any, steps []map[string]any) [
 	case up < 0:
 		bad("deploys stack %s without pulumi up", env)
 	case doctor < 0:
-		bad("runs pulumi up without the state doctor before it (go run ./cmd/doctor -stack %s -fix -cancel-stale-lock)", env)
+		bad("runs pulumi up without the state doctor before it (the built cmd/doctor, -stack %s -fix -cancel-stale-lock)", env)
 	case doctor > up:
 		bad("runs the state doctor after pulumi up; it must run before")
 	}
@@ -471,6 +474,8 @@ jobs:
 		{"doctor for another stack", "-stack dev -fix", "-stack prod -fix", "without the state doctor before it"},
 		{"doctor without -cancel-stale-lock", " -cancel-stale-lock", "", "without the state doctor before it"},
 		{"doctor after the up", doctorStep + upStep, upStep + doctorStep, "runs the state doctor after pulumi up"},
+		{"doctor in the foreground", `-org "$PULUMI_ORG" &`, `-org "$PULUMI_ORG"`, "does not get a cancellation's signal"},
+		{"doctor's signals not passed on", "          trap 'kill -TERM \"$doctor\" 2>/dev/null || true' INT TERM\n", "", "does not get a cancellation's signal"},
 		{"exit 3 not explained", "            3) echo \"::error title=repaired::the saved plan is stale: run the deploy again\"; exit 3 ;;\n", "", "does not stop the job with an ::error saying the plan is stale"},
 		{"no runbook", "docs/recovery.md", "the log", "does not point to the runbook"},
 		{"timeout of the old job", "timeout-minutes: 180", "timeout-minutes: 120", "is not above cluster.OperationTimeout"},
@@ -503,8 +508,12 @@ jobs:
 const (
 	doctorStep = `      - name: doctor
         run: |
+          go build -o "$RUNNER_TEMP/doctor" ./cmd/doctor
+          "$RUNNER_TEMP/doctor" -stack dev -fix -cancel-stale-lock -org "$PULUMI_ORG" &
+          doctor=$!
+          trap 'kill -TERM "$doctor" 2>/dev/null || true' INT TERM
           status=0
-          go run ./cmd/doctor -stack dev -fix -cancel-stale-lock -org "$PULUMI_ORG" || status=$?
+          wait "$doctor" || status=$?
           case $status in
             0) ;;
             3) echo "::error title=repaired::the saved plan is stale: run the deploy again"; exit 3 ;;
