@@ -226,7 +226,7 @@ func renames(stack string, base, head spec.Stack, baseSet, headSet func(key stri
 		if oldKey != newKey {
 			change = fmt.Sprintf("%s %s -> %s %s", oldKey, old+r.defaulted(baseSet(oldKey)), newKey, now+r.defaulted(headSet(newKey)))
 		}
-		out = append(out, fmt.Sprintf("stack %s %s: %s. %s; Pulumi would delete and re-create %s, and a protected resource makes pulumi up refuse: see the README's 'Changing a stack'",
+		out = append(out, fmt.Sprintf("stack %s %s: %s. %s; Pulumi would delete and re-create %s, and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'",
 			stack, r.change, change, r.cannot, r.replaced))
 	}
 	return out
@@ -274,7 +274,7 @@ func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key
 			if im.Replaces {
 				consequence = "; Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse"
 			}
-			out = append(out, fmt.Sprintf("stack %s changes pool %s's %s: %s. AKS cannot change it on a pool%s: add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'",
+			out = append(out, fmt.Sprintf("stack %s changes pool %s's %s: %s. AKS cannot change it on a pool%s: add a pool under a new name instead, move the workloads, then remove this one: see docs/node-pools.md, 'Changing a pool'",
 				stack, p.Name, im.What, change, consequence))
 		}
 	}

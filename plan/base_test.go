@@ -62,7 +62,7 @@ func prodValues(t *testing.T, network, cluster map[string]any, top map[string]an
 }
 
 func TestRenames(t *testing.T) {
-	const tail = ". Azure cannot rename; Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see the README's 'Changing a stack'"
+	const tail = ". Azure cannot rename; Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'"
 	cases := []struct {
 		name                     string
 		network, cluster         map[string]any
@@ -153,7 +153,7 @@ func TestRenames(t *testing.T) {
 			baseCluster: map[string]any{"monitoring": map[string]any{"enabled": true}},
 			cluster:     map[string]any{"monitoring": map[string]any{"enabled": true, "workspaceName": "prod-logs"}},
 			wantExact: "stack prod renames the Log Analytics workspace: cluster.monitoring.workspaceName aks-prod-weu-logs (default, from cluster.name) -> prod-logs. " +
-				"Azure cannot rename; Pulumi would delete and re-create it (and lose the logs in it), and a protected resource makes pulumi up refuse: see the README's 'Changing a stack'",
+				"Azure cannot rename; Pulumi would delete and re-create it (and lose the logs in it), and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'",
 		},
 	}
 	for _, tc := range cases {
@@ -211,7 +211,7 @@ func TestComparePools(t *testing.T) {
 	const (
 		general = `{"name":"general","vmSize":"Standard_D8s_v5","zones":[1,2,3],"maxCount":30,"minCount":3}`
 		spot    = `{"name":"spot","priority":"Spot","minCount":0,"maxCount":20}`
-		tail    = ". AKS cannot change it on a pool and refuses the update, so pulumi up fails: add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'"
+		tail    = ". AKS cannot change it on a pool and refuses the update, so pulumi up fails: add a pool under a new name instead, move the workloads, then remove this one: see docs/node-pools.md, 'Changing a pool'"
 	)
 	cases := []struct {
 		name, base, head string
@@ -229,7 +229,7 @@ func TestComparePools(t *testing.T) {
 			base: `[` + general + `]`, head: `[` + strings.Replace(general, "Standard_D8s_v5", "Standard_D16s_v5", 1) + `]`,
 			want: []string{"stack prod changes pool general's VM size: pools[0].vmSize Standard_D8s_v5 -> Standard_D16s_v5. AKS cannot change it on a pool; " +
 				"Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse: " +
-				"add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'"},
+				"add a pool under a new name instead, move the workloads, then remove this one: see docs/node-pools.md, 'Changing a pool'"},
 		},
 		{
 			name: "VM size set to the default it had",

@@ -128,7 +128,7 @@ func Load(stackName string, get Source) (Stack, error) {
 	}{{KeyNetwork, "network", &s.Network}, {KeyCluster, "cluster", &s.Cluster}} {
 		v, ok := get(obj.key)
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: missing: set the %s object in the stack config (see the README's config reference)", obj.name, obj.key))
+			errs = append(errs, fmt.Errorf("%s: missing: set the %s object in the stack config (see docs/config.md)", obj.name, obj.key))
 			continue
 		}
 		errs = append(errs, decodeObject(obj.name, []byte(v), obj.dst)...)

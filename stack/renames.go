@@ -95,7 +95,7 @@ func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 			protected = " The resource is protected, so pulumi up refuses."
 		}
 		warnings = append(warnings, fmt.Sprintf(
-			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See the README's \"Changing a stack\".",
+			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See docs/operations.md, \"Changing a stack\".",
 			key, old, now, r.what, protected))
 	}
 	// The cluster's own settings compare only with the same cluster: none
@@ -129,7 +129,7 @@ var creationSettings = []creationSetting{
 		output: "networkPolicy", before: spec.NetworkPolicyNone,
 		value: func(s spec.Stack) string { return s.Cluster.NetworkPolicy },
 		message: func(old, now string) string {
-			return fmt.Sprintf("cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See the README's \"Network policy\".",
+			return fmt.Sprintf("cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See docs/security.md, \"Network policy and the move to Azure CNI Overlay\".",
 				now, old, old, now)
 		},
 	},
@@ -142,7 +142,7 @@ var creationSettings = []creationSetting{
 		output: "privateCluster", before: "false",
 		value: func(s spec.Stack) string { return strconv.FormatBool(spec.On(s.Cluster.PrivateCluster)) },
 		message: func(old, now string) string {
-			return fmt.Sprintf("cluster.privateCluster is %s but the deployed cluster's is %s: a private API server counts at creation, and AKS refuses to change it on a running cluster, so pulumi up would fail at the cluster and change nothing on it; set it back to %s, or build a new cluster (a new cluster.name) and move the workloads. See the README's \"API server access\".",
+			return fmt.Sprintf("cluster.privateCluster is %s but the deployed cluster's is %s: a private API server counts at creation, and AKS refuses to change it on a running cluster, so pulumi up would fail at the cluster and change nothing on it; set it back to %s, or build a new cluster (a new cluster.name) and move the workloads. See docs/security.md, \"API server access\".",
 				now, old, old)
 		},
 	},
@@ -186,14 +186,14 @@ func poolWarnings(s spec.Stack, deployed map[string]any) []string {
 				protected = " (refused while protected)"
 			}
 			warnings = append(warnings, fmt.Sprintf(
-				"pools[%d] %s changes %s: AKS cannot change these on a pool, so Pulumi would delete the pool and create it anew for a VM size%s, and Azure refuses the others; add a pool under a new name, move the workloads, then remove this one. See the README's \"Changing a pool\".",
+				"pools[%d] %s changes %s: AKS cannot change these on a pool, so Pulumi would delete the pool and create it anew for a VM size%s, and Azure refuses the others; add a pool under a new name, move the workloads, then remove this one. See docs/node-pools.md, \"Changing a pool\".",
 				i, p.Name, changes, protected))
 		}
 	}
 	if old, ok := deployed["systemPool"].(string); ok && old != "" && len(s.Pools) > 0 {
 		if changes := settingChanges(old, cluster.ConfigSystemPool(s.Cluster, s.SystemPoolTaints())); changes != "" {
 			warnings = append(warnings, fmt.Sprintf(
-				"the system pool %s changes %s, but while aks-kubenet:pools lists pools the cluster ignores its inline pool (AKS lists every pool there), so pulumi up leaves it as it is; make the change with az aks nodepool update or scale, then pulumi refresh. See the README's \"The system pool\".",
+				"the system pool %s changes %s, but while aks-kubenet:pools lists pools the cluster ignores its inline pool (AKS lists every pool there), so pulumi up leaves it as it is; make the change with az aks nodepool update or scale, then pulumi refresh. See docs/node-pools.md, \"The system pool\".",
 				s.Cluster.NodePoolName, changes))
 		}
 	}

@@ -629,13 +629,16 @@ func TestPulumiCLIVersionIsWrittenOnce(t *testing.T) {
 			}
 		}
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range regexp.MustCompile(`pulumi CLI \(?(v\d+\.\d+\.\d+)`).FindAllSubmatch(readme, -1) {
-		if string(m[1]) != want {
-			t.Errorf("the README names the pulumi CLI %s; tools/go.mod requires %s", m[1], want)
+	docs, _ := filepath.Glob(filepath.Join("..", "docs", "*.md"))
+	for _, p := range append([]string{filepath.Join("..", "README.md")}, docs...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`pulumi CLI \(?(v\d+\.\d+\.\d+)`).FindAllSubmatch(b, -1) {
+			if string(m[1]) != want {
+				t.Errorf("%s names the pulumi CLI %s; tools/go.mod requires %s", p, m[1], want)
+			}
 		}
 	}
 }
@@ -737,18 +740,18 @@ func TestWorkflowsCoverEveryStack(t *testing.T) {
 	}
 }
 
-// The README's rights table names every identity, subject and role the
-// one-time setup makes for the committed stacks, and each workflow.
+// The rights table of docs/pipelines.md names every identity, subject and
+// role the one-time setup makes for the committed stacks, and each workflow.
 func TestReadmeRightsTableMatchesTheSetup(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	b, err := os.ReadFile(filepath.Join("..", "docs", "pipelines.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	start := strings.Index(readme, "## Pull requests and deployment")
-	end := strings.Index(readme, "### One-time setup")
+	start := strings.Index(readme, "# Pull requests and deployment")
+	end := strings.Index(readme, "## One-time setup")
 	if start < 0 || end < start {
-		t.Fatal("the README has no Pull requests and deployment section before One-time setup")
+		t.Fatal("docs/pipelines.md has no Pull requests and deployment section before One-time setup")
 	}
 	section := readme[start:end]
 	stacks, err := pipeline.LoadStacks("..")
@@ -762,7 +765,7 @@ func TestReadmeRightsTableMatchesTheSetup(t *testing.T) {
 	}
 	named := func(what, s, stack string) {
 		if !strings.Contains(section, s) && (stack == "" || !strings.Contains(section, strings.ReplaceAll(s, stack, "<stack>"))) {
-			t.Errorf("the README's rights table does not name the %s %q", what, s)
+			t.Errorf("the rights table of docs/pipelines.md does not name the %s %q", what, s)
 		}
 	}
 	for _, app := range p.Apps {

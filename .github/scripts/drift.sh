@@ -56,7 +56,7 @@ case $status in
     {
       echo "Stack \`$stack\` changed outside Pulumi: \`pulumi preview --refresh --expect-no-changes\` plans the changes below ([run]($run_url))."
       echo
-      echo "What to do: read the diff. If the change in Azure was wanted, put it in the stack's config (or in \`aks-kubenet:tags\` for tags a policy adds) and merge; if not, the next deploy (\`up --refresh\`) puts the program's settings back. The README's Drift section says which changes are expected and ignored."
+      echo "What to do: read the diff. If the change in Azure was wanted, put it in the stack's config (or in \`aks-kubenet:tags\` for tags a policy adds) and merge; if not, the next deploy (\`up --refresh\`) puts the program's settings back. The Drift section of docs/pipelines.md says which changes are expected and ignored."
       echo
       echo '```'
       tail -c 60000 "$out"

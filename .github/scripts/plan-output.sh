@@ -14,7 +14,7 @@ readonly PLAN_OUTPUT_LIMIT=120000
 
 encoded=$(gzip -9c "$1" | base64 -w0)
 if ((${#encoded} > PLAN_OUTPUT_LIMIT)); then
-  echo "::error title=plan too large::the plan is ${#encoded} bytes as gzip and base64, more than the $PLAN_OUTPUT_LIMIT a job can hand to the next; apply this change by hand (README: Deploy for real)"
+  echo "::error title=plan too large::the plan is ${#encoded} bytes as gzip and base64, more than the $PLAN_OUTPUT_LIMIT a job can hand to the next; apply this change by hand (docs/operations.md: Deploy for real)"
   exit 1
 fi
 echo "plan=$encoded" >>"$GITHUB_OUTPUT"
