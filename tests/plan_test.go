@@ -475,7 +475,7 @@ func TestPlanBaseCallsOutRenames(t *testing.T) {
 	dev, prod := committedStack(t, "dev"), committedStack(t, "prod")
 	qa := strings.NewReplacer("10.20.", "10.40.", "10.21.", "10.41.", "prod-weu", "qa").Replace(prod)
 	const renamedTable = "stack prod renames the route table: network.routeTableName aks-prod-weu-rt -> aks-prod-weu-rt2. Azure cannot rename; " +
-		"Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see the README's 'Changing a stack'"
+		"Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'"
 	cases := []struct {
 		name       string
 		base, head map[string]string
@@ -1015,7 +1015,7 @@ func TestPlanBaseCallsOutPoolChanges(t *testing.T) {
 	prod := committedStack(t, "prod")
 	const vmSize = "stack prod changes pool general's VM size: pools[0].vmSize Standard_D8s_v5 -> Standard_D16s_v5. " +
 		"AKS cannot change it on a pool; Pulumi would delete and re-create the pool (and the pods on its nodes), and a protected pool makes pulumi up refuse: " +
-		"add a pool under a new name instead, move the workloads, then remove this one: see the README's 'Changing a pool'"
+		"add a pool under a new name instead, move the workloads, then remove this one: see docs/node-pools.md, 'Changing a pool'"
 	resized := replaceOnce(t, prod, "    - name: general\n      vmSize: Standard_D8s_v5\n", "    - name: general\n      vmSize: Standard_D16s_v5\n")
 	renamed := replaceOnce(t, prod, "    - name: general\n", "    - name: general2\n")
 	base := writeProject(t, map[string]string{"prod": prod})
