@@ -431,9 +431,7 @@ jobs:
 	if got := checkWorkflow("good-deploy.yml", []byte(goodDeploy), stacks); len(got) > 0 {
 		t.Fatalf("the good deploy workflow is refused: %v", got)
 	}
-	for _, tc := range []struct {
-		name, from, to, want string
-	}{
+	checkBrokenCopies(t, good, stacks, []brokenCopy{
 		{"fallback to the deploy identity", "vars.AZURE_PREVIEW_CLIENT_ID }}", "vars.AZURE_PREVIEW_CLIENT_ID || vars.AZURE_CLIENT_ID }}", "reads a deploy identity"},
 		{"deploy token in a preview", "    steps:", "      PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n    steps:", "write-capable secret"},
 		{"tag pin", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v4", "not pinned by a full commit"},
@@ -454,20 +452,8 @@ jobs:
 		{"refresh without exec", "exec pulumi preview --stack dev --diff", "pulumi refresh --stack dev --yes \\\n          --color never\n        # done", "ends in pulumi refresh without exec"},
 		{"refresh outside the lock group", "exec pulumi preview --stack dev --diff", "exec pulumi refresh --stack dev --yes", "outside that stack's concurrency group"},
 		{"skipped checkpoints", "    steps:", "      PULUMI_SKIP_CHECKPOINTS: \"true\"\n    steps:", "PULUMI_SKIP_CHECKPOINTS"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if !strings.Contains(good, tc.from) {
-				t.Fatalf("the good workflow has no %q", tc.from)
-			}
-			got := strings.Join(checkWorkflow("bad.yml", []byte(strings.Replace(good, tc.from, tc.to, 1)), stacks), "\n")
-			if !strings.Contains(got, tc.want) {
-				t.Errorf("not caught (want %q); findings:\n%s", tc.want, got)
-			}
-		})
-	}
-	for _, tc := range []struct {
-		name, from, to, want string
-	}{
+	})
+	checkBrokenCopies(t, goodDeploy, stacks, []brokenCopy{
 		{"up without exec", "exec pulumi up", "pulumi up", "ends in pulumi up without exec"},
 		{"up with a variable, without exec", "exec pulumi up", "PULUMI_DEBUG_COMMANDS=1 pulumi up", "ends in pulumi up without exec"},
 		{"no doctor", doctorStep, "", "without the state doctor before it"},
@@ -486,20 +472,32 @@ jobs:
 		{"lock group cancels", "      cancel-in-progress: false\n", "      cancel-in-progress: true\n", "outside that stack's concurrency group"},
 		{"workflow group cancels", "  group: deploy\n  cancel-in-progress: false\n", "  group: deploy\n  cancel-in-progress: true\n", "may cancel a running job"},
 		{"skipped checkpoints in a step", "          exec pulumi up", "          export PULUMI_SKIP_CHECKPOINTS=true\n          exec pulumi up", "PULUMI_SKIP_CHECKPOINTS"},
-	} {
+	})
+	composite := "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: pulumi up --yes\n"
+	if got := strings.Join(checkWorkflow("action.yml", []byte(composite), stacks), "\n"); !strings.Contains(got, "without exec") {
+		t.Errorf("a composite action's pulumi up without exec is not caught; findings:\n%s", got)
+	}
+}
+
+// brokenCopy breaks a good workflow: from replaced by to, which the checks
+// must catch with a finding that says want.
+type brokenCopy struct {
+	name, from, to, want string
+}
+
+// checkBrokenCopies checks that each broken copy of good is caught.
+func checkBrokenCopies(t *testing.T, good string, stacks []string, cases []brokenCopy) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if !strings.Contains(goodDeploy, tc.from) {
-				t.Fatalf("the good deploy workflow has no %q", tc.from)
+			if !strings.Contains(good, tc.from) {
+				t.Fatalf("the good workflow has no %q", tc.from)
 			}
-			got := strings.Join(checkWorkflow("bad-deploy.yml", []byte(strings.Replace(goodDeploy, tc.from, tc.to, 1)), stacks), "\n")
+			got := strings.Join(checkWorkflow("bad.yml", []byte(strings.Replace(good, tc.from, tc.to, 1)), stacks), "\n")
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("not caught (want %q); findings:\n%s", tc.want, got)
 			}
 		})
-	}
-	composite := "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: pulumi up --yes\n"
-	if got := strings.Join(checkWorkflow("action.yml", []byte(composite), stacks), "\n"); !strings.Contains(got, "without exec") {
-		t.Errorf("a composite action's pulumi up without exec is not caught; findings:\n%s", got)
 	}
 }
 
