@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -68,12 +69,7 @@ func (s AutoStack) Adopt(ctx context.Context, adopt map[string]string) (err erro
 			err = errors.Join(err, fmt.Errorf("removing %s: %w", spec.KeyAdopt, rmErr))
 		}
 	}()
-	urns := make([]string, 0, len(adopt))
-	for urn := range adopt {
-		urns = append(urns, urn)
-	}
-	sort.Strings(urns)
-	_, err = s.Stack.Up(ctx, optup.Target(urns))
+	_, err = s.Stack.Up(ctx, optup.Target(slices.Sorted(maps.Keys(adopt))))
 	return err
 }
 

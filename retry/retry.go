@@ -12,6 +12,7 @@ package retry
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,13 +155,8 @@ func Match(typ, err string) (Rule, bool) {
 		if !(code != "" && r.Code == code || r.Status != 0 && r.Status == st) || (r.Contains != "" && !strings.Contains(err, r.Contains)) {
 			continue
 		}
-		if len(r.Types) == 0 {
+		if len(r.Types) == 0 || slices.Contains(r.Types, name) {
 			return r, true
-		}
-		for _, t := range r.Types {
-			if t == name {
-				return r, true
-			}
 		}
 	}
 	return Rule{}, false

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/retry"
@@ -42,9 +43,12 @@ func recovery(ctx *pulumi.Context, policy retry.Policy, adopt map[string]string)
 	if err != nil {
 		return fmt.Errorf("registering the retry hook: %w", err)
 	}
+	// A resource of the program is known by its type and name, as no two
+	// share them (TestRecoveryOptions): the URN's last type and its name.
 	adopted := map[string]string{}
 	for urn, id := range adopt {
-		adopted[typeAndName(urn)] = id
+		u := resource.URN(urn)
+		adopted[string(u.Type())+"::"+u.Name()] = id
 	}
 	return ctx.RegisterStackTransformation(func(args *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
 		if !strings.HasPrefix(args.Type, "azure-native:") {
@@ -58,16 +62,4 @@ func recovery(ctx *pulumi.Context, policy retry.Policy, adopt map[string]string)
 		}
 		return &pulumi.ResourceTransformationResult{Props: args.Props, Opts: opts}
 	})
-}
-
-// typeAndName is a URN's resource type and name, "type::name": a resource
-// of the program is known by both, as no two share them (a test checks).
-func typeAndName(urn string) string {
-	// urn:pulumi:<stack>::<project>::<parent types$>type::name
-	parts := strings.SplitN(urn, "::", 4)
-	if len(parts) < 4 {
-		return ""
-	}
-	types := parts[2]
-	return types[strings.LastIndex(types, "$")+1:] + "::" + parts[3]
 }
