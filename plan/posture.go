@@ -38,16 +38,16 @@ func Posture(s spec.Stack) []Setting {
 	w := warningsOf(rules.Check(s).Warnings)
 	c := s.Cluster
 	return []Setting{
-		{"Entra ID", entraID(c), w.about(spec.PathEntraID, spec.PathDisableLocalAccounts)},
-		{"Cluster admins", clusterAdmins(c, w), w.about(spec.PathClusterAdmins)},
-		{"Network policy", networkPolicy(c), w.about(spec.PathNetworkPolicy)},
-		{"API server", apiServer(s, w), w.about(spec.PathAuthorizedRanges, spec.PathPrivateCluster)},
-		{"Upgrades", upgrades(c, w), w.about(spec.PathUpgradeChannel, spec.PathNodeOSChannel, spec.PathKubernetesVersion, spec.PathMaintenanceWindow)},
-		{"Workload identity", onOff(c.WorkloadIdentity) + " (OIDC issuer " + onOff(c.OIDCIssuer) + ")", w.about(spec.PathWorkloadIdentity, spec.PathOIDCIssuer)},
-		{"Azure Policy", onOff(c.AzurePolicy), w.about(spec.PathAzurePolicy)},
-		{"Image cleaner", imageCleaner(c), w.about(spec.PathImageCleaner)},
-		{"Tier", tier(c), w.about(spec.PathTier)},
-		{"Monitoring", monitoringValue(c), w.about(spec.PathMonitoring)},
+		{"Entra ID", entraID(c), w.about(spec.PathClusterEntraID, spec.PathClusterDisableLocalAccounts)},
+		{"Cluster admins", clusterAdmins(c, w), w.about(spec.PathClusterClusterAdmins)},
+		{"Network policy", networkPolicy(c), w.about(spec.PathClusterNetworkPolicy)},
+		{"API server", apiServer(s, w), w.about(spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathClusterPrivateCluster)},
+		{"Upgrades", upgrades(c, w), w.about(spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel, spec.PathClusterKubernetesVersion, spec.PathClusterMaintenanceWindow)},
+		{"Workload identity", onOff(c.WorkloadIdentity) + " (OIDC issuer " + onOff(c.OIDCIssuer) + ")", w.about(spec.PathClusterWorkloadIdentity, spec.PathClusterOIDCIssuer)},
+		{"Azure Policy", onOff(c.AzurePolicy), w.about(spec.PathClusterAzurePolicy)},
+		{"Image cleaner", imageCleaner(c), w.about(spec.PathClusterImageCleaner)},
+		{"Tier", tier(c), w.about(spec.PathClusterTier)},
+		{"Monitoring", monitoringValue(c), w.about(spec.PathClusterMonitoring)},
 	}
 }
 
@@ -111,7 +111,7 @@ func entraID(c spec.Cluster) string {
 func clusterAdmins(c spec.Cluster, w warnings) string {
 	if len(c.ClusterAdmins) == 0 {
 		switch {
-		case w.has(spec.PathClusterAdmins):
+		case w.has(spec.PathClusterClusterAdmins):
 			return "none (nobody can use kubectl)"
 		case !spec.On(c.EntraID):
 			return "none (no Entra ID: kubectl takes the local admin account)"
@@ -127,7 +127,7 @@ func clusterAdmins(c spec.Cluster, w warnings) string {
 		if admin.PrincipalType != "" {
 			name = admin.PrincipalType + " " + name
 		}
-		if w.has(fmt.Sprintf("%s[%d]", spec.PathClusterAdmins, i)) && admin.ObjectID == spec.PlaceholderSubscription {
+		if w.has(fmt.Sprintf("%s[%d]", spec.PathClusterClusterAdmins, i)) && admin.ObjectID == spec.PlaceholderSubscription {
 			name += " placeholder: pulumi up refuses it"
 		}
 		names[i] = name
@@ -165,7 +165,7 @@ func apiServer(s spec.Stack, w warnings) string {
 	shown := make([]string, len(ranges))
 	for i, r := range ranges {
 		shown[i] = r
-		if !w.has(fmt.Sprintf("%s[%d]", spec.PathAuthorizedRanges, i)) {
+		if !w.has(fmt.Sprintf("%s[%d]", spec.PathClusterAPIServerAuthorizedIPRanges, i)) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(r); err == nil && p.Bits() == 0 {
@@ -180,9 +180,9 @@ func apiServer(s spec.Stack, w warnings) string {
 		value += " + the firewall's public IP (1)"
 	case s.Firewall != nil && s.Firewall.PublicIPCount != nil:
 		value += fmt.Sprintf(" + the firewall's public IPs (%d)", *s.Firewall.PublicIPCount)
-	case w.has(spec.PathAuthorizedRanges, "hub"):
+	case w.has(spec.PathClusterAPIServerAuthorizedIPRanges, "hub"):
 		value += " (must include the hub firewall's public IP)"
-	case w.has(spec.PathAuthorizedRanges, "network.routes"):
+	case w.has(spec.PathClusterAPIServerAuthorizedIPRanges, "network.routes"):
 		value += " (must include the public IP of the default route's appliance)"
 	}
 	if spec.On(c.PrivateCluster) {
@@ -195,7 +195,7 @@ func apiServer(s spec.Stack, w warnings) string {
 // a pinned Kubernetes version.
 func upgrades(c spec.Cluster, w warnings) string {
 	value := "cluster " + c.UpgradeChannel + ", node OS " + c.NodeOSUpgradeChannel
-	if w.has(spec.PathUpgradeChannel, spec.PathNodeOSChannel) {
+	if w.has(spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel) {
 		value += " (node-image upgrades the node image anyway)"
 	}
 	cluster, nodeOS := c.UpgradeChannel != spec.UpgradeChannelNone, c.NodeOSScheduled()
@@ -207,7 +207,7 @@ func upgrades(c spec.Cluster, w warnings) string {
 		}
 		value += fmt.Sprintf("; window %s %s %s, %s h", win.Day, win.StartTime, win.UTCOffset, hours)
 		switch {
-		case w.has(spec.PathMaintenanceWindow):
+		case w.has(spec.PathClusterMaintenanceWindow):
 			value += " (no effect: nothing upgrades on a schedule)"
 		case cluster && !nodeOS:
 			value += " (cluster only)"
@@ -220,7 +220,7 @@ func upgrades(c spec.Cluster, w warnings) string {
 		value += "; no automatic upgrades"
 	}
 	if c.KubernetesVersion != "" {
-		if w.has(spec.PathKubernetesVersion, spec.PathUpgradeChannel) {
+		if w.has(spec.PathClusterKubernetesVersion, spec.PathClusterUpgradeChannel) {
 			value += fmt.Sprintf("; kubernetesVersion %s is ignored after creation (%s moves it)", c.KubernetesVersion, c.UpgradeChannel)
 		} else {
 			value += "; kubernetesVersion " + c.KubernetesVersion

@@ -12,13 +12,15 @@ import (
 
 // Config keys of the monitoring object.
 const (
-	keyRetentionDays = spec.PathMonitoring + ".retentionDays"
-	keyWorkspaceName = spec.PathMonitoring + ".workspaceName"
+	keyRetentionDays = spec.PathClusterMonitoring + ".retentionDays"
+	keyWorkspaceName = spec.PathClusterMonitoring + ".workspaceName"
 )
 
-func adminKey(i int) string { return fmt.Sprintf("%s[%d]", spec.PathClusterAdmins, i) }
+func adminKey(i int) string { return fmt.Sprintf("%s[%d]", spec.PathClusterClusterAdmins, i) }
 
-func rangeKey(i int) string { return fmt.Sprintf("%s[%d]", spec.PathAuthorizedRanges, i) }
+func rangeKey(i int) string {
+	return fmt.Sprintf("%s[%d]", spec.PathClusterAPIServerAuthorizedIPRanges, i)
+}
 
 // Limits of the security posture's values.
 const (
@@ -65,22 +67,22 @@ func (c *checker) checkSecurity() {
 	// https://learn.microsoft.com/azure/aks/use-network-policies: kubenet
 	// runs Calico only; Azure Network Policy Manager and Cilium need Azure CNI.
 	if !slices.Contains(networkPolicy, cl.NetworkPolicy) {
-		c.errorf(keys(spec.PathNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
-			spec.PathNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
+		c.errorf(keys(spec.PathClusterNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
+			spec.PathClusterNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
 	}
 	c.checkAPIServer(cl)
 	c.checkUpgrades(cl)
 	// https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster:
 	// workload identity federates with the cluster's OIDC issuer.
 	if spec.On(cl.WorkloadIdentity) && !spec.On(cl.OIDCIssuer) {
-		c.errorf(keys(spec.PathWorkloadIdentity, spec.PathOIDCIssuer), "%s is true but %s is false: workload identity needs the cluster's OIDC issuer",
-			spec.PathWorkloadIdentity, spec.PathOIDCIssuer)
+		c.errorf(keys(spec.PathClusterWorkloadIdentity, spec.PathClusterOIDCIssuer), "%s is true but %s is false: workload identity needs the cluster's OIDC issuer",
+			spec.PathClusterWorkloadIdentity, spec.PathClusterOIDCIssuer)
 	}
 	if !slices.Contains(spec.Tiers, cl.Tier) {
-		c.errorf(keys(spec.PathTier), "%s %s is not an AKS pricing tier: want %s", spec.PathTier, abbreviate(cl.Tier), join("or", spec.Tiers))
+		c.errorf(keys(spec.PathClusterTier), "%s %s is not an AKS pricing tier: want %s", spec.PathClusterTier, abbreviate(cl.Tier), join("or", spec.Tiers))
 	} else if cl.Tier == spec.TierFree && c.production() {
 		// https://learn.microsoft.com/azure/aks/free-standard-pricing-tiers
-		c.warnf(keys(spec.PathTier), "%s %s in a production stack: the Free tier has no uptime SLA; Microsoft recommends Standard for production", spec.PathTier, cl.Tier)
+		c.warnf(keys(spec.PathClusterTier), "%s %s in a production stack: the Free tier has no uptime SLA; Microsoft recommends Standard for production", spec.PathClusterTier, cl.Tier)
 	}
 	if m := cl.Monitoring; m != nil && m.Enabled {
 		if d := *m.RetentionDays; d < MinRetentionDays || d > MaxRetentionDays {
@@ -97,12 +99,12 @@ func (c *checker) checkSecurity() {
 func (c *checker) checkAccess(cl spec.Cluster) {
 	entra := spec.On(cl.EntraID)
 	if !entra && spec.On(cl.DisableLocalAccounts) {
-		c.errorf(keys(spec.PathDisableLocalAccounts, spec.PathEntraID), "%s is true but %s is false: without Entra ID the local accounts are the only way into the cluster, and AKS refuses to disable them",
-			spec.PathDisableLocalAccounts, spec.PathEntraID)
+		c.errorf(keys(spec.PathClusterDisableLocalAccounts, spec.PathClusterEntraID), "%s is true but %s is false: without Entra ID the local accounts are the only way into the cluster, and AKS refuses to disable them",
+			spec.PathClusterDisableLocalAccounts, spec.PathClusterEntraID)
 	}
 	if !entra && len(cl.ClusterAdmins) > 0 {
-		c.errorf(keys(spec.PathClusterAdmins, spec.PathEntraID), "%s is set but %s is false: the admins' Azure RBAC role has no effect without Entra ID and Azure RBAC for Kubernetes",
-			spec.PathClusterAdmins, spec.PathEntraID)
+		c.errorf(keys(spec.PathClusterClusterAdmins, spec.PathClusterEntraID), "%s is set but %s is false: the admins' Azure RBAC role has no effect without Entra ID and Azure RBAC for Kubernetes",
+			spec.PathClusterClusterAdmins, spec.PathClusterEntraID)
 	}
 	seen := map[string]int{}
 	for i, entry := range cl.ClusterAdmins {
@@ -132,8 +134,8 @@ func (c *checker) checkAccess(cl spec.Cluster) {
 		}
 	}
 	if entra && len(cl.ClusterAdmins) == 0 && spec.On(cl.DisableLocalAccounts) {
-		c.warnf(keys(spec.PathClusterAdmins), "%s is empty and local accounts are disabled: nobody can use kubectl on the cluster until someone is granted an Azure Kubernetes Service RBAC role on it; list the admins' Entra object ids (groups, preferably)",
-			spec.PathClusterAdmins)
+		c.warnf(keys(spec.PathClusterClusterAdmins), "%s is empty and local accounts are disabled: nobody can use kubectl on the cluster until someone is granted an Azure Kubernetes Service RBAC role on it; list the admins' Entra object ids (groups, preferably)",
+			spec.PathClusterClusterAdmins)
 	}
 }
 
@@ -145,12 +147,12 @@ func (c *checker) checkAPIServer(cl spec.Cluster) {
 	// https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges:
 	// authorized ranges apply to the public endpoint a private cluster lacks.
 	if private && len(ranges) > 0 {
-		c.errorf(keys(spec.PathAuthorizedRanges, spec.PathPrivateCluster), "%s and %s are both set: a private cluster has no public API server endpoint to limit; set one",
-			spec.PathAuthorizedRanges, spec.PathPrivateCluster)
+		c.errorf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathClusterPrivateCluster), "%s and %s are both set: a private cluster has no public API server endpoint to limit; set one",
+			spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathClusterPrivateCluster)
 	}
 	if !private && len(ranges) == 0 {
-		c.warnf(keys(spec.PathAuthorizedRanges, spec.PathPrivateCluster), "the API server is open to the internet: set %s to the ranges that may reach it, or %s",
-			spec.PathAuthorizedRanges, spec.PathPrivateCluster)
+		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathClusterPrivateCluster), "the API server is open to the internet: set %s to the ranges that may reach it, or %s",
+			spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathClusterPrivateCluster)
 	}
 	seen := map[netip.Prefix]int{}
 	for i, cidr := range ranges {
@@ -181,15 +183,15 @@ func (c *checker) checkAPIServer(cl spec.Cluster) {
 	case c.s.Firewall != nil && c.s.Firewall.PublicIPCount != nil:
 		generated = *c.s.Firewall.PublicIPCount
 	case c.s.Hub != nil:
-		c.warnf(keys(spec.PathAuthorizedRanges, keyHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
-			spec.PathAuthorizedRanges)
+		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, keyHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
+			spec.PathClusterAPIServerAuthorizedIPRanges)
 	case cl.OutboundType == spec.OutboundUserDefinedRouting:
-		c.warnf(keys(spec.PathAuthorizedRanges, keyRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
-			spec.PathAuthorizedRanges)
+		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, keyRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
+			spec.PathClusterAPIServerAuthorizedIPRanges)
 	}
 	if n := len(ranges) + generated; n > MaxAuthorizedIPRanges {
-		c.errorf(keys(spec.PathAuthorizedRanges), "%s has %s%s: a cluster takes at most %d",
-			spec.PathAuthorizedRanges, count(n, "range"), generatedNote(generated), MaxAuthorizedIPRanges)
+		c.errorf(keys(spec.PathClusterAPIServerAuthorizedIPRanges), "%s has %s%s: a cluster takes at most %d",
+			spec.PathClusterAPIServerAuthorizedIPRanges, count(n, "range"), generatedNote(generated), MaxAuthorizedIPRanges)
 	}
 }
 
@@ -208,43 +210,43 @@ func generatedNote(n int) string {
 // https://learn.microsoft.com/azure/aks/planned-maintenance).
 func (c *checker) checkUpgrades(cl spec.Cluster) {
 	if !slices.Contains(spec.UpgradeChannels, cl.UpgradeChannel) {
-		c.errorf(keys(spec.PathUpgradeChannel), "%s %s is not an auto-upgrade channel: want %s", spec.PathUpgradeChannel, abbreviate(cl.UpgradeChannel), join("or", spec.UpgradeChannels))
+		c.errorf(keys(spec.PathClusterUpgradeChannel), "%s %s is not an auto-upgrade channel: want %s", spec.PathClusterUpgradeChannel, abbreviate(cl.UpgradeChannel), join("or", spec.UpgradeChannels))
 	}
 	if !slices.Contains(spec.NodeOSUpgradeChannels, cl.NodeOSUpgradeChannel) {
-		c.errorf(keys(spec.PathNodeOSChannel), "%s %s is not a node OS upgrade channel: want %s", spec.PathNodeOSChannel, abbreviate(cl.NodeOSUpgradeChannel), join("or", spec.NodeOSUpgradeChannels))
+		c.errorf(keys(spec.PathClusterNodeOSUpgradeChannel), "%s %s is not a node OS upgrade channel: want %s", spec.PathClusterNodeOSUpgradeChannel, abbreviate(cl.NodeOSUpgradeChannel), join("or", spec.NodeOSUpgradeChannels))
 	}
 	if cl.UpgradeChannel == spec.UpgradeChannelNodeImage && cl.NodeOSUpgradeChannel != spec.NodeOSChannelNodeImage {
-		c.warnf(keys(spec.PathUpgradeChannel, spec.PathNodeOSChannel), "%s node-image upgrades the node image whatever %s says (%s): use %s patch with %s %s, which keep the two apart",
-			spec.PathUpgradeChannel, spec.PathNodeOSChannel, cl.NodeOSUpgradeChannel, spec.PathUpgradeChannel, spec.PathNodeOSChannel, spec.NodeOSChannelNodeImage)
+		c.warnf(keys(spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel), "%s node-image upgrades the node image whatever %s says (%s): use %s patch with %s %s, which keep the two apart",
+			spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel, cl.NodeOSUpgradeChannel, spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel, spec.NodeOSChannelNodeImage)
 	}
 	if cl.KubernetesVersion != "" && cl.VersionMovingChannel() {
-		c.warnf(keys(spec.PathKubernetesVersion, spec.PathUpgradeChannel), "%s %s counts at creation only: %s %s moves the version, and the program then ignores both; upgrade a minor version with az aks upgrade",
-			spec.PathKubernetesVersion, cl.KubernetesVersion, spec.PathUpgradeChannel, cl.UpgradeChannel)
+		c.warnf(keys(spec.PathClusterKubernetesVersion, spec.PathClusterUpgradeChannel), "%s %s counts at creation only: %s %s moves the version, and the program then ignores both; upgrade a minor version with az aks upgrade",
+			spec.PathClusterKubernetesVersion, cl.KubernetesVersion, spec.PathClusterUpgradeChannel, cl.UpgradeChannel)
 	}
 	w := cl.MaintenanceWindow
 	if w == nil {
 		return
 	}
 	if !slices.Contains(weekdays, w.Day) {
-		c.errorf(keys(spec.PathMaintenanceWindow+".day"), "%s.day %s is not a day of the week: want %s", spec.PathMaintenanceWindow, abbreviate(w.Day), join("or", weekdays))
+		c.errorf(keys(spec.PathClusterMaintenanceWindow+".day"), "%s.day %s is not a day of the week: want %s", spec.PathClusterMaintenanceWindow, abbreviate(w.Day), join("or", weekdays))
 	}
 	if !clockTime.MatchString(w.StartTime) {
-		c.errorf(keys(spec.PathMaintenanceWindow+".startTime"), "%s.startTime %s is not a time of day: want \"HH:MM\", such as \"02:00\"", spec.PathMaintenanceWindow, abbreviate(w.StartTime))
+		c.errorf(keys(spec.PathClusterMaintenanceWindow+".startTime"), "%s.startTime %s is not a time of day: want \"HH:MM\", such as \"02:00\"", spec.PathClusterMaintenanceWindow, abbreviate(w.StartTime))
 	}
 	switch {
 	case w.DurationHours == nil:
-		c.errorf(keys(spec.PathMaintenanceWindow+".durationHours"), "%s.durationHours is missing: set the window's length, %d to %d hours", spec.PathMaintenanceWindow, MinWindowHours, MaxWindowHours)
+		c.errorf(keys(spec.PathClusterMaintenanceWindow+".durationHours"), "%s.durationHours is missing: set the window's length, %d to %d hours", spec.PathClusterMaintenanceWindow, MinWindowHours, MaxWindowHours)
 	case *w.DurationHours < MinWindowHours || *w.DurationHours > MaxWindowHours:
-		c.errorf(keys(spec.PathMaintenanceWindow+".durationHours"), "%s.durationHours %d is outside %d-%d: AKS needs a window of at least %d hours",
-			spec.PathMaintenanceWindow, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
+		c.errorf(keys(spec.PathClusterMaintenanceWindow+".durationHours"), "%s.durationHours %d is outside %d-%d: AKS needs a window of at least %d hours",
+			spec.PathClusterMaintenanceWindow, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
 	}
 	if !validUTCOffset(w.UTCOffset) {
-		c.errorf(keys(spec.PathMaintenanceWindow+".utcOffset"), "%s.utcOffset %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
-			spec.PathMaintenanceWindow, abbreviate(w.UTCOffset))
+		c.errorf(keys(spec.PathClusterMaintenanceWindow+".utcOffset"), "%s.utcOffset %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
+			spec.PathClusterMaintenanceWindow, abbreviate(w.UTCOffset))
 	}
 	if cl.UpgradeChannel == spec.UpgradeChannelNone && !cl.NodeOSScheduled() {
-		c.warnf(keys(spec.PathMaintenanceWindow, spec.PathUpgradeChannel, spec.PathNodeOSChannel), "%s is set but neither %s nor %s upgrades anything on a schedule: the window has no effect",
-			spec.PathMaintenanceWindow, spec.PathUpgradeChannel, spec.PathNodeOSChannel)
+		c.warnf(keys(spec.PathClusterMaintenanceWindow, spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel), "%s is set but neither %s nor %s upgrades anything on a schedule: the window has no effect",
+			spec.PathClusterMaintenanceWindow, spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel)
 	}
 }
 

@@ -13,30 +13,6 @@ import (
 	"unicode/utf8"
 )
 
-// Config keys the program reads. Object keys hold JSON, as the Pulumi engine
-// passes structured stack config to a program.
-const (
-	KeyLocation       = "azure-native:location"
-	KeySubscriptionID = "azure-native:subscriptionId"
-	KeyResourceGroup  = Project + ":resourceGroup"
-	// KeyResourceGroupName is the older spelling of resourceGroup.name; it
-	// still works, for a group the program creates.
-	KeyResourceGroupName = Project + ":resourceGroupName"
-	KeyTags              = Project + ":tags"
-	KeySSHPublicKey      = Project + ":sshPublicKey"
-	KeyProtect           = Project + ":protect"
-	KeyExportKubeconfig  = Project + ":exportKubeconfig"
-	// KeyReadLastDeployment is set false by deploy.yml's plan and up jobs.
-	KeyReadLastDeployment = Project + ":readLastDeployment"
-	// KeyAdopt is set by the state doctor (cmd/doctor) for one run only.
-	KeyAdopt    = Project + ":adopt"
-	KeyFirewall = Project + ":firewall"
-	KeyHub      = Project + ":hub"
-	KeyNetwork  = Project + ":network"
-	KeyCluster  = Project + ":cluster"
-	KeyPools    = Project + ":pools"
-)
-
 // Source returns the raw value of a config key ("aks-kubenet:network") and
 // whether the key is set.
 type Source func(key string) (value string, ok bool)
@@ -279,18 +255,6 @@ func editDistance(a, b string) int {
 	return prev[len(y)]
 }
 
-// KnownKeys returns the keys in the project's namespace that the program
-// reads, sorted: a key of the namespace that is not one of them is a
-// misspelling or a leftover, and UnknownKeys refuses it. Keys of other
-// namespaces (azure-native:location, pulumi:tags) are not the program's to
-// refuse.
-func KnownKeys() []string {
-	return slices.Sorted(slices.Values([]string{
-		KeyResourceGroup, KeyResourceGroupName, KeyTags, KeySSHPublicKey, KeyProtect,
-		KeyExportKubeconfig, KeyReadLastDeployment, KeyAdopt, KeyFirewall, KeyHub, KeyNetwork, KeyCluster, KeyPools,
-	}))
-}
-
 // UnknownKeys returns one error for each key of keys, all of a stack's config
 // keys ("aks-kubenet:network", "azure-native:location"), that is in the
 // project's namespace and not one of KnownKeys, in key order, each with the
@@ -364,27 +328,6 @@ func compact(raw []byte) string {
 	}
 	return s
 }
-
-// Config paths of the security posture's keys in aks-kubenet:cluster, as
-// package rules names them in its findings and the plan matches them.
-const (
-	PathEntraID              = "cluster.entraId"
-	PathDisableLocalAccounts = "cluster.disableLocalAccounts"
-	PathClusterAdmins        = "cluster.clusterAdmins"
-	PathNetworkPolicy        = "cluster.networkPolicy"
-	PathAuthorizedRanges     = "cluster.apiServerAuthorizedIpRanges"
-	PathPrivateCluster       = "cluster.privateCluster"
-	PathUpgradeChannel       = "cluster.upgradeChannel"
-	PathNodeOSChannel        = "cluster.nodeOsUpgradeChannel"
-	PathKubernetesVersion    = "cluster.kubernetesVersion"
-	PathMaintenanceWindow    = "cluster.maintenanceWindow"
-	PathOIDCIssuer           = "cluster.oidcIssuer"
-	PathWorkloadIdentity     = "cluster.workloadIdentity"
-	PathAzurePolicy          = "cluster.azurePolicy"
-	PathImageCleaner         = "cluster.imageCleaner"
-	PathTier                 = "cluster.tier"
-	PathMonitoring           = "cluster.monitoring"
-)
 
 // decodePools decodes aks-kubenet:pools, a list of pool objects, each key by
 // key (decodeObject), and appends its problems to errs.
