@@ -1,6 +1,7 @@
 package armid
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,5 +34,40 @@ func TestOf(t *testing.T) {
 	}
 	if _, _, err := Of(sub, "azure-native:compute:VirtualMachine", get); err == nil {
 		t.Error("a type the program does not create: no error")
+	}
+}
+
+// Every type has its name input among the properties the plan's text format
+// shows, first but for a role assignment (shown by its role and scope, its
+// name a GUID), and its ARM type.
+func TestEveryTypeShowsItsName(t *testing.T) {
+	t.Parallel()
+	for typ, kind := range Types {
+		if kind.ARMType == "" || kind.NameKey == "" {
+			t.Errorf("%s: ARM type %q, name input %q; want both", typ, kind.ARMType, kind.NameKey)
+		}
+		props := kind.KeyProperties
+		if typ == RoleAssignment {
+			if !slices.Contains(props, kind.NameKey) {
+				t.Errorf("%s: key properties %q, want its name input %s among them", typ, props, kind.NameKey)
+			}
+			continue
+		}
+		if len(props) == 0 || props[0] != kind.NameKey {
+			t.Errorf("%s: key properties %q, want its name input %s first", typ, props, kind.NameKey)
+		}
+	}
+}
+
+// The containerservice types are the versioned ones the program registers;
+// the unversioned tokens it no longer uses are unknown, so that a program
+// registering one fails the plan and the tests' mocks.
+func TestUnversionedContainerServiceTypesAreUnknown(t *testing.T) {
+	t.Parallel()
+	for _, old := range []string{"azure-native:containerservice:ManagedCluster", "azure-native:containerservice:MaintenanceConfiguration",
+		"azure-native:containerservice:AgentPool"} {
+		if _, ok := Types[old]; ok {
+			t.Errorf("Types has %s, which the program no longer registers", old)
+		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stack"
@@ -238,45 +239,6 @@ type recorder struct {
 	subscription string
 }
 
-// azureName is the input holding each resource type's Azure name, and the
-// ARM id template of the type ({rg} the resource group's id, {name} the name).
-var azureName = map[string]struct{ input, id string }{
-	"azure-native:resources:ResourceGroup":              {"resourceGroupName", "/subscriptions/" + SubscriptionPlaceholder + "/resourceGroups/{name}"},
-	"azure-native:network:VirtualNetwork":               {"virtualNetworkName", "{rg}/providers/Microsoft.Network/virtualNetworks/{name}"},
-	"azure-native:network:Subnet":                       {"subnetName", "{rg}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{name}"},
-	"azure-native:network:RouteTable":                   {"routeTableName", "{rg}/providers/Microsoft.Network/routeTables/{name}"},
-	"azure-native:network:NetworkSecurityGroup":         {"networkSecurityGroupName", "{rg}/providers/Microsoft.Network/networkSecurityGroups/{name}"},
-	"azure-native:network:Route":                        {"routeName", "{rg}/providers/Microsoft.Network/routeTables/{routeTableName}/routes/{name}"},
-	"azure-native:managedidentity:UserAssignedIdentity": {"resourceName", "{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"},
-	"azure-native:authorization:RoleAssignment":         {"roleAssignmentName", ""},
-	"azure-native:network:PublicIPAddress":              {"publicIpAddressName", "{rg}/providers/Microsoft.Network/publicIPAddresses/{name}"},
-	"azure-native:network:FirewallPolicy":               {"firewallPolicyName", "{rg}/providers/Microsoft.Network/firewallPolicies/{name}"},
-	"azure-native:network:FirewallPolicyRuleCollectionGroup": {
-		"ruleCollectionGroupName", "{rg}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{name}",
-	},
-	"azure-native:network:AzureFirewall": {"azureFirewallName", "{rg}/providers/Microsoft.Network/azureFirewalls/{name}"},
-	"azure-native:network:VirtualNetworkPeering": {
-		"virtualNetworkPeeringName", "{rg}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{name}",
-	},
-	typeManagedCluster: {"resourceName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"},
-	typeMaintenanceConfiguration: {
-		"configName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{name}",
-	},
-	typeAgentPool: {"agentPoolName", "{rg}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{name}"},
-	"azure-native:operationalinsights:Workspace": {"workspaceName", "{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}"},
-	"azure-native:resources:Deployment":          {"deploymentName", "{rg}/providers/Microsoft.Resources/deployments/{name}"},
-}
-
-// The containerservice types the program registers and calls, from the
-// provider's 2024-09-01 API version (the default module's tokens, without
-// the version, are no longer registered).
-const (
-	typeManagedCluster           = "azure-native:containerservice/v20240901:ManagedCluster"
-	typeMaintenanceConfiguration = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
-	typeAgentPool                = "azure-native:containerservice/v20240901:AgentPool"
-	callUserCredentials          = "azure-native:containerservice/v20240901:listManagedClusterUserCredentials"
-)
-
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	if args.TypeToken == "pulumi:pulumi:StackReference" {
 		// The program reads its own last deployment to call out renames; the
@@ -302,7 +264,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	outputs := resource.PropertyMap{}
 	if args.Custom {
 		res.Properties = plainMap(inputs)
-		kind, known := azureName[args.TypeToken]
+		kind, known := armid.Types[args.TypeToken]
 		if !known {
 			return "", nil, fmt.Errorf("plan: the program registered %s, which the plan does not know", args.TypeToken)
 		}
@@ -311,14 +273,24 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 				outputs[k] = v
 			}
 		}
-		if name := knownString(inputs, kind.input); name != "" {
+		if name := knownString(inputs, kind.NameKey); name != "" {
 			outputs["name"] = resource.NewProperty(name)
-			res.ID = predictID(kind.id, name, inputs)
+			// The id, with SubscriptionPlaceholder for the subscription, when
+			// every input it is made of is known; else it is unknown too. A
+			// role assignment gets none: its name, a GUID, is mostly made from
+			// a principal id only Azure knows, and the plan shows no role
+			// assignment's id rather than some.
+			if args.TypeToken != armid.RoleAssignment {
+				id, _, err := armid.Of(SubscriptionPlaceholder, args.TypeToken, func(key string) string { return knownString(inputs, key) })
+				if err == nil {
+					res.ID = id
+				}
+			}
 		}
 		switch args.TypeToken {
-		case "azure-native:network:PublicIPAddress":
+		case armid.PublicIPAddress:
 			outputs["ipAddress"] = resource.MakeComputed(resource.NewProperty(""))
-		case "azure-native:network:AzureFirewall":
+		case armid.AzureFirewall:
 			outputs["ipConfigurations"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
 				"privateIPAddress": resource.NewProperty(r.expectedFirewallIP(inputs)),
 			})})
@@ -354,24 +326,8 @@ func (r *recorder) expectedFirewallIP(firewall resource.PropertyMap) string {
 	return Unknown
 }
 
-// predictID fills an ARM id template from known inputs, or returns "" when one
-// is unknown (the id is then unknown too).
-func predictID(template, name string, inputs resource.PropertyMap) string {
-	if template == "" {
-		return ""
-	}
-	rg := knownString(inputs, "resourceGroupName")
-	id := strings.ReplaceAll(template, "{rg}", "/subscriptions/"+SubscriptionPlaceholder+"/resourceGroups/"+rg)
-	id = strings.ReplaceAll(id, "{name}", name)
-	for _, key := range []string{"virtualNetworkName", "routeTableName", "firewallPolicyName", "resourceName"} {
-		id = strings.ReplaceAll(id, "{"+key+"}", knownString(inputs, key))
-	}
-	if strings.Contains(id, "//") || strings.HasSuffix(id, "/") {
-		return ""
-	}
-	return id
-}
-
+// knownString is the string input key of m, or "" when it is not a known
+// string.
 func knownString(m resource.PropertyMap, key string) string {
 	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
 		return v.StringValue()
@@ -395,7 +351,7 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	}
 	// The program's other call reads the cluster's kubeconfig, a secret
 	// output the plan never shows: answer with a placeholder.
-	if args.Token != callUserCredentials {
+	if args.Token != armid.ListUserCredentials {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.err == nil {

@@ -5,13 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 const (
-	cluster = "azure-native:containerservice/v20240901:ManagedCluster"
-	pool    = "azure-native:containerservice/v20240901:AgentPool"
-	grant   = "azure-native:authorization:RoleAssignment"
-	route   = "azure-native:network:Route"
+	cluster = armid.ManagedCluster
+	pool    = armid.AgentPool
+	grant   = armid.RoleAssignment
+	route   = armid.Route
 )
 
 // azure is an error as azure-native reports it.

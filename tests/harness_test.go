@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stack"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
@@ -75,28 +76,6 @@ type recorder struct {
 	providers map[string]string
 }
 
-// azureNameInput is the input that holds each resource type's Azure name.
-var azureNameInput = map[string]string{
-	"azure-native:resources:ResourceGroup":                             "resourceGroupName",
-	"azure-native:network:VirtualNetwork":                              "virtualNetworkName",
-	"azure-native:network:Subnet":                                      "subnetName",
-	"azure-native:network:RouteTable":                                  "routeTableName",
-	"azure-native:network:NetworkSecurityGroup":                        "networkSecurityGroupName",
-	"azure-native:network:Route":                                       "routeName",
-	"azure-native:managedidentity:UserAssignedIdentity":                "resourceName",
-	"azure-native:authorization:RoleAssignment":                        "roleAssignmentName",
-	"azure-native:containerservice/v20240901:ManagedCluster":           "resourceName",
-	"azure-native:containerservice/v20240901:MaintenanceConfiguration": "configName",
-	"azure-native:containerservice/v20240901:AgentPool":                "agentPoolName",
-	"azure-native:operationalinsights:Workspace":                       "workspaceName",
-	"azure-native:resources:Deployment":                                "deploymentName",
-	"azure-native:network:PublicIPAddress":                             "publicIpAddressName",
-	"azure-native:network:FirewallPolicy":                              "firewallPolicyName",
-	"azure-native:network:FirewallPolicyRuleCollectionGroup":           "ruleCollectionGroupName",
-	"azure-native:network:AzureFirewall":                               "azureFirewallName",
-	"azure-native:network:VirtualNetworkPeering":                       "virtualNetworkPeeringName",
-}
-
 func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	if args.TypeToken == "pulumi:pulumi:StackReference" {
 		// The program reads its own last deployment: the mock stack has none
@@ -116,9 +95,13 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	outputs := args.Inputs.Copy()
 	id := ""
 	if args.Custom {
-		name := str(args.Inputs, azureNameInput[args.TypeToken])
+		kind, ok := armid.Types[args.TypeToken]
+		if !ok {
+			return "", nil, fmt.Errorf("mock: unexpected resource type %s", args.TypeToken)
+		}
+		name := str(args.Inputs, kind.NameKey)
 		if name == "" {
-			return "", nil, fmt.Errorf("mock: %s %s has no Azure name (%s)", args.TypeToken, args.Name, azureNameInput[args.TypeToken])
+			return "", nil, fmt.Errorf("mock: %s %s has no Azure name (%s)", args.TypeToken, args.Name, kind.NameKey)
 		}
 		outputs["name"] = resource.NewProperty(name)
 		sub := subscription
@@ -127,28 +110,16 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			sub = explicit
 		}
 		r.mu.Unlock()
-		rg := "/subscriptions/" + sub + "/resourceGroups/" + str(args.Inputs, "resourceGroupName")
+		var err error
+		id, _, err = armid.Of(sub, args.TypeToken, func(key string) string { return str(args.Inputs, key) })
+		if err != nil {
+			return "", nil, fmt.Errorf("mock: %s %s: %w", args.TypeToken, args.Name, err)
+		}
 		switch args.TypeToken {
-		case "azure-native:resources:ResourceGroup":
-			id = "/subscriptions/" + subscription + "/resourceGroups/" + name
-		case "azure-native:network:VirtualNetwork":
-			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + name
-		case "azure-native:network:Subnet":
-			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + str(args.Inputs, "virtualNetworkName") + "/subnets/" + name
-		case "azure-native:network:RouteTable":
-			id = rg + "/providers/Microsoft.Network/routeTables/" + name
-		case "azure-native:network:NetworkSecurityGroup":
-			id = rg + "/providers/Microsoft.Network/networkSecurityGroups/" + name
-		case "azure-native:network:Route":
-			id = rg + "/providers/Microsoft.Network/routeTables/" + str(args.Inputs, "routeTableName") + "/routes/" + name
-		case "azure-native:managedidentity:UserAssignedIdentity":
-			id = rg + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name
+		case armid.UserAssignedIdentity:
 			outputs["principalId"] = resource.NewProperty("principal-" + name)
 			outputs["clientId"] = resource.NewProperty("client-" + name)
-		case "azure-native:authorization:RoleAssignment":
-			id = str(args.Inputs, "scope") + "/providers/Microsoft.Authorization/roleAssignments/" + name
-		case "azure-native:containerservice/v20240901:ManagedCluster":
-			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + name
+		case armid.ManagedCluster:
 			outputs["oidcIssuerProfile"] = resource.NewProperty(resource.PropertyMap{
 				"enabled":   resource.NewProperty(true),
 				"issuerURL": resource.NewProperty("https://eastus.oic.prod-aks.azure.com/tenant/" + name + "/"),
@@ -157,30 +128,12 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 				outputs["nodeResourceGroup"] = resource.NewProperty(fmt.Sprintf("MC_%s_%s_%s",
 					str(args.Inputs, "resourceGroupName"), name, str(args.Inputs, "location")))
 			}
-		case "azure-native:containerservice/v20240901:AgentPool":
-			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + str(args.Inputs, "resourceName") + "/agentPools/" + name
-		case "azure-native:containerservice/v20240901:MaintenanceConfiguration":
-			id = rg + "/providers/Microsoft.ContainerService/managedClusters/" + str(args.Inputs, "resourceName") + "/maintenanceConfigurations/" + name
-		case "azure-native:operationalinsights:Workspace":
-			id = rg + "/providers/Microsoft.OperationalInsights/workspaces/" + name
-		case "azure-native:resources:Deployment":
-			id = rg + "/providers/Microsoft.Resources/deployments/" + name
-		case "azure-native:network:PublicIPAddress":
-			id = rg + "/providers/Microsoft.Network/publicIPAddresses/" + name
+		case armid.PublicIPAddress:
 			outputs["ipAddress"] = resource.NewProperty(fmt.Sprintf("20.0.0.%d", len(name)))
-		case "azure-native:network:FirewallPolicy":
-			id = rg + "/providers/Microsoft.Network/firewallPolicies/" + name
-		case "azure-native:network:FirewallPolicyRuleCollectionGroup":
-			id = rg + "/providers/Microsoft.Network/firewallPolicies/" + str(args.Inputs, "firewallPolicyName") + "/ruleCollectionGroups/" + name
-		case "azure-native:network:AzureFirewall":
-			id = rg + "/providers/Microsoft.Network/azureFirewalls/" + name
+		case armid.AzureFirewall:
 			outputs["ipConfigurations"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
 				"privateIPAddress": resource.NewProperty(mockFirewallIP),
 			})})
-		case "azure-native:network:VirtualNetworkPeering":
-			id = rg + "/providers/Microsoft.Network/virtualNetworks/" + str(args.Inputs, "virtualNetworkName") + "/virtualNetworkPeerings/" + name
-		default:
-			return "", nil, fmt.Errorf("mock: unexpected resource type %s", args.TypeToken)
 		}
 	}
 	reg := registered{
@@ -227,7 +180,7 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 			"id":       resource.NewProperty("/subscriptions/" + subscription + "/resourceGroups/" + name),
 			"location": resource.NewProperty("eastus"),
 		}, nil
-	case "azure-native:containerservice/v20240901:listManagedClusterUserCredentials":
+	case armid.ListUserCredentials:
 	default:
 		return nil, fmt.Errorf("mock: unexpected call %s", args.Token)
 	}

@@ -779,23 +779,20 @@ func wantResource(t *testing.T, all map[string]plan.Resource, name, typ, parent,
 // auto-upgrade channel, children of the cluster component, named as AKS
 // reads them; its admin is granted on the cluster.
 func TestPlanProdMaintenanceConfigurationsAndAdminGrant(t *testing.T) {
-	const (
-		maintenance = "azure-native:containerservice/v20240901:MaintenanceConfiguration"
-		cluster     = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu"
-	)
+	const cluster = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu"
 	all := planResources(t, "..", "prod")
-	wantResource(t, all, "aks-cluster", "azure-native:containerservice/v20240901:ManagedCluster", "aks", cluster)
+	wantResource(t, all, "aks-cluster", tCluster, "aks", cluster)
 	for name, config := range map[string]string{
 		"aks-auto-upgrade-schedule":    "aksManagedAutoUpgradeSchedule",
 		"aks-node-os-upgrade-schedule": "aksManagedNodeOSUpgradeSchedule",
 	} {
-		r := wantResource(t, all, name, maintenance, "aks", cluster+"/maintenanceConfigurations/"+config, "aks-cluster")
+		r := wantResource(t, all, name, tMaintenance, "aks", cluster+"/maintenanceConfigurations/"+config, "aks-cluster")
 		const want = `{"durationHours":4,"schedule":{"weekly":{"dayOfWeek":"Sunday","intervalWeeks":1}},"startTime":"02:00","utcOffset":"+01:00"}`
 		if r.Properties["configName"] != config || r.Properties["resourceName"] != "aks-prod-weu" || compactJSON(r.Properties["maintenanceWindow"]) != want {
 			t.Errorf("%s properties = %v, want configName %s on aks-prod-weu, window %s", name, r.Properties, config, want)
 		}
 	}
-	grant := wantResource(t, all, "cluster-admins-00000000-0000-0000-0000-000000000000", "azure-native:authorization:RoleAssignment", "cluster-admins", "", "aks-cluster")
+	grant := wantResource(t, all, "cluster-admins-00000000-0000-0000-0000-000000000000", tRoleAssignment, "cluster-admins", "", "aks-cluster")
 	if grant.Properties["scope"] != cluster || grant.Properties["principalType"] != "Group" ||
 		grant.Properties["roleDefinitionId"] != "/subscriptions/<subscription-id>/providers/Microsoft.Authorization/roleDefinitions/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b" {
 		t.Errorf("admin grant = %v, want Azure Kubernetes Service RBAC Cluster Admin for the group on %s", grant.Properties, cluster)
@@ -806,7 +803,7 @@ func TestPlanProdMaintenanceConfigurationsAndAdminGrant(t *testing.T) {
 
 	// dev has no window, and no maintenance configuration
 	for _, r := range planResources(t, "..", "dev") {
-		if r.Type == maintenance {
+		if r.Type == tMaintenance {
 			t.Errorf("dev has a maintenance configuration without a window: %s", r.Name)
 		}
 	}
@@ -830,14 +827,14 @@ func TestPlanMonitoringStack(t *testing.T) {
 		cluster   = group + "/providers/Microsoft.ContainerService/managedClusters/aks-kubenet-cluster"
 	)
 	all := planResources(t, dir, "dev")
-	ws := wantResource(t, all, "logs-workspace", "azure-native:operationalinsights:Workspace", "logs", workspace, "resource-group")
+	ws := wantResource(t, all, "logs-workspace", tWorkspace, "logs", workspace, "resource-group")
 	if ws.Properties["workspaceName"] != "aks-kubenet-cluster-logs" || ws.Properties["retentionInDays"] != 60.0 {
 		t.Errorf("workspace = %v, want aks-kubenet-cluster-logs keeping 60 days", ws.Properties)
 	}
-	deployment := wantResource(t, all, "insights-deployment", "azure-native:resources:Deployment", "insights",
+	deployment := wantResource(t, all, "insights-deployment", tDeployment, "insights",
 		group+"/providers/Microsoft.Resources/deployments/aks-kubenet-cluster-container-insights", "aks-cluster", "logs-workspace")
 	wantContains(t, "deployment", compactJSON(deployment.Properties), `"workspaceResourceId":{"value":"`+workspace+`"}`, `"clusterResourceId":{"value":"`+cluster+`"}`)
-	aks := wantResource(t, all, "aks-cluster", "azure-native:containerservice/v20240901:ManagedCluster", "aks", cluster, "logs-workspace")
+	aks := wantResource(t, all, "aks-cluster", tCluster, "aks", cluster, "logs-workspace")
 	wantContains(t, "cluster", compactJSON(aks.Properties), `"omsagent":{"config":{"logAnalyticsWorkspaceResourceID":"`+workspace+`","useAADAuth":"true"},"enabled":true}`)
 	for name, typ := range map[string]string{"logs": "aks-kubenet:monitoring:LogAnalytics", "insights": "aks-kubenet:monitoring:ContainerInsights"} {
 		if c := all[name]; !c.Component || c.Type != typ {
@@ -930,13 +927,10 @@ func TestPlanProdNodePools(t *testing.T) {
 			"      nodeLabels: workload=batch\n      nodeTaints: kubernetes.azure.com/scalesetpriority=spot:NoSchedule\n",
 	)
 
-	const (
-		agentPool = "azure-native:containerservice/v20240901:AgentPool"
-		cluster   = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu"
-	)
+	const cluster = "/subscriptions/<subscription-id>/resourceGroups/aks-kubenet-prod-weu-rg/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu"
 	all := planResources(t, "..", "prod")
 	for _, name := range []string{"general", "spot"} {
-		r := wantResource(t, all, "pool-"+name+"-agentpool", agentPool, "pool-"+name, cluster+"/agentPools/"+name, "aks-cluster", "network-node-subnet")
+		r := wantResource(t, all, "pool-"+name+"-agentpool", tAgentPool, "pool-"+name, cluster+"/agentPools/"+name, "aks-cluster", "network-node-subnet")
 		if r.Properties["agentPoolName"] != name || r.Properties["resourceName"] != "aks-prod-weu" || r.Properties["vnetSubnetID"] != all["network-node-subnet"].ID {
 			t.Errorf("%s pool = %v, want agentPoolName %s in aks-prod-weu and the node subnet", name, r.Properties, name)
 		}

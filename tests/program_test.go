@@ -409,7 +409,7 @@ func TestOutputs(t *testing.T) {
 	if len(r.outputs) != len(want)+1 {
 		t.Errorf("unexpected outputs: %d, want %d", len(r.outputs), len(want)+1)
 	}
-	if slices.Contains(r.calls, "azure-native:containerservice/v20240901:listManagedClusterUserCredentials") {
+	if slices.Contains(r.calls, armid.ListUserCredentials) {
 		t.Error("the program read the cluster's credentials without aks-kubenet:exportKubeconfig")
 	}
 
@@ -484,7 +484,7 @@ func TestDefaultNamesDeriveFromTheStack(t *testing.T) {
 		tResourceGroup: "aks-kubenet-staging-rg", tVnet: "aks-kubenet-staging-vnet", tSubnet: "aks-kubenet-staging-nodes",
 		tRouteTable: "aks-kubenet-staging-rt", tCluster: "aks-kubenet-staging-aks", tIdentity: "aks-kubenet-staging-aks-identity",
 	} {
-		if got := str(r.one(t, typ).Inputs, azureNameInput[typ]); got != want {
+		if got := str(r.one(t, typ).Inputs, armid.Types[typ].NameKey); got != want {
 			t.Errorf("%s name = %q, want %q", typ, got, want)
 		}
 	}

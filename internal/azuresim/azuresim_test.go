@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 const sub = "11111111-2222-3333-4444-555555555555"
@@ -51,6 +54,23 @@ func cloudWithNetwork(t *testing.T) *Cloud {
 		}
 	}
 	return c
+}
+
+// The simulated ARM holds the resource types the program creates, each with
+// its id made as package armid makes it, and no other.
+func TestKindsAreArmidTypes(t *testing.T) {
+	for typ, want := range armid.Types {
+		if k, ok := kinds[typ]; !ok {
+			t.Errorf("%s: no simulated kind", typ)
+		} else if !reflect.DeepEqual(k.Type, want) {
+			t.Errorf("%s: kind's type %+v, want armid's %+v", typ, k.Type, want)
+		}
+	}
+	for typ := range kinds {
+		if _, ok := armid.Types[typ]; !ok {
+			t.Errorf("%s: a simulated kind, but not a type in armid", typ)
+		}
+	}
 }
 
 func TestIDsAreInAzuresShape(t *testing.T) {
