@@ -84,10 +84,10 @@ func Compute(s spec.Stack) (Capacity, error) {
 		cidr string
 		dst  *netip.Prefix
 	}{
-		{"network.vnetCidr", s.Network.VnetCidr, &vnet},
-		{"network.nodeSubnetCidr", s.Network.NodeSubnetCidr, &subnet},
-		{"cluster.podCidr", s.Cluster.PodCidr, &pod},
-		{"cluster.serviceCidr", s.Cluster.ServiceCidr, &service},
+		{spec.PathNetworkVnetCidr, s.Network.VnetCidr, &vnet},
+		{spec.PathNetworkNodeSubnetCidr, s.Network.NodeSubnetCidr, &subnet},
+		{spec.PathClusterPodCidr, s.Cluster.PodCidr, &pod},
+		{spec.PathClusterServiceCidr, s.Cluster.ServiceCidr, &service},
 	} {
 		p, err := ParsePrefix(f.cidr)
 		if err != nil {
@@ -111,9 +111,9 @@ func Compute(s spec.Stack) (Capacity, error) {
 	c.Nodes, c.Surge, c.Peak = Total(pools)
 	c.RouteTableUsed = addSaturating(c.Peak, c.UDRs)
 	c.Limits = []Limit{
-		{"node subnet", []string{"network.nodeSubnetCidr"}, c.SubnetUsable},
-		{"pod CIDR", []string{"cluster.podCidr"}, c.PodCIDRNodes},
-		{"route table", []string{"network.routes"}, RouteTableNodes(c.UDRs)},
+		{"node subnet", []string{spec.PathNetworkNodeSubnetCidr}, c.SubnetUsable},
+		{"pod CIDR", []string{spec.PathClusterPodCidr}, c.PodCIDRNodes},
+		{"route table", []string{spec.PathNetworkRoutes}, RouteTableNodes(c.UDRs)},
 		{"kubenet", nil, MaxKubenetNodes},
 	}
 	slices.SortStableFunc(c.Limits, func(a, b Limit) int { return cmp.Compare(a.MaxNodes, b.MaxNodes) })
@@ -128,18 +128,25 @@ func Compute(s spec.Stack) (Capacity, error) {
 // counts without surge, and the first such pool's error, naming its key, is
 // returned with the sizes.
 func Pools(s spec.Stack) ([]Pool, error) {
-	countKey := func(prefix string, autoscaled bool) string {
+	// countKey is the key of the count a pool counts: maxCount when it is
+	// autoscaled, else nodeCount.
+	countKey := func(maxCount, nodeCount string, autoscaled bool) string {
 		if autoscaled {
-			return prefix + "maxCount"
+			return maxCount
 		}
-		return prefix + "nodeCount"
+		return nodeCount
 	}
 	cl := s.Cluster
-	pools := []Pool{{Name: cl.NodePoolName, CountKey: countKey("cluster.", cl.MaxCount != nil), SurgeKey: "cluster.maxSurge", Nodes: cl.MaxNodes()}}
+	pools := []Pool{{Name: cl.NodePoolName, CountKey: countKey(spec.PathClusterMaxCount, spec.PathClusterNodeCount, cl.MaxCount != nil), SurgeKey: spec.PathClusterMaxSurge, Nodes: cl.MaxNodes()}}
 	surges := []func() (int, error){cl.SurgeNodes}
 	for i, p := range s.Pools {
-		prefix := fmt.Sprintf("pools[%d].", i)
-		pools = append(pools, Pool{Name: p.Name, CountKey: countKey(prefix, p.MaxCount != nil), SurgeKey: prefix + "maxSurge", Spot: p.Spot(), Nodes: p.MaxNodes()})
+		pools = append(pools, Pool{
+			Name:     p.Name,
+			CountKey: countKey(spec.At(spec.PathPoolsMaxCount, i), spec.At(spec.PathPoolsNodeCount, i), p.MaxCount != nil),
+			SurgeKey: spec.At(spec.PathPoolsMaxSurge, i),
+			Spot:     p.Spot(),
+			Nodes:    p.MaxNodes(),
+		})
 		surges = append(surges, p.SurgeNodes)
 	}
 	var first error

@@ -127,7 +127,7 @@ func clusterAdmins(c spec.Cluster, w warnings) string {
 		if admin.PrincipalType != "" {
 			name = admin.PrincipalType + " " + name
 		}
-		if w.has(fmt.Sprintf("%s[%d]", spec.PathClusterClusterAdmins, i)) && admin.ObjectID == spec.PlaceholderSubscription {
+		if w.has(spec.Index(spec.PathClusterClusterAdmins, i)) && admin.ObjectID == spec.PlaceholderSubscription {
 			name += " placeholder: pulumi up refuses it"
 		}
 		names[i] = name
@@ -165,7 +165,7 @@ func apiServer(s spec.Stack, w warnings) string {
 	shown := make([]string, len(ranges))
 	for i, r := range ranges {
 		shown[i] = r
-		if !w.has(fmt.Sprintf("%s[%d]", spec.PathClusterAPIServerAuthorizedIPRanges, i)) {
+		if !w.has(spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i)) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(r); err == nil && p.Bits() == 0 {
@@ -180,9 +180,9 @@ func apiServer(s spec.Stack, w warnings) string {
 		value += " + the firewall's public IP (1)"
 	case s.Firewall != nil && s.Firewall.PublicIPCount != nil:
 		value += fmt.Sprintf(" + the firewall's public IPs (%d)", *s.Firewall.PublicIPCount)
-	case w.has(spec.PathClusterAPIServerAuthorizedIPRanges, "hub"):
+	case w.has(spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathOf(spec.KeyHub)):
 		value += " (must include the hub firewall's public IP)"
-	case w.has(spec.PathClusterAPIServerAuthorizedIPRanges, "network.routes"):
+	case w.has(spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathNetworkRoutes):
 		value += " (must include the public IP of the default route's appliance)"
 	}
 	if spec.On(c.PrivateCluster) {

@@ -35,11 +35,11 @@ type reachedRange struct{ key, cidr string }
 func reachedRanges(s spec.Stack) []reachedRange {
 	var out []reachedRange
 	for k, cidr := range s.Network.PeeredCidrs {
-		out = append(out, reachedRange{peeredKey(k), cidr})
+		out = append(out, reachedRange{spec.Index(spec.PathNetworkPeeredCidrs, k), cidr})
 	}
 	if s.Hub != nil {
 		for k, cidr := range s.Hub.AddressSpace {
-			out = append(out, reachedRange{hubSpaceKey(k), cidr})
+			out = append(out, reachedRange{spec.Index(spec.PathHubAddressSpace, k), cidr})
 		}
 	}
 	return out
@@ -59,9 +59,9 @@ func checkOverlaps(stacks []spec.Stack) []Finding {
 			}
 			if vnetB, err := ipplan.ParsePrefix(b.Network.VnetCidr); err == nil && i < j && ipplan.Overlaps(vnetA, vnetB) {
 				findings = append(findings, Finding{
-					Keys: keys(keyVnetCidr),
+					Keys: keys(spec.PathNetworkVnetCidr),
 					Message: fmt.Sprintf("stack %s %s %s overlaps stack %s %s %s: the two VNets cannot be peered to one hub or to each other",
-						a.Name, keyVnetCidr, vnetA, b.Name, keyVnetCidr, vnetB),
+						a.Name, spec.PathNetworkVnetCidr, vnetA, b.Name, spec.PathNetworkVnetCidr, vnetB),
 				})
 			}
 			for _, r := range reachedRanges(b) {
@@ -70,9 +70,9 @@ func checkOverlaps(stacks []spec.Stack) []Finding {
 					continue
 				}
 				findings = append(findings, Finding{
-					Keys: keys(keyVnetCidr, r.key),
+					Keys: keys(spec.PathNetworkVnetCidr, r.key),
 					Message: fmt.Sprintf("stack %s %s %s overlaps stack %s %s %s: stack %s would route to addresses that stack %s holds itself",
-						a.Name, keyVnetCidr, vnetA, b.Name, r.key, peered, b.Name, a.Name),
+						a.Name, spec.PathNetworkVnetCidr, vnetA, b.Name, r.key, peered, b.Name, a.Name),
 				})
 			}
 		}
@@ -100,23 +100,23 @@ type claim struct {
 func claims(s spec.Stack) []claim {
 	groupKey := s.ResourceGroupKey
 	if groupKey == "" {
-		groupKey = spec.KeyResourceGroup + ".name"
+		groupKey = spec.Project + ":" + spec.PathResourceGroupName
 	}
 	n, c := s.Network, s.Cluster
 	out := []claim{{kind: "resource group", key: groupKey, name: s.ResourceGroup.Name, group: true, shared: s.ResourceGroup.Existing}}
 	if c.NodeResourceGroup != "" {
-		out = append(out, claim{kind: "resource group", key: "cluster.nodeResourceGroup", name: c.NodeResourceGroup, group: true})
+		out = append(out, claim{kind: "resource group", key: spec.PathClusterNodeResourceGroup, name: c.NodeResourceGroup, group: true})
 	}
 	out = append(out,
-		claim{kind: "VNet", key: "network.vnetName", name: n.VnetName},
-		claim{kind: "route table", key: "network.routeTableName", name: n.RouteTableName},
+		claim{kind: "VNet", key: spec.PathNetworkVnetName, name: n.VnetName},
+		claim{kind: "route table", key: spec.PathNetworkRouteTableName, name: n.RouteTableName},
 	)
 	if n.NSG {
-		out = append(out, claim{kind: "network security group", key: "network.nsgName", name: n.NSGName})
+		out = append(out, claim{kind: "network security group", key: spec.PathNetworkNSGName, name: n.NSGName})
 	}
 	return append(out,
-		claim{kind: "user-assigned identity", key: "cluster.identityName", name: c.IdentityName},
-		claim{kind: "AKS cluster", key: "cluster.name", name: c.Name},
+		claim{kind: "user-assigned identity", key: spec.PathClusterIdentityName, name: c.IdentityName},
+		claim{kind: "AKS cluster", key: spec.PathClusterName, name: c.Name},
 	)
 }
 

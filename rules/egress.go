@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -11,21 +10,6 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
-
-// Config keys of the egress modes.
-const (
-	keyFirewall       = "firewall"
-	keyFirewallSubnet = "firewall.subnetCidr"
-	keyHub            = "hub"
-	keyHubVnetID      = "hub.vnetId"
-	keyHubFirewallIP  = "hub.firewallPrivateIp"
-)
-
-func hubSpaceKey(i int) string { return fmt.Sprintf("hub.addressSpace[%d]", i) }
-
-func networkRuleKey(i int, field string) string {
-	return fmt.Sprintf("firewall.networkRules[%d].%s", i, field)
-}
 
 // Firewall limits and values (aks-rules 7.1-7.3,
 // https://learn.microsoft.com/azure/firewall/firewall-faq).
@@ -85,20 +69,20 @@ func (c *checker) checkEgress() {
 		mode = spec.KeyHub
 	}
 	if typ := c.s.Cluster.OutboundType; typ != spec.OutboundUserDefinedRouting {
-		c.errorf(keys(keyOutboundType, mode), "%s %s: with %s all egress takes the generated 0.0.0.0/0 route to the firewall; set %s %s",
-			keyOutboundType, typ, mode, keyOutboundType, spec.OutboundUserDefinedRouting)
+		c.errorf(keys(spec.PathClusterOutboundType, mode), "%s %s: with %s all egress takes the generated 0.0.0.0/0 route to the firewall; set %s %s",
+			spec.PathClusterOutboundType, typ, mode, spec.PathClusterOutboundType, spec.OutboundUserDefinedRouting)
 	}
 	for i, p := range c.routePrefixes {
 		if p == defaultRoute {
-			c.errorf(keys(routeKey(i, "addressPrefix"), mode), "%s %s: with %s the program generates the 0.0.0.0/0 route to the firewall; remove this one from %s",
-				routeKey(i, "addressPrefix"), p, mode, keyRoutes)
+			c.errorf(keys(spec.At(spec.PathNetworkRoutesAddressPrefix, i), mode), "%s %s: with %s the program generates the 0.0.0.0/0 route to the firewall; remove this one from %s",
+				spec.At(spec.PathNetworkRoutesAddressPrefix, i), p, mode, spec.PathNetworkRoutes)
 		}
 	}
-	if c.checkName("network.defaultRouteName", c.s.Network.DefaultRouteName, routeName) {
+	if c.checkName(spec.PathNetworkDefaultRouteName, c.s.Network.DefaultRouteName, routeName) {
 		for i, r := range c.s.Network.Routes {
 			if strings.EqualFold(r.Name, c.s.Network.DefaultRouteName) {
-				c.errorf(keys("network.defaultRouteName", routeKey(i, "name")), "network.defaultRouteName %s is also the name of %s: the generated default route needs a name of its own",
-					abbreviate(c.s.Network.DefaultRouteName), routeKey(i, "name"))
+				c.errorf(keys(spec.PathNetworkDefaultRouteName, spec.At(spec.PathNetworkRoutesName, i)), "%s %s is also the name of %s: the generated default route needs a name of its own",
+					spec.PathNetworkDefaultRouteName, abbreviate(c.s.Network.DefaultRouteName), spec.At(spec.PathNetworkRoutesName, i))
 			}
 		}
 	}
@@ -114,38 +98,38 @@ func (c *checker) checkEgress() {
 func (c *checker) checkFirewall(f *spec.Firewall) {
 	if sub := c.firewallSubnet; sub.IsValid() {
 		if sub.Bits() > MaxFirewallSubnetBits {
-			c.errorf(keys(keyFirewallSubnet), "%s %s is smaller than /%d: Azure Firewall needs an AzureFirewallSubnet of /%d or larger",
-				keyFirewallSubnet, sub, MaxFirewallSubnetBits, MaxFirewallSubnetBits)
+			c.errorf(keys(spec.PathFirewallSubnetCidr), "%s %s is smaller than /%d: Azure Firewall needs an AzureFirewallSubnet of /%d or larger",
+				spec.PathFirewallSubnetCidr, sub, MaxFirewallSubnetBits, MaxFirewallSubnetBits)
 		}
 		if c.vnet.IsValid() && !ipplan.Contains(c.vnet, sub) {
-			c.errorf(keys(keyFirewallSubnet, keyVnetCidr), "%s %s is not inside %s %s: the firewall's subnet is carved from the cluster's VNet",
-				keyFirewallSubnet, sub, keyVnetCidr, c.vnet)
+			c.errorf(keys(spec.PathFirewallSubnetCidr, spec.PathNetworkVnetCidr), "%s %s is not inside %s %s: the firewall's subnet is carved from the cluster's VNet",
+				spec.PathFirewallSubnetCidr, sub, spec.PathNetworkVnetCidr, c.vnet)
 		}
-		for _, other := range []keyedPrefix{{key: keyNodeSubnetCidr, prefix: c.subnet}, {key: keyPodCidr, prefix: c.pod}, {key: keyServiceCidr, prefix: c.service}} {
+		for _, other := range []keyedPrefix{{key: spec.PathNetworkNodeSubnetCidr, prefix: c.subnet}, {key: spec.PathClusterPodCidr, prefix: c.pod}, {key: spec.PathClusterServiceCidr, prefix: c.service}} {
 			if other.prefix.IsValid() && ipplan.Overlaps(sub, other.prefix) {
-				c.errorf(keys(keyFirewallSubnet, other.key), "%s %s overlaps %s %s: the firewall's subnet holds the firewall alone",
-					keyFirewallSubnet, sub, other.key, other.prefix)
+				c.errorf(keys(spec.PathFirewallSubnetCidr, other.key), "%s %s overlaps %s %s: the firewall's subnet holds the firewall alone",
+					spec.PathFirewallSubnetCidr, sub, other.key, other.prefix)
 			}
 		}
-		c.refusePeeredOverlap(keyFirewallSubnet, sub, "the firewall's subnet is inside the VNet and cannot also lie behind peering")
+		c.refusePeeredOverlap(spec.PathFirewallSubnetCidr, sub, "the firewall's subnet is inside the VNet and cannot also lie behind peering")
 	}
 	if !slices.Contains(firewallTiers, f.Tier) {
-		c.errorf(keys("firewall.tier"), "firewall.tier %s is not a firewall tier: want %s", abbreviate(f.Tier), join("or", firewallTiers))
+		c.errorf(keys(spec.PathFirewallTier), "%s %s is not a firewall tier: want %s", spec.PathFirewallTier, abbreviate(f.Tier), join("or", firewallTiers))
 	}
 	if n := *f.PublicIPCount; n < 1 || n > MaxFirewallPublicIPs {
-		c.errorf(keys("firewall.publicIpCount"), "firewall.publicIpCount %d is outside 1-%d", n, MaxFirewallPublicIPs)
+		c.errorf(keys(spec.PathFirewallPublicIPCount), "%s %d is outside 1-%d", spec.PathFirewallPublicIPCount, n, MaxFirewallPublicIPs)
 	} else if n < ProductionFirewallPublicIPs && c.production() {
-		c.warnf(keys("firewall.publicIpCount"), "firewall.publicIpCount %d in a production stack: Microsoft recommends at least %d public IPs in production, against SNAT port exhaustion",
-			n, ProductionFirewallPublicIPs)
+		c.warnf(keys(spec.PathFirewallPublicIPCount), "%s %d in a production stack: Microsoft recommends at least %d public IPs in production, against SNAT port exhaustion",
+			spec.PathFirewallPublicIPCount, n, ProductionFirewallPublicIPs)
 	}
 	if !slices.Contains(threatIntelModes, f.ThreatIntelMode) {
-		c.errorf(keys("firewall.threatIntelMode"), "firewall.threatIntelMode %s is not a threat intelligence mode: want %s",
-			abbreviate(f.ThreatIntelMode), join("or", threatIntelModes))
+		c.errorf(keys(spec.PathFirewallThreatIntelMode), "%s %s is not a threat intelligence mode: want %s",
+			spec.PathFirewallThreatIntelMode, abbreviate(f.ThreatIntelMode), join("or", threatIntelModes))
 	}
-	c.checkName("firewall.name", f.Name, firewallName)
+	c.checkName(spec.PathFirewallName, f.Name, firewallName)
 	for i, fqdn := range f.AllowFqdns {
 		if !fqdnPattern.MatchString(fqdn) {
-			key := fmt.Sprintf("firewall.allowFqdns[%d]", i)
+			key := spec.Index(spec.PathFirewallAllowFqdns, i)
 			c.errorf(keys(key), "%s %s is not a domain name such as ghcr.io or *.blob.core.windows.net", key, abbreviate(fqdn))
 		}
 	}
@@ -171,50 +155,55 @@ func (c *checker) production() bool {
 
 // checkNetworkRule checks firewall.networkRules[i].
 func (c *checker) checkNetworkRule(i int, r spec.NetworkRule, dnsProxy bool, names map[string]int) {
+	nameKey := spec.At(spec.PathFirewallNetworkRulesName, i)
+	protocolsKey := spec.At(spec.PathFirewallNetworkRulesProtocols, i)
+	addressesKey := spec.At(spec.PathFirewallNetworkRulesDestinationAddresses, i)
+	fqdnsKey := spec.At(spec.PathFirewallNetworkRulesDestinationFqdns, i)
+	portsKey := spec.At(spec.PathFirewallNetworkRulesDestinationPorts, i)
 	if r.Name == "" {
-		c.errorf(keys(networkRuleKey(i, "name")), "%s is missing: name the rule", networkRuleKey(i, "name"))
+		c.errorf(keys(nameKey), "%s is missing: name the rule", nameKey)
 	} else if j, dup := names[strings.ToLower(r.Name)]; dup {
-		c.errorf(keys(networkRuleKey(i, "name")), "%s %s is also the name of firewall.networkRules[%d]: rule names are unique", networkRuleKey(i, "name"), abbreviate(r.Name), j)
+		c.errorf(keys(nameKey), "%s %s is also the name of %s: rule names are unique", nameKey, abbreviate(r.Name), spec.Index(spec.PathFirewallNetworkRules, j))
 	} else {
 		names[strings.ToLower(r.Name)] = i
 	}
 	if len(r.Protocols) == 0 {
-		c.errorf(keys(networkRuleKey(i, "protocols")), "%s is missing: set %s", networkRuleKey(i, "protocols"), join("or", networkProtocols))
+		c.errorf(keys(protocolsKey), "%s is missing: set %s", protocolsKey, join("or", networkProtocols))
 	}
 	for j, p := range r.Protocols {
 		if !slices.Contains(networkProtocols, p) {
-			key := fmt.Sprintf("%s[%d]", networkRuleKey(i, "protocols"), j)
+			key := spec.Index(protocolsKey, j)
 			c.errorf(keys(key), "%s %s is not a protocol: want %s", key, abbreviate(p), join("or", networkProtocols))
 		}
 	}
 	switch {
 	case len(r.DestinationAddresses) == 0 && len(r.DestinationFqdns) == 0:
-		c.errorf(keys(networkRuleKey(i, "destinationAddresses")), "%s: set destinationAddresses or destinationFqdns", networkRuleKey(i, "name"))
+		c.errorf(keys(addressesKey), "%s: set destinationAddresses or destinationFqdns", nameKey)
 	case len(r.DestinationAddresses) > 0 && len(r.DestinationFqdns) > 0:
-		c.errorf(keys(networkRuleKey(i, "destinationFqdns")), "%s: set destinationAddresses or destinationFqdns, not both", networkRuleKey(i, "name"))
+		c.errorf(keys(fqdnsKey), "%s: set destinationAddresses or destinationFqdns, not both", nameKey)
 	}
 	for j, a := range r.DestinationAddresses {
 		if !destinationAddress(a) {
-			key := fmt.Sprintf("%s[%d]", networkRuleKey(i, "destinationAddresses"), j)
+			key := spec.Index(addressesKey, j)
 			c.errorf(keys(key), "%s %s is not an IPv4 address, a CIDR, a service tag such as AzureCloud.eastus, or *", key, abbreviate(a))
 		}
 	}
 	for j, fqdn := range r.DestinationFqdns {
-		key := fmt.Sprintf("%s[%d]", networkRuleKey(i, "destinationFqdns"), j)
+		key := spec.Index(fqdnsKey, j)
 		if !fqdnPattern.MatchString(fqdn) {
 			c.errorf(keys(key), "%s %s is not a domain name", key, abbreviate(fqdn))
 		}
 	}
 	if len(r.DestinationFqdns) > 0 && !dnsProxy {
-		c.errorf(keys(networkRuleKey(i, "destinationFqdns"), "firewall.dnsProxy"), "%s needs firewall.dnsProxy true: a network rule resolves FQDNs through the firewall's DNS proxy (aks-rules 7.3)",
-			networkRuleKey(i, "destinationFqdns"))
+		c.errorf(keys(fqdnsKey, spec.PathFirewallDNSProxy), "%s needs %s true: a network rule resolves FQDNs through the firewall's DNS proxy (aks-rules 7.3)",
+			fqdnsKey, spec.PathFirewallDNSProxy)
 	}
 	if len(r.DestinationPorts) == 0 {
-		c.errorf(keys(networkRuleKey(i, "destinationPorts")), "%s is missing: set ports such as [443] or [\"8000-8999\"]", networkRuleKey(i, "destinationPorts"))
+		c.errorf(keys(portsKey), "%s is missing: set ports such as [443] or [\"8000-8999\"]", portsKey)
 	}
 	for j, p := range r.DestinationPorts {
 		if !portRange(p) {
-			key := fmt.Sprintf("%s[%d]", networkRuleKey(i, "destinationPorts"), j)
+			key := spec.Index(portsKey, j)
 			c.errorf(keys(key), "%s %s is not a port (1-65535), a range such as 8000-8999, or *", key, abbreviate(p))
 		}
 	}
@@ -252,42 +241,43 @@ func portRange(p string) bool {
 // range), and the firewall's IP inside it.
 func (c *checker) checkHub(h *spec.Hub) {
 	if h.VnetID == "" {
-		c.errorf(keys(keyHubVnetID), "%s is missing: set the hub VNet's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>", keyHubVnetID)
+		c.errorf(keys(spec.PathHubVnetID), "%s is missing: set the hub VNet's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>", spec.PathHubVnetID)
 	} else if sub, _, _, ok := ParseVNetID(h.VnetID); !ok {
-		c.errorf(keys(keyHubVnetID), "%s %s is not a VNet's resource id: want /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>",
-			keyHubVnetID, abbreviate(h.VnetID))
+		c.errorf(keys(spec.PathHubVnetID), "%s %s is not a VNet's resource id: want /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>",
+			spec.PathHubVnetID, abbreviate(h.VnetID))
 	} else if sub == spec.PlaceholderSubscription {
-		c.warnf(keys(keyHubVnetID), "%s is in the placeholder subscription %s: replace it with the hub VNet's id; pulumi up refuses it", keyHubVnetID, sub)
+		c.warnf(keys(spec.PathHubVnetID), "%s is in the placeholder subscription %s: replace it with the hub VNet's id; pulumi up refuses it", spec.PathHubVnetID, sub)
 	}
 	if len(h.AddressSpace) == 0 {
-		c.errorf(keys("hub.addressSpace"), "hub.addressSpace is missing: list the hub VNet's ranges, such as [10.100.0.0/16]")
+		c.errorf(keys(spec.PathHubAddressSpace), "%s is missing: list the hub VNet's ranges, such as [10.100.0.0/16]", spec.PathHubAddressSpace)
 	}
 	for i, p := range c.hub {
 		if !p.IsValid() {
 			continue
 		}
 		for _, other := range []keyedPrefix{
-			{keyVnetCidr, c.vnet, "Azure refuses to peer VNets whose address spaces overlap"},
-			{keyPodCidr, c.pod, "pod addresses must not be routable in the hub"},
-			{keyServiceCidr, c.service, "service addresses must not be routable in the hub"},
+			{spec.PathNetworkVnetCidr, c.vnet, "Azure refuses to peer VNets whose address spaces overlap"},
+			{spec.PathClusterPodCidr, c.pod, "pod addresses must not be routable in the hub"},
+			{spec.PathClusterServiceCidr, c.service, "service addresses must not be routable in the hub"},
 		} {
 			if other.prefix.IsValid() && ipplan.Overlaps(p, other.prefix) {
-				c.errorf(keys(hubSpaceKey(i), other.key), "%s %s overlaps %s %s: %s", hubSpaceKey(i), p, other.key, other.prefix, other.why)
+				key := spec.Index(spec.PathHubAddressSpace, i)
+				c.errorf(keys(key, other.key), "%s %s overlaps %s %s: %s", key, p, other.key, other.prefix, other.why)
 			}
 		}
 	}
 	if h.FirewallPrivateIP == "" {
-		c.errorf(keys(keyHubFirewallIP), "%s is missing: set the hub firewall's private IP, the default route's next hop", keyHubFirewallIP)
+		c.errorf(keys(spec.PathHubFirewallPrivateIP), "%s is missing: set the hub firewall's private IP, the default route's next hop", spec.PathHubFirewallPrivateIP)
 		return
 	}
 	ip, err := ipplan.ParseAddr(h.FirewallPrivateIP)
 	if err != nil {
-		c.errorf(keys(keyHubFirewallIP), "%s %v", keyHubFirewallIP, err)
+		c.errorf(keys(spec.PathHubFirewallPrivateIP), "%s %v", spec.PathHubFirewallPrivateIP, err)
 		return
 	}
 	inside := slices.ContainsFunc(c.hub, func(p netip.Prefix) bool { return p.IsValid() && p.Contains(ip) })
 	if !inside && !slices.Contains(c.hub, netip.Prefix{}) && len(c.hub) > 0 {
-		c.errorf(keys(keyHubFirewallIP, "hub.addressSpace"), "%s %s is not inside hub.addressSpace %s: the firewall is in the hub",
-			keyHubFirewallIP, ip, strings.Join(h.AddressSpace, ", "))
+		c.errorf(keys(spec.PathHubFirewallPrivateIP, spec.PathHubAddressSpace), "%s %s is not inside %s %s: the firewall is in the hub",
+			spec.PathHubFirewallPrivateIP, ip, spec.PathHubAddressSpace, strings.Join(h.AddressSpace, ", "))
 	}
 }

@@ -148,32 +148,32 @@ var kubernetesVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 func (c *checker) checkNames() {
 	s, n, cl := c.s, c.s.Network, c.s.Cluster
 	if s.ResourceGroup.Existing && s.ResourceGroup.Name == "" {
-		c.errorf(keys(s.ResourceGroupKey), "%s is missing: name the existing group (resourceGroup.existing is true)", s.ResourceGroupKey)
+		c.errorf(keys(s.ResourceGroupKey), "%s is missing: name the existing group (%s is true)", s.ResourceGroupKey, spec.PathResourceGroupExisting)
 	} else {
 		c.checkName(s.ResourceGroupKey, s.ResourceGroup.Name, resourceGroupName)
 	}
 	if n.NSG {
-		c.checkName("network.nsgName", n.NSGName, nsgName)
+		c.checkName(spec.PathNetworkNSGName, n.NSGName, nsgName)
 	}
 	if cl.NodeResourceGroup != "" {
-		c.checkName("cluster.nodeResourceGroup", cl.NodeResourceGroup, resourceGroupName)
+		c.checkName(spec.PathClusterNodeResourceGroup, cl.NodeResourceGroup, resourceGroupName)
 	}
-	c.checkName("cluster.name", cl.Name, clusterName)
-	c.checkName("cluster.dnsPrefix", cl.DNSPrefix, dnsPrefix)
-	c.checkName("cluster.nodePoolName", cl.NodePoolName, nodePoolName)
-	c.checkName("network.vnetName", n.VnetName, vnetName)
-	c.checkName("network.subnetName", n.SubnetName, subnetName)
-	c.checkName("network.routeTableName", n.RouteTableName, routeTableName)
-	c.checkName("cluster.identityName", cl.IdentityName, identityName)
+	c.checkName(spec.PathClusterName, cl.Name, clusterName)
+	c.checkName(spec.PathClusterDNSPrefix, cl.DNSPrefix, dnsPrefix)
+	c.checkName(spec.PathClusterNodePoolName, cl.NodePoolName, nodePoolName)
+	c.checkName(spec.PathNetworkVnetName, n.VnetName, vnetName)
+	c.checkName(spec.PathNetworkSubnetName, n.SubnetName, subnetName)
+	c.checkName(spec.PathNetworkRouteTableName, n.RouteTableName, routeTableName)
+	c.checkName(spec.PathClusterIdentityName, cl.IdentityName, identityName)
 	c.checkZones()
 	if v := cl.KubernetesVersion; v != "" && !kubernetesVersion.MatchString(v) {
-		c.errorf(keys("cluster.kubernetesVersion"), "cluster.kubernetesVersion %s is not MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.31 or 1.31.2", abbreviate(v))
+		c.errorf(keys(spec.PathClusterKubernetesVersion), "%s %s is not MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.31 or 1.31.2", spec.PathClusterKubernetesVersion, abbreviate(v))
 	}
 	if s.Location == "" {
 		c.errorf(keys(spec.KeyLocation), "%s is missing: set the Azure region, such as eastus (pulumi config set %s eastus)", spec.KeyLocation, spec.KeyLocation)
 	}
 	if cl.VMSize == "" {
-		c.errorf(keys("cluster.vmSize"), "cluster.vmSize is missing: set the nodes' VM size, such as %s", spec.DefaultVMSize)
+		c.errorf(keys(spec.PathClusterVMSize), "%s is missing: set the nodes' VM size, such as %s", spec.PathClusterVMSize, spec.DefaultVMSize)
 	}
 	c.checkTags()
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
+	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 // reservedRange is an address range Azure or AKS keeps for itself.
@@ -40,20 +41,20 @@ func (c *checker) checkVNet() {
 	// A subnet's range must lie in its VNet's address space:
 	// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet
 	if c.vnet.IsValid() && c.subnet.IsValid() && !ipplan.Contains(c.vnet, c.subnet) {
-		c.errorf(keys(keyNodeSubnetCidr, keyVnetCidr), "%s %s is not inside %s %s: a subnet is carved from its VNet's address space",
-			keyNodeSubnetCidr, c.subnet, keyVnetCidr, c.vnet)
+		c.errorf(keys(spec.PathNetworkNodeSubnetCidr, spec.PathNetworkVnetCidr), "%s %s is not inside %s %s: a subnet is carved from its VNet's address space",
+			spec.PathNetworkNodeSubnetCidr, c.subnet, spec.PathNetworkVnetCidr, c.vnet)
 	}
 	// aks-rules 4.2: https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq
 	if c.subnet.IsValid() && c.subnet.Bits() > ipplan.MinSubnetBits {
-		c.errorf(keys(keyNodeSubnetCidr), "%s %s is smaller than /%d, the smallest subnet Azure creates",
-			keyNodeSubnetCidr, c.subnet, ipplan.MinSubnetBits)
+		c.errorf(keys(spec.PathNetworkNodeSubnetCidr), "%s %s is smaller than /%d, the smallest subnet Azure creates",
+			spec.PathNetworkNodeSubnetCidr, c.subnet, ipplan.MinSubnetBits)
 	}
 	// Peered VNets (and the networks reached through them) must not overlap:
 	// https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
 	for i, p := range c.peered {
 		if ipplan.Overlaps(p, c.vnet) {
-			c.errorf(keys(peeredKey(i), keyVnetCidr), "%s %s overlaps %s %s: a VNet cannot reach a peered or connected range that overlaps its own address space",
-				peeredKey(i), p, keyVnetCidr, c.vnet)
+			c.errorf(keys(spec.Index(spec.PathNetworkPeeredCidrs, i), spec.PathNetworkVnetCidr), "%s %s overlaps %s %s: a VNet cannot reach a peered or connected range that overlaps its own address space",
+				spec.Index(spec.PathNetworkPeeredCidrs, i), p, spec.PathNetworkVnetCidr, c.vnet)
 		}
 	}
 	// aks-rules 3.2: https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq
@@ -65,8 +66,8 @@ func (c *checker) checkVNet() {
 		}
 	}
 	if len(hits) > 0 {
-		c.errorf(keys(keyVnetCidr), "%s %s overlaps %s: a VNet's address space cannot include %s",
-			keyVnetCidr, c.vnet, join("and", hits), join("and", all))
+		c.errorf(keys(spec.PathNetworkVnetCidr), "%s %s overlaps %s: a VNet's address space cannot include %s",
+			spec.PathNetworkVnetCidr, c.vnet, join("and", hits), join("and", all))
 	}
 }
 
@@ -77,10 +78,10 @@ func (c *checker) checkReserved() {
 	for i, r := range aksReserved {
 		all[i] = r.String()
 	}
-	for _, f := range []keyedPrefix{{key: keyVnetCidr, prefix: c.vnet}, {key: keyPodCidr, prefix: c.pod}, {key: keyServiceCidr, prefix: c.service}} {
+	for _, f := range []keyedPrefix{{key: spec.PathNetworkVnetCidr, prefix: c.vnet}, {key: spec.PathClusterPodCidr, prefix: c.pod}, {key: spec.PathClusterServiceCidr, prefix: c.service}} {
 		var hits []string
 		for _, r := range aksReserved {
-			if ipplan.Overlaps(f.prefix, r) && !(f.key == keyVnetCidr && forbiddenInVNet(r)) {
+			if ipplan.Overlaps(f.prefix, r) && !(f.key == spec.PathNetworkVnetCidr && forbiddenInVNet(r)) {
 				hits = append(hits, r.String())
 			}
 		}
@@ -101,14 +102,14 @@ func forbiddenInVNet(p netip.Prefix) bool {
 // https://learn.microsoft.com/azure/aks/configure-kubenet).
 func (c *checker) checkPodCIDR() {
 	if ipplan.Overlaps(c.pod, c.vnet) {
-		c.errorf(keys(keyPodCidr, keyVnetCidr), "%s %s overlaps %s %s: pod addresses must not be routable inside the VNet",
-			keyPodCidr, c.pod, keyVnetCidr, c.vnet)
+		c.errorf(keys(spec.PathClusterPodCidr, spec.PathNetworkVnetCidr), "%s %s overlaps %s %s: pod addresses must not be routable inside the VNet",
+			spec.PathClusterPodCidr, c.pod, spec.PathNetworkVnetCidr, c.vnet)
 	}
 	if ipplan.Overlaps(c.pod, c.service) {
-		c.errorf(keys(keyPodCidr, keyServiceCidr), "%s %s overlaps %s %s: pod and service addresses must be distinct",
-			keyPodCidr, c.pod, keyServiceCidr, c.service)
+		c.errorf(keys(spec.PathClusterPodCidr, spec.PathClusterServiceCidr), "%s %s overlaps %s %s: pod and service addresses must be distinct",
+			spec.PathClusterPodCidr, c.pod, spec.PathClusterServiceCidr, c.service)
 	}
-	c.refusePeeredOverlap(keyPodCidr, c.pod, "pod addresses must not be used in any network the VNet reaches")
+	c.refusePeeredOverlap(spec.PathClusterPodCidr, c.pod, "pod addresses must not be used in any network the VNet reaches")
 }
 
 // refusePeeredOverlap reports every network.peeredCidrs range that overlaps
@@ -116,7 +117,7 @@ func (c *checker) checkPodCIDR() {
 func (c *checker) refusePeeredOverlap(key string, prefix netip.Prefix, why string) {
 	for i, p := range c.peered {
 		if ipplan.Overlaps(prefix, p) {
-			c.errorf(keys(key, peeredKey(i)), "%s %s overlaps %s %s: %s", key, prefix, peeredKey(i), p, why)
+			c.errorf(keys(key, spec.Index(spec.PathNetworkPeeredCidrs, i)), "%s %s overlaps %s %s: %s", key, prefix, spec.Index(spec.PathNetworkPeeredCidrs, i), p, why)
 		}
 	}
 }
@@ -134,23 +135,23 @@ func (c *checker) checkServiceCIDR() {
 	}
 	// aks-rules 3.4, 3.5: https://learn.microsoft.com/azure/aks/concepts-network-ip-address-planning
 	if c.service.Bits() < minServiceBits {
-		c.errorf(keys(keyServiceCidr), "%s %s is larger than /%d: Kubernetes refuses IPv4 service ranges larger than /%d",
-			keyServiceCidr, c.service, minServiceBits, minServiceBits)
+		c.errorf(keys(spec.PathClusterServiceCidr), "%s %s is larger than /%d: Kubernetes refuses IPv4 service ranges larger than /%d",
+			spec.PathClusterServiceCidr, c.service, minServiceBits, minServiceBits)
 	}
 	// aks-rules 3.4: the service range must not be used by any network element
 	// on or connected to the VNet.
 	if ipplan.Overlaps(c.service, c.subnet) {
-		c.errorf(keys(keyServiceCidr, keyNodeSubnetCidr), "%s %s overlaps %s %s: service addresses must not be used by any subnet",
-			keyServiceCidr, c.service, keyNodeSubnetCidr, c.subnet)
+		c.errorf(keys(spec.PathClusterServiceCidr, spec.PathNetworkNodeSubnetCidr), "%s %s overlaps %s %s: service addresses must not be used by any subnet",
+			spec.PathClusterServiceCidr, c.service, spec.PathNetworkNodeSubnetCidr, c.subnet)
 	}
-	c.refusePeeredOverlap(keyServiceCidr, c.service, "service addresses must not be used in any network the VNet reaches")
+	c.refusePeeredOverlap(spec.PathClusterServiceCidr, c.service, "service addresses must not be used in any network the VNet reaches")
 	// aks-rules 3.4: AKS accepts a service range in the VNet's address space
 	// outside every subnet, but a subnet added there later would take its
 	// addresses. A range that overlaps the VNet and not the subnet lies inside
 	// the VNet, because prefixes either nest or are disjoint.
 	if c.subnet.IsValid() && ipplan.Overlaps(c.service, c.vnet) && !ipplan.Overlaps(c.service, c.subnet) {
-		c.warnf(keys(keyServiceCidr, keyVnetCidr), "%s %s lies inside %s %s, in no subnet: AKS accepts that, but a subnet created in %s later would break service routing, so keep it free of subnets",
-			keyServiceCidr, c.service, keyVnetCidr, c.vnet, c.service)
+		c.warnf(keys(spec.PathClusterServiceCidr, spec.PathNetworkVnetCidr), "%s %s lies inside %s %s, in no subnet: AKS accepts that, but a subnet created in %s later would break service routing, so keep it free of subnets",
+			spec.PathClusterServiceCidr, c.service, spec.PathNetworkVnetCidr, c.vnet, c.service)
 	}
 }
 
@@ -165,8 +166,8 @@ func (c *checker) checkDNSServiceIP() {
 		return
 	}
 	if ipplan.Addresses(c.service) < 4 {
-		c.errorf(keys(keyServiceCidr, keyDNSServiceIP), "%s %s has no address for %s besides its network, kubernetes service and broadcast addresses; use a larger service range, such as a /24",
-			keyServiceCidr, c.service, keyDNSServiceIP)
+		c.errorf(keys(spec.PathClusterServiceCidr, spec.PathClusterDNSServiceIP), "%s %s has no address for %s besides its network, kubernetes service and broadcast addresses; use a larger service range, such as a /24",
+			spec.PathClusterServiceCidr, c.service, spec.PathClusterDNSServiceIP)
 		return
 	}
 	var problem, note string
@@ -183,8 +184,8 @@ func (c *checker) checkDNSServiceIP() {
 		}
 		problem = "is not inside"
 	}
-	c.errorf(keys(keyDNSServiceIP, keyServiceCidr), "%s %s %s %s %s%s; use an address such as %s",
-		keyDNSServiceIP, c.dns, problem, keyServiceCidr, c.service, note, suggestDNS(c.service))
+	c.errorf(keys(spec.PathClusterDNSServiceIP, spec.PathClusterServiceCidr), "%s %s %s %s %s%s; use an address such as %s",
+		spec.PathClusterDNSServiceIP, c.dns, problem, spec.PathClusterServiceCidr, c.service, note, suggestDNS(c.service))
 }
 
 // suggestDNS returns the address to suggest for the DNS service in service, a

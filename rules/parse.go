@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
+	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 // parse is rule 1: every CIDR is set when required and is a canonical IPv4
@@ -17,33 +18,33 @@ import (
 // is accepted. The program deploys IPv4 only.
 func (c *checker) parse() {
 	n, cl := c.s.Network, c.s.Cluster
-	c.vnet = c.prefix(keyVnetCidr, n.VnetCidr, "the VNet's address space, such as 10.0.0.0/16")
-	c.subnet = c.prefix(keyNodeSubnetCidr, n.NodeSubnetCidr, "the node subnet's range inside the VNet, such as 10.0.1.0/24")
+	c.vnet = c.prefix(spec.PathNetworkVnetCidr, n.VnetCidr, "the VNet's address space, such as 10.0.0.0/16")
+	c.subnet = c.prefix(spec.PathNetworkNodeSubnetCidr, n.NodeSubnetCidr, "the node subnet's range inside the VNet, such as 10.0.1.0/24")
 	c.peered = make([]netip.Prefix, len(n.PeeredCidrs))
 	for i, cidr := range n.PeeredCidrs {
-		c.peered[i] = c.prefix(peeredKey(i), cidr, "a range reachable through peering, such as 10.100.0.0/16, or remove the entry")
+		c.peered[i] = c.prefix(spec.Index(spec.PathNetworkPeeredCidrs, i), cidr, "a range reachable through peering, such as 10.100.0.0/16, or remove the entry")
 	}
 	c.routePrefixes = make([]netip.Prefix, len(n.Routes))
 	c.routeHops = make([]netip.Addr, len(n.Routes))
 	for i, r := range n.Routes {
-		c.routePrefixes[i] = c.prefix(routeKey(i, "addressPrefix"), r.AddressPrefix, "the route's destination, such as 0.0.0.0/0")
+		c.routePrefixes[i] = c.prefix(spec.At(spec.PathNetworkRoutesAddressPrefix, i), r.AddressPrefix, "the route's destination, such as 0.0.0.0/0")
 		if r.NextHopIPAddress != "" {
-			c.routeHops[i] = c.addr(routeKey(i, "nextHopIpAddress"), r.NextHopIPAddress)
+			c.routeHops[i] = c.addr(spec.At(spec.PathNetworkRoutesNextHopIPAddress, i), r.NextHopIPAddress)
 		}
 	}
 	if h := c.s.Hub; h != nil {
 		c.hub = make([]netip.Prefix, len(h.AddressSpace))
 		for i, cidr := range h.AddressSpace {
-			c.hub[i] = c.prefix(hubSpaceKey(i), cidr, "a range of the hub VNet, such as 10.100.0.0/16")
+			c.hub[i] = c.prefix(spec.Index(spec.PathHubAddressSpace, i), cidr, "a range of the hub VNet, such as 10.100.0.0/16")
 		}
 	}
 	if f := c.s.Firewall; f != nil {
-		c.firewallSubnet = c.prefix(keyFirewallSubnet, f.SubnetCidr, "the AzureFirewallSubnet's range inside the VNet, /26 or larger, such as 10.0.2.0/26")
+		c.firewallSubnet = c.prefix(spec.PathFirewallSubnetCidr, f.SubnetCidr, "the AzureFirewallSubnet's range inside the VNet, /26 or larger, such as 10.0.2.0/26")
 	}
-	c.pod = c.prefix(keyPodCidr, cl.PodCidr, "the range kubenet carves a /24 per node from, such as 10.244.0.0/16")
-	c.service = c.prefix(keyServiceCidr, cl.ServiceCidr, "the Kubernetes service range, such as 10.0.4.0/24")
-	if !c.missing(keyDNSServiceIP, cl.DNSServiceIP, "the cluster DNS service's address inside cluster.serviceCidr, such as 10.0.4.10") {
-		c.dns = c.addr(keyDNSServiceIP, cl.DNSServiceIP)
+	c.pod = c.prefix(spec.PathClusterPodCidr, cl.PodCidr, "the range kubenet carves a /24 per node from, such as 10.244.0.0/16")
+	c.service = c.prefix(spec.PathClusterServiceCidr, cl.ServiceCidr, "the Kubernetes service range, such as 10.0.4.0/24")
+	if !c.missing(spec.PathClusterDNSServiceIP, cl.DNSServiceIP, "the cluster DNS service's address inside "+spec.PathClusterServiceCidr+", such as 10.0.4.10") {
+		c.dns = c.addr(spec.PathClusterDNSServiceIP, cl.DNSServiceIP)
 	}
 }
 

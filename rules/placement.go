@@ -41,7 +41,7 @@ func (c *checker) checkSubscription() {
 var availabilityZones = []string{"1", "2", "3"}
 
 // checkZones checks cluster.zones, the system pool's zones (checkZoneList).
-func (c *checker) checkZones() { c.checkZoneList("cluster.zones", c.s.Cluster.Zones) }
+func (c *checker) checkZones() { c.checkZoneList(spec.PathClusterZones, c.s.Cluster.Zones) }
 
 // checkZoneList checks the availability zones of one node pool, the value of
 // listKey ("cluster.zones", "pools[0].zones"): each of 1, 2 or 3, none twice,
@@ -51,7 +51,7 @@ func (c *checker) checkZones() { c.checkZoneList("cluster.zones", c.s.Cluster.Zo
 func (c *checker) checkZoneList(listKey string, zones []string) {
 	seen := map[string]bool{}
 	for i, z := range zones {
-		key := fmt.Sprintf("%s[%d]", listKey, i)
+		key := spec.Index(listKey, i)
 		switch {
 		case !slices.Contains(availabilityZones, z):
 			c.errorf(keys(key), "%s %s is not an availability zone: AKS takes 1, 2 and 3", key, abbreviate(z))

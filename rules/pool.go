@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
+	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 // checkCapacity is rule 10: the system pool's maxSurge is valid, and the pod
@@ -21,13 +22,13 @@ func (c *checker) checkCapacity() {
 	// https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling
 	_, surgeErr := c.s.Cluster.SurgeNodes()
 	if surgeErr != nil {
-		c.errorf(keys(keyMaxSurge), "%s %q is neither a node count such as 1 nor a percentage from 1%% to 100%%",
-			keyMaxSurge, string(c.s.Cluster.MaxSurge))
+		c.errorf(keys(spec.PathClusterMaxSurge), "%s %q is neither a node count such as 1 nor a percentage from 1%% to 100%%",
+			spec.PathClusterMaxSurge, string(c.s.Cluster.MaxSurge))
 	}
 	// aks-rules 2.6: kubenet gives every node a /24 of the pod CIDR.
 	if c.pod.IsValid() && c.pod.Bits() > ipplan.NodePodBits {
-		c.refusef(CodeInsufficientPodCidr, keys(keyPodCidr), "%s %s is smaller than /%d: kubenet gives every node a /%d of pod addresses",
-			keyPodCidr, c.pod, ipplan.NodePodBits, ipplan.NodePodBits)
+		c.refusef(CodeInsufficientPodCidr, keys(spec.PathClusterPodCidr), "%s %s is smaller than /%d: kubenet gives every node a /%d of pod addresses",
+			spec.PathClusterPodCidr, c.pod, ipplan.NodePodBits, ipplan.NodePodBits)
 	}
 	if pools[0].Nodes < 1 || surgeErr != nil {
 		return
@@ -42,15 +43,15 @@ func (c *checker) checkCapacity() {
 	// aks-rules 2.6-2.8: AKS refuses a pod CIDR without a /24 for every node,
 	// counting maxCount when autoscaling.
 	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {
-		c.refusef(CodeInsufficientPodCidr, append(keys(keyPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the node pools reach %d at their upgrade peak (%s)",
-			keyPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, what)
+		c.refusef(CodeInsufficientPodCidr, append(keys(spec.PathClusterPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the node pools reach %d at their upgrade peak (%s)",
+			spec.PathClusterPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, what)
 	}
 	// aks-rules 4.1, 4.3, 4.4: every node, surge nodes included, takes one of
 	// the subnet's addresses, after the 5 Azure reserves. A subnet below /29 is
 	// checkVNet's.
 	if c.subnet.IsValid() && c.subnet.Bits() <= ipplan.MinSubnetBits && ipplan.UsableSubnetAddresses(c.subnet) < peak {
-		c.refusef(CodeInsufficientSubnetSize, append(keys(keyNodeSubnetCidr), poolKeys...), "%s %s has %d usable addresses (%d minus the %d Azure reserves), but the node pools reach %d nodes at their upgrade peak (%s)",
-			keyNodeSubnetCidr, c.subnet, ipplan.UsableSubnetAddresses(c.subnet), ipplan.Addresses(c.subnet), ipplan.AzureReservedPerSubnet, peak, what)
+		c.refusef(CodeInsufficientSubnetSize, append(keys(spec.PathNetworkNodeSubnetCidr), poolKeys...), "%s %s has %d usable addresses (%d minus the %d Azure reserves), but the node pools reach %d nodes at their upgrade peak (%s)",
+			spec.PathNetworkNodeSubnetCidr, c.subnet, ipplan.UsableSubnetAddresses(c.subnet), ipplan.Addresses(c.subnet), ipplan.AzureReservedPerSubnet, peak, what)
 	}
 	// aks-rules 2.2, 2.3: AKS adds one route per node to the table that holds
 	// the user-defined routes. More than the table holds of those alone is
@@ -61,8 +62,8 @@ func (c *checker) checkCapacity() {
 		if n := c.s.GeneratedRoutes(); n > 0 {
 			generated = fmt.Sprintf(" (%d of them generated for the firewall)", n)
 		}
-		c.errorf(append(keys(keyRoutes), poolKeys...), "%s has %s%s, which leaves room in the route table for %d node routes, but the node pools reach %d nodes at their upgrade peak (%s): a route table holds %d routes and AKS adds one per node",
-			keyRoutes, count(udrs, "user-defined route"), generated, ipplan.RouteTableNodes(udrs), peak, what, ipplan.MaxRoutesPerTable)
+		c.errorf(append(keys(spec.PathNetworkRoutes), poolKeys...), "%s has %s%s, which leaves room in the route table for %d node routes, but the node pools reach %d nodes at their upgrade peak (%s): a route table holds %d routes and AKS adds one per node",
+			spec.PathNetworkRoutes, count(udrs, "user-defined route"), generated, ipplan.RouteTableNodes(udrs), peak, what, ipplan.MaxRoutesPerTable)
 	}
 }
 
@@ -90,14 +91,14 @@ func (c *checker) checkPool() {
 	cl := c.s.Cluster
 	switch {
 	case cl.NodeCount == nil:
-		c.errorf(keys(keyNodeCount), "%s is missing: set the system pool's node count, such as 3", keyNodeCount)
+		c.errorf(keys(spec.PathClusterNodeCount), "%s is missing: set the system pool's node count, such as 3", spec.PathClusterNodeCount)
 	case *cl.NodeCount < 1:
-		c.errorf(keys(keyNodeCount), "%s %d is less than 1: the system pool needs at least one node", keyNodeCount, *cl.NodeCount)
+		c.errorf(keys(spec.PathClusterNodeCount), "%s %d is less than 1: the system pool needs at least one node", spec.PathClusterNodeCount, *cl.NodeCount)
 	}
-	counts := poolCounts{keyMinCount, keyNodeCount, keyMaxCount, cl.MinCount, cl.NodeCount, cl.MaxCount}
+	counts := poolCounts{spec.PathClusterMinCount, spec.PathClusterNodeCount, spec.PathClusterMaxCount, cl.MinCount, cl.NodeCount, cl.MaxCount}
 	c.checkAutoscalerBounds(counts, "the system pool")
 	if cl.MinCount != nil && *cl.MinCount < 1 {
-		c.errorf(keys(keyMinCount), "%s %d is less than 1: the system pool needs at least one node", keyMinCount, *cl.MinCount)
+		c.errorf(keys(spec.PathClusterMinCount), "%s %d is less than 1: the system pool needs at least one node", spec.PathClusterMinCount, *cl.MinCount)
 	}
 	c.checkCountOrder(counts, "1 <= minCount <= nodeCount <= maxCount")
 	c.checkMaxPods()
@@ -147,9 +148,9 @@ const (
 // minCount nodes when autoscaling, else nodeCount.
 func (c *checker) checkMaxPods() {
 	cl := c.s.Cluster
-	smallestKey, smallest := keyNodeCount, cl.NodeCount
+	smallestKey, smallest := spec.PathClusterNodeCount, cl.NodeCount
 	if cl.MinCount != nil {
-		smallestKey, smallest = keyMinCount, cl.MinCount
+		smallestKey, smallest = spec.PathClusterMinCount, cl.MinCount
 	}
-	c.checkPodsPerNode(keyMaxPods, cl.MaxPods, smallestKey, smallest, true, "the system pool")
+	c.checkPodsPerNode(spec.PathClusterMaxPods, cl.MaxPods, smallestKey, smallest, true, "the system pool")
 }

@@ -13,16 +13,6 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// Config keys of aks-kubenet:pools and of the cluster keys rule 16 reads.
-const (
-	keyPools              = "pools"
-	keyClusterPoolName    = "cluster.nodePoolName"
-	keyCriticalAddonsOnly = "cluster.criticalAddonsOnly"
-)
-
-// poolsKey returns the key of one field of one pool, "pools[1].maxCount".
-func poolsKey(i int, field string) string { return fmt.Sprintf("%s[%d].%s", keyPools, i, field) }
-
 // Limits of a cluster's node pools (aks-rules 2.9).
 const (
 	// MaxNodePools is the most node pools an AKS cluster has, its system
@@ -84,8 +74,8 @@ const maxLabelPrefixLen = 253
 func (c *checker) checkPools() {
 	pools := c.s.Pools
 	if n := len(pools) + 1; n > MaxNodePools {
-		c.errorf(keys(keyPools), "%s has %d pools, %d with the system pool: an AKS cluster has at most %d node pools",
-			keyPools, len(pools), n, MaxNodePools)
+		c.errorf(keys(pathPools), "%s has %d pools, %d with the system pool: an AKS cluster has at most %d node pools",
+			pathPools, len(pools), n, MaxNodePools)
 	}
 	names := map[string]int{} // pool name -> index of its first pool
 	for i, p := range pools {
@@ -94,14 +84,14 @@ func (c *checker) checkPools() {
 		c.checkPoolCounts(i, p)
 		if _, err := p.SurgeNodes(); err != nil {
 			// https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling
-			key := poolsKey(i, "maxSurge")
+			key := spec.At(spec.PathPoolsMaxSurge, i)
 			c.errorf(keys(key), "%s %s is neither a node count such as 1 nor a percentage from 1%% to 100%%", key, abbreviate(string(p.MaxSurge)))
 		}
 		c.checkPoolMode(i, p)
-		if key := poolsKey(i, "osSku"); !slices.Contains(poolOSSkus, p.OSSku) {
+		if key := spec.At(spec.PathPoolsOSSku, i); !slices.Contains(poolOSSkus, p.OSSku) {
 			c.errorf(keys(key), "%s %s is not a Linux OS SKU the program runs: want %s", key, abbreviate(p.OSSku), join("or", poolOSSkus))
 		}
-		c.checkZoneList(poolsKey(i, "zones"), p.Zones)
+		c.checkZoneList(spec.At(spec.PathPoolsZones, i), p.Zones)
 		c.checkLabels(i, p.Labels)
 		c.checkTaints(i, p)
 		c.checkSpot(i, p)
@@ -109,8 +99,8 @@ func (c *checker) checkPools() {
 	// A Spot pool may lose every node at once; with the system pool closed to
 	// workloads nothing else runs them.
 	if len(c.s.SystemPoolTaints()) > 0 && !slices.ContainsFunc(pools, func(p spec.Pool) bool { return !p.Spot() }) {
-		c.warnf(keys(keyPools, keyCriticalAddonsOnly), "every pool in %s is Spot and %s taints the system pool CriticalAddonsOnly: workloads run only on nodes Azure can evict at any time; add a Regular pool, or set %s false",
-			keyPools, keyCriticalAddonsOnly, keyCriticalAddonsOnly)
+		c.warnf(keys(pathPools, spec.PathClusterCriticalAddonsOnly), "every pool in %s is Spot and %s taints the system pool CriticalAddonsOnly: workloads run only on nodes Azure can evict at any time; add a Regular pool, or set %s false",
+			pathPools, spec.PathClusterCriticalAddonsOnly, spec.PathClusterCriticalAddonsOnly)
 	}
 }
 
@@ -119,7 +109,7 @@ func (c *checker) checkPools() {
 // the system pool's, and not a name an earlier pool has; names maps the names
 // seen so far to their pools.
 func (c *checker) checkPoolName(i int, name string, names map[string]int) {
-	key := poolsKey(i, "name")
+	key := spec.At(spec.PathPoolsName, i)
 	if !c.checkName(key, name, nodePoolName) {
 		return
 	}
@@ -128,9 +118,9 @@ func (c *checker) checkPoolName(i int, name string, names map[string]int) {
 	j, dup := names[name]
 	switch {
 	case name == c.s.Cluster.NodePoolName:
-		c.errorf(keys(key, keyClusterPoolName), "%s %q is %s, the system pool's name: node pool names are unique in a cluster", key, name, keyClusterPoolName)
+		c.errorf(keys(key, spec.PathClusterNodePoolName), "%s %q is %s, the system pool's name: node pool names are unique in a cluster", key, name, spec.PathClusterNodePoolName)
 	case dup:
-		c.errorf(keys(key, poolsKey(j, "name")), "%s %q repeats %s: node pool names are unique in a cluster", key, name, poolsKey(j, "name"))
+		c.errorf(keys(key, spec.At(spec.PathPoolsName, j)), "%s %q repeats %s: node pool names are unique in a cluster", key, name, spec.At(spec.PathPoolsName, j))
 	default:
 		names[name] = i
 	}
@@ -138,7 +128,7 @@ func (c *checker) checkPoolName(i int, name string, names map[string]int) {
 
 // checkPoolVMSize checks the VM size of pool i: set, and without spaces.
 func (c *checker) checkPoolVMSize(i int, size string) {
-	key := poolsKey(i, "vmSize")
+	key := spec.At(spec.PathPoolsVMSize, i)
 	switch {
 	case size == "":
 		c.errorf(keys(key), "%s is missing: set the nodes' VM size, such as %s", key, spec.DefaultVMSize)
@@ -152,7 +142,7 @@ func (c *checker) checkPoolVMSize(i int, size string) {
 // (https://learn.microsoft.com/azure/aks/create-node-pools#limitations); no
 // pool has more than 1,000 (aks-rules 2.9).
 func (c *checker) checkPoolCounts(i int, p spec.Pool) {
-	nodeKey, minKey, maxKey := poolsKey(i, "nodeCount"), poolsKey(i, "minCount"), poolsKey(i, "maxCount")
+	nodeKey, minKey, maxKey := spec.At(spec.PathPoolsNodeCount, i), spec.At(spec.PathPoolsMinCount, i), spec.At(spec.PathPoolsMaxCount, i)
 	system := p.Mode == spec.PoolModeSystem
 	if p.NodeCount == nil && !p.Autoscaling() {
 		c.errorf(keys(nodeKey), "%s is missing: set the pool's node count, or %s and %s to autoscale it", nodeKey, minKey, maxKey)
@@ -183,7 +173,7 @@ func (c *checker) checkPoolCounts(i int, p spec.Pool) {
 	if p.MinCount != nil {
 		smallestKey, smallest = minKey, p.MinCount
 	}
-	c.checkPodsPerNode(poolsKey(i, "maxPods"), p.MaxPods, smallestKey, smallest, system, "the pool")
+	c.checkPodsPerNode(spec.At(spec.PathPoolsMaxPods, i), p.MaxPods, smallestKey, smallest, system, "the pool")
 }
 
 // checkPodsPerNode checks a pool's maxPods, the value of maxPodsKey: set, and
@@ -218,20 +208,20 @@ func (c *checker) checkPodsPerNode(maxPodsKey string, maxPods *int, smallestKey 
 // (https://learn.microsoft.com/azure/aks/use-system-pools: "Spot node pools
 // require user node pools"; https://learn.microsoft.com/azure/aks/spot-node-pool#limitations).
 func (c *checker) checkPoolMode(i int, p spec.Pool) {
-	key := poolsKey(i, "mode")
+	key := spec.At(spec.PathPoolsMode, i)
 	switch {
 	case !slices.Contains(poolModes, p.Mode):
 		c.errorf(keys(key), "%s %s is not a node pool mode: want %s", key, abbreviate(p.Mode), join("or", poolModes))
 	case p.Mode == spec.PoolModeSystem && p.Spot():
-		c.errorf(keys(key, poolsKey(i, "priority")), "%s %s with %s %s: AKS takes Spot pools only as user pools; set %s %s",
-			key, p.Mode, poolsKey(i, "priority"), p.Priority, key, spec.PoolModeUser)
+		c.errorf(keys(key, spec.At(spec.PathPoolsPriority, i)), "%s %s with %s %s: AKS takes Spot pools only as user pools; set %s %s",
+			key, p.Mode, spec.At(spec.PathPoolsPriority, i), p.Priority, key, spec.PoolModeUser)
 	}
 }
 
 // checkLabels checks the labels of pool i, in key order: Kubernetes label
 // syntax, and no key with a prefix AKS reserves.
 func (c *checker) checkLabels(i int, labels map[string]string) {
-	key := poolsKey(i, "labels")
+	key := spec.At(spec.PathPoolsLabels, i)
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if why := labelKeyProblem(k); why != "" {
 			c.errorf(keys(key), "%s key %s %s: label keys are %s", key, abbreviate(k), why, labelKeySyntax)
@@ -292,7 +282,7 @@ func labelValueProblem(v string) string {
 func (c *checker) checkTaints(i int, p spec.Pool) {
 	seen := map[[2]string]int{} // key and effect -> index of the first taint
 	for j, taint := range p.Taints {
-		key := fmt.Sprintf("%s[%d]", poolsKey(i, "taints"), j)
+		key := spec.Index(spec.At(spec.PathPoolsTaints, i), j)
 		k, v, effect, ok := parseTaint(taint)
 		if !ok {
 			c.errorf(keys(key), "%s %s is not a taint: want key=value:Effect or key:Effect, such as sku=gpu:NoSchedule", key, abbreviate(taint))
@@ -315,7 +305,7 @@ func (c *checker) checkTaints(i int, p spec.Pool) {
 			continue
 		}
 		if first, dup := seen[[2]string{k, effect}]; dup {
-			firstKey := fmt.Sprintf("%s[%d]", poolsKey(i, "taints"), first)
+			firstKey := spec.Index(spec.At(spec.PathPoolsTaints, i), first)
 			c.errorf(keys(key, firstKey), "%s %s has the key and effect of %s: Kubernetes takes one taint per key and effect", key, abbreviate(taint), firstKey)
 			continue
 		}
@@ -325,8 +315,8 @@ func (c *checker) checkTaints(i int, p spec.Pool) {
 				key, abbreviate(taint), spec.SpotTaint)
 		}
 		if p.Mode == spec.PoolModeSystem && k != systemTaintKey && effect != systemTaintEffect {
-			c.errorf(keys(key, poolsKey(i, "mode")), "%s %s is on a pool of %s %s: AKS refuses a System pool's taints (SystemPoolHasRestrictedTaint) unless the key is %s or the effect %s; set %s %s, or change the taint",
-				key, abbreviate(taint), poolsKey(i, "mode"), p.Mode, systemTaintKey, systemTaintEffect, poolsKey(i, "mode"), spec.PoolModeUser)
+			c.errorf(keys(key, spec.At(spec.PathPoolsMode, i)), "%s %s is on a pool of %s %s: AKS refuses a System pool's taints (SystemPoolHasRestrictedTaint) unless the key is %s or the effect %s; set %s %s, or change the taint",
+				key, abbreviate(taint), spec.At(spec.PathPoolsMode, i), p.Mode, systemTaintKey, systemTaintEffect, spec.At(spec.PathPoolsMode, i), spec.PoolModeUser)
 		}
 	}
 }
@@ -348,7 +338,7 @@ func parseTaint(taint string) (key, value, effect string, ok bool) {
 // on-demand price) or a price above 0 with at most five decimal places
 // (https://learn.microsoft.com/azure/aks/spot-node-pool).
 func (c *checker) checkSpot(i int, p spec.Pool) {
-	priorityKey, evictionKey, priceKey := poolsKey(i, "priority"), poolsKey(i, "evictionPolicy"), poolsKey(i, "spotMaxPrice")
+	priorityKey, evictionKey, priceKey := spec.At(spec.PathPoolsPriority, i), spec.At(spec.PathPoolsEvictionPolicy, i), spec.At(spec.PathPoolsSpotMaxPrice, i)
 	switch p.Priority {
 	case spec.PriorityRegular:
 		if p.EvictionPolicy != "" {

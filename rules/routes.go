@@ -17,8 +17,8 @@ func (c *checker) checkRoutes() {
 	routes := c.s.Network.Routes
 	// aks-rules 2.2: https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#networking-limits
 	if len(routes) > ipplan.MaxRoutesPerTable {
-		c.errorf(keys(keyRoutes), "%s has %d routes, but a route table holds at most %d",
-			keyRoutes, len(routes), ipplan.MaxRoutesPerTable)
+		c.errorf(keys(spec.PathNetworkRoutes), "%s has %d routes, but a route table holds at most %d",
+			spec.PathNetworkRoutes, len(routes), ipplan.MaxRoutesPerTable)
 	}
 	names := map[string]int{}
 	prefixes := map[netip.Prefix]int{}
@@ -34,7 +34,7 @@ func (c *checker) checkRoutes() {
 // checkRouteName checks the name of route i; names maps the lower-case names
 // of the routes before it to their index.
 func (c *checker) checkRouteName(i int, name string, names map[string]int) {
-	key := routeKey(i, "name")
+	key := spec.At(spec.PathNetworkRoutesName, i)
 	// aks-rules 6.5: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftnetwork
 	if !c.checkName(key, name, routeName) {
 		return
@@ -42,8 +42,8 @@ func (c *checker) checkRouteName(i int, name string, names map[string]int) {
 	// Route names are case-insensitive and unique in their table (aks-rules 6.5).
 	folded := strings.ToLower(name)
 	if j, ok := names[folded]; ok {
-		c.errorf(keys(key, routeKey(j, "name")), "%s %q repeats %s %q: route names are case-insensitive and unique in a route table",
-			key, name, routeKey(j, "name"), c.s.Network.Routes[j].Name)
+		c.errorf(keys(key, spec.At(spec.PathNetworkRoutesName, j)), "%s %q repeats %s %q: route names are case-insensitive and unique in a route table",
+			key, name, spec.At(spec.PathNetworkRoutesName, j), c.s.Network.Routes[j].Name)
 		return
 	}
 	names[folded] = i
@@ -58,8 +58,8 @@ func (c *checker) checkRoutePrefixUnique(i int, prefixes map[netip.Prefix]int) {
 		return
 	}
 	if j, ok := prefixes[p]; ok {
-		c.errorf(keys(routeKey(i, "addressPrefix"), routeKey(j, "addressPrefix")), "%s %s repeats %s: a route table holds one route per address prefix",
-			routeKey(i, "addressPrefix"), p, routeKey(j, "addressPrefix"))
+		c.errorf(keys(spec.At(spec.PathNetworkRoutesAddressPrefix, i), spec.At(spec.PathNetworkRoutesAddressPrefix, j)), "%s %s repeats %s: a route table holds one route per address prefix",
+			spec.At(spec.PathNetworkRoutesAddressPrefix, i), p, spec.At(spec.PathNetworkRoutesAddressPrefix, j))
 		return
 	}
 	prefixes[p] = i
@@ -69,7 +69,7 @@ func (c *checker) checkRoutePrefixUnique(i int, prefixes map[netip.Prefix]int) {
 // one of spec.NextHopTypes (aks-rules 6.1,
 // https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#user-defined).
 func (c *checker) checkNextHopType(i int, typ string) bool {
-	key := routeKey(i, "nextHopType")
+	key := spec.At(spec.PathNetworkRoutesNextHopType, i)
 	allowed := join("or", spec.NextHopTypes)
 	switch {
 	case slices.Contains(spec.NextHopTypes, typ):
@@ -90,7 +90,7 @@ func (c *checker) checkNextHopType(i int, typ string) bool {
 // type (aks-rules 6.2); for an appliance, outside the pod and service ranges,
 // and best inside the VNet or a peered range but outside the node subnet.
 func (c *checker) checkNextHopAddress(i int, r spec.Route) {
-	key, typeKey := routeKey(i, "nextHopIpAddress"), routeKey(i, "nextHopType")
+	key, typeKey := spec.At(spec.PathNetworkRoutesNextHopIPAddress, i), spec.At(spec.PathNetworkRoutesNextHopType, i)
 	switch {
 	case r.NextHopType != spec.NextHopVirtualAppliance && r.NextHopIPAddress != "":
 		c.errorf(keys(key, typeKey), "%s %q is set, but %s is %s: only VirtualAppliance routes take a next hop address",
@@ -112,12 +112,12 @@ func (c *checker) checkApplianceAddress(i int, hop netip.Addr) {
 	if !hop.IsValid() {
 		return
 	}
-	key := routeKey(i, "nextHopIpAddress")
+	key := spec.At(spec.PathNetworkRoutesNextHopIPAddress, i)
 	// Pod addresses move with pods, and service addresses are virtual, answered
 	// by no machine: neither can be an appliance (aks-rules 1.7, 3.4, 6.2).
 	for _, r := range []keyedPrefix{
-		{keyPodCidr, c.pod, "pod addresses come and go with pods"},
-		{keyServiceCidr, c.service, "service addresses are virtual and no appliance answers on them"},
+		{spec.PathClusterPodCidr, c.pod, "pod addresses come and go with pods"},
+		{spec.PathClusterServiceCidr, c.service, "service addresses are virtual and no appliance answers on them"},
 	} {
 		if r.prefix.IsValid() && r.prefix.Contains(hop) {
 			c.errorf(keys(key, r.key), "%s %s lies inside %s %s: a next hop must be an appliance's address, and %s",
@@ -127,14 +127,14 @@ func (c *checker) checkApplianceAddress(i int, hop netip.Addr) {
 	// aks-rules 6.2: the appliance must be directly reachable, through the VNet
 	// or a peering (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#user-defined).
 	if c.reachable(hop) == unreachable {
-		c.warnf(keys(key, keyVnetCidr, keyPeeredCidrs), "%s %s lies outside %s %s and every %s range: the VNet probably cannot reach that appliance, and traffic on this route would be dropped",
-			key, hop, keyVnetCidr, c.vnet, keyPeeredCidrs)
+		c.warnf(keys(key, spec.PathNetworkVnetCidr, spec.PathNetworkPeeredCidrs), "%s %s lies outside %s %s and every %s range: the VNet probably cannot reach that appliance, and traffic on this route would be dropped",
+			key, hop, spec.PathNetworkVnetCidr, c.vnet, spec.PathNetworkPeeredCidrs)
 	}
 	// aks-rules 6.2: an appliance in the subnet whose traffic it routes risks a
 	// routing loop.
 	if c.subnet.IsValid() && c.subnet.Contains(hop) {
-		c.warnf(keys(key, keyNodeSubnetCidr), "%s %s lies inside %s %s: an appliance in the subnet it routes risks a routing loop; put it in a subnet of its own",
-			key, hop, keyNodeSubnetCidr, c.subnet)
+		c.warnf(keys(key, spec.PathNetworkNodeSubnetCidr), "%s %s lies inside %s %s: an appliance in the subnet it routes risks a routing loop; put it in a subnet of its own",
+			key, hop, spec.PathNetworkNodeSubnetCidr, c.subnet)
 	}
 }
 
@@ -170,8 +170,8 @@ func (c *checker) reachable(a netip.Addr) reachability {
 func (c *checker) checkPodRoutes() {
 	for i, p := range c.routePrefixes {
 		if ipplan.Contains(c.pod, p) {
-			c.errorf(keys(routeKey(i, "addressPrefix"), keyPodCidr), "%s %s lies inside %s %s: AKS routes that range itself, one /24 per node, and its route controller would delete or collide with this route",
-				routeKey(i, "addressPrefix"), p, keyPodCidr, c.pod)
+			c.errorf(keys(spec.At(spec.PathNetworkRoutesAddressPrefix, i), spec.PathClusterPodCidr), "%s %s lies inside %s %s: AKS routes that range itself, one /24 per node, and its route controller would delete or collide with this route",
+				spec.At(spec.PathNetworkRoutesAddressPrefix, i), p, spec.PathClusterPodCidr, c.pod)
 		}
 	}
 }
@@ -195,12 +195,12 @@ func (c *checker) checkOutbound() {
 		// The program generates the default route to the firewall (checkEgress).
 	case typ == spec.OutboundLoadBalancer:
 	case typ == "":
-		c.errorf(keys(keyOutboundType), "%s is missing: set %s", keyOutboundType, join("or", outboundTypes))
+		c.errorf(keys(spec.PathClusterOutboundType), "%s is missing: set %s", spec.PathClusterOutboundType, join("or", outboundTypes))
 	case caseFold(outboundTypes, typ) != "":
-		c.errorf(keys(keyOutboundType), "%s %q is not supported; did you mean %s? (outbound types are case-sensitive)",
-			keyOutboundType, typ, caseFold(outboundTypes, typ))
+		c.errorf(keys(spec.PathClusterOutboundType), "%s %q is not supported; did you mean %s? (outbound types are case-sensitive)",
+			spec.PathClusterOutboundType, typ, caseFold(outboundTypes, typ))
 	default:
-		c.errorf(keys(keyOutboundType), "%s %q is not supported: want %s", keyOutboundType, typ, join("or", outboundTypes))
+		c.errorf(keys(spec.PathClusterOutboundType), "%s %q is not supported: want %s", spec.PathClusterOutboundType, typ, join("or", outboundTypes))
 	}
 }
 
@@ -211,15 +211,15 @@ func (c *checker) checkDefaultRoute() {
 	i := slices.Index(c.routePrefixes, defaultRoute)
 	if i < 0 {
 		if !slices.Contains(c.routePrefixes, netip.Prefix{}) {
-			c.refusef(CodeRouteTableMissingDefaultRoute, keys(keyRoutes, keyOutboundType), "%s has no %s route, which %s %s requires: add one with nextHopType VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
-				keyRoutes, defaultRoute, keyOutboundType, spec.OutboundUserDefinedRouting)
+			c.refusef(CodeRouteTableMissingDefaultRoute, keys(spec.PathNetworkRoutes, spec.PathClusterOutboundType), "%s has no %s route, which %s %s requires: add one with nextHopType VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
+				spec.PathNetworkRoutes, defaultRoute, spec.PathClusterOutboundType, spec.OutboundUserDefinedRouting)
 		}
 		return
 	}
 	switch typ := c.s.Network.Routes[i].NextHopType; typ {
 	case spec.NextHopInternet, spec.NextHopVnetLocal, spec.NextHopNone:
-		c.refusef(CodeRouteTableInvalidNextHop, keys(routeKey(i, "nextHopType"), keyOutboundType), "%s %s on the %s route is refused with %s %s: send the default route to VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
-			routeKey(i, "nextHopType"), typ, defaultRoute, keyOutboundType, spec.OutboundUserDefinedRouting)
+		c.refusef(CodeRouteTableInvalidNextHop, keys(spec.At(spec.PathNetworkRoutesNextHopType, i), spec.PathClusterOutboundType), "%s %s on the %s route is refused with %s %s: send the default route to VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
+			spec.At(spec.PathNetworkRoutesNextHopType, i), typ, defaultRoute, spec.PathClusterOutboundType, spec.OutboundUserDefinedRouting)
 	}
 }
 

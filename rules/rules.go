@@ -152,26 +152,12 @@ type keyedPrefix struct {
 // keys returns its arguments, for the Keys of a Finding.
 func keys(k ...string) []string { return k }
 
-// Config keys of the values Check parses.
-const (
-	keyVnetCidr       = "network.vnetCidr"
-	keyNodeSubnetCidr = "network.nodeSubnetCidr"
-	keyRoutes         = "network.routes"
-	keyPeeredCidrs    = "network.peeredCidrs"
-	keyPodCidr        = "cluster.podCidr"
-	keyServiceCidr    = "cluster.serviceCidr"
-	keyDNSServiceIP   = "cluster.dnsServiceIP"
-	keyOutboundType   = "cluster.outboundType"
-	keyNodeCount      = "cluster.nodeCount"
-	keyMinCount       = "cluster.minCount"
-	keyMaxCount       = "cluster.maxCount"
-	keyMaxPods        = "cluster.maxPods"
-	keyMaxSurge       = "cluster.maxSurge"
+// The top-level objects some findings name as a whole, "hub": their paths
+// without the project's namespace.
+var (
+	pathHub   = spec.PathOf(spec.KeyHub)
+	pathPools = spec.PathOf(spec.KeyPools)
 )
-
-func peeredKey(i int) string { return fmt.Sprintf("%s[%d]", keyPeeredCidrs, i) }
-
-func routeKey(i int, field string) string { return fmt.Sprintf("%s[%d].%s", keyRoutes, i, field) }
 
 // count returns "1 error", "2 errors".
 func count(n int, noun string) string {

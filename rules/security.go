@@ -10,18 +10,6 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// Config keys of the monitoring object.
-const (
-	keyRetentionDays = spec.PathClusterMonitoring + ".retentionDays"
-	keyWorkspaceName = spec.PathClusterMonitoring + ".workspaceName"
-)
-
-func adminKey(i int) string { return fmt.Sprintf("%s[%d]", spec.PathClusterClusterAdmins, i) }
-
-func rangeKey(i int) string {
-	return fmt.Sprintf("%s[%d]", spec.PathClusterAPIServerAuthorizedIPRanges, i)
-}
-
 // Limits of the security posture's values.
 const (
 	// MaxAuthorizedIPRanges is the most API server authorized IP ranges a
@@ -86,10 +74,10 @@ func (c *checker) checkSecurity() {
 	}
 	if m := cl.Monitoring; m != nil && m.Enabled {
 		if d := *m.RetentionDays; d < MinRetentionDays || d > MaxRetentionDays {
-			c.errorf(keys(keyRetentionDays), "%s %d is outside %d-%d, the retention a Log Analytics workspace takes",
-				keyRetentionDays, d, MinRetentionDays, MaxRetentionDays)
+			c.errorf(keys(spec.PathClusterMonitoringRetentionDays), "%s %d is outside %d-%d, the retention a Log Analytics workspace takes",
+				spec.PathClusterMonitoringRetentionDays, d, MinRetentionDays, MaxRetentionDays)
 		}
-		c.checkName(keyWorkspaceName, m.WorkspaceName, workspaceName)
+		c.checkName(spec.PathClusterMonitoringWorkspaceName, m.WorkspaceName, workspaceName)
 	}
 }
 
@@ -113,24 +101,24 @@ func (c *checker) checkAccess(cl spec.Cluster) {
 		// The SDK sends principalType User for an entry without one, and ARM
 		// refuses a group granted as a user (UnmatchedPrincipalType).
 		if !slices.Contains(spec.PrincipalTypes, admin.PrincipalType) {
-			c.errorf(keys(adminKey(i)), "%s %s does not start with a principal type (%s): write Group:<id>, User:<id> or ServicePrincipal:<id>; the provider would send User, and ARM refuses a grant whose type is not the principal's",
-				adminKey(i), abbreviate(entry), join("or", spec.PrincipalTypes))
+			c.errorf(keys(spec.Index(spec.PathClusterClusterAdmins, i)), "%s %s does not start with a principal type (%s): write Group:<id>, User:<id> or ServicePrincipal:<id>; the provider would send User, and ARM refuses a grant whose type is not the principal's",
+				spec.Index(spec.PathClusterClusterAdmins, i), abbreviate(entry), join("or", spec.PrincipalTypes))
 			continue
 		}
 		if !guid.MatchString(id) {
-			c.errorf(keys(adminKey(i)), "%s %s is not an Entra object id: want Group:, User: or ServicePrincipal: and the object id, a GUID such as Group:3f2b1c4e-...",
-				adminKey(i), abbreviate(entry))
+			c.errorf(keys(spec.Index(spec.PathClusterClusterAdmins, i)), "%s %s is not an Entra object id: want Group:, User: or ServicePrincipal: and the object id, a GUID such as Group:3f2b1c4e-...",
+				spec.Index(spec.PathClusterClusterAdmins, i), abbreviate(entry))
 			continue
 		}
 		if j, dup := seen[strings.ToLower(id)]; dup {
-			c.errorf(keys(adminKey(i), adminKey(j)), "%s %s repeats %s: each admin is granted once", adminKey(i), id, adminKey(j))
+			c.errorf(keys(spec.Index(spec.PathClusterClusterAdmins, i), spec.Index(spec.PathClusterClusterAdmins, j)), "%s %s repeats %s: each admin is granted once", spec.Index(spec.PathClusterClusterAdmins, i), id, spec.Index(spec.PathClusterClusterAdmins, j))
 			continue
 		}
 		seen[strings.ToLower(id)] = i
 	}
 	for i, entry := range cl.ClusterAdmins {
 		if spec.ParseClusterAdmin(entry).ObjectID == spec.PlaceholderSubscription {
-			c.warnf(keys(adminKey(i)), "%s is the placeholder %s: replace it with the object id of the admins' Entra group; pulumi up refuses it", adminKey(i), spec.PlaceholderSubscription)
+			c.warnf(keys(spec.Index(spec.PathClusterClusterAdmins, i)), "%s is the placeholder %s: replace it with the object id of the admins' Entra group; pulumi up refuses it", spec.Index(spec.PathClusterClusterAdmins, i), spec.PlaceholderSubscription)
 		}
 	}
 	if entra && len(cl.ClusterAdmins) == 0 && spec.On(cl.DisableLocalAccounts) {
@@ -156,20 +144,20 @@ func (c *checker) checkAPIServer(cl spec.Cluster) {
 	}
 	seen := map[netip.Prefix]int{}
 	for i, cidr := range ranges {
-		p := c.prefix(rangeKey(i), cidr, "a range that may reach the API server, such as 203.0.113.0/24, or remove the entry")
+		p := c.prefix(spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i), cidr, "a range that may reach the API server, such as 203.0.113.0/24, or remove the entry")
 		if !p.IsValid() {
 			continue
 		}
 		if j, dup := seen[p]; dup {
-			c.errorf(keys(rangeKey(i), rangeKey(j)), "%s %s repeats %s", rangeKey(i), p, rangeKey(j))
+			c.errorf(keys(spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i), spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, j)), "%s %s repeats %s", spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i), p, spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, j))
 			continue
 		}
 		seen[p] = i
 		switch {
 		case p.Bits() == 0:
-			c.warnf(keys(rangeKey(i)), "%s %s authorizes every address: the API server stays open to the internet", rangeKey(i), p)
+			c.warnf(keys(spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i)), "%s %s authorizes every address: the API server stays open to the internet", spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i), p)
 		case p.Addr().IsPrivate():
-			c.warnf(keys(rangeKey(i)), "%s %s is a private range: the public API server sees public source addresses only, so it authorizes nobody", rangeKey(i), p)
+			c.warnf(keys(spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i)), "%s %s is a private range: the public API server sees public source addresses only, so it authorizes nobody", spec.Index(spec.PathClusterAPIServerAuthorizedIPRanges, i), p)
 		}
 	}
 	if len(ranges) == 0 {
@@ -183,10 +171,10 @@ func (c *checker) checkAPIServer(cl spec.Cluster) {
 	case c.s.Firewall != nil && c.s.Firewall.PublicIPCount != nil:
 		generated = *c.s.Firewall.PublicIPCount
 	case c.s.Hub != nil:
-		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, keyHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
+		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, pathHub), "%s must include the hub firewall's public IP: the nodes reach the API server through it, and are locked out otherwise",
 			spec.PathClusterAPIServerAuthorizedIPRanges)
 	case cl.OutboundType == spec.OutboundUserDefinedRouting:
-		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, keyRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
+		c.warnf(keys(spec.PathClusterAPIServerAuthorizedIPRanges, spec.PathNetworkRoutes), "%s must include the public IP your appliance (the next hop of the 0.0.0.0/0 route) sends traffic from: the nodes reach the API server through it, and are locked out otherwise",
 			spec.PathClusterAPIServerAuthorizedIPRanges)
 	}
 	if n := len(ranges) + generated; n > MaxAuthorizedIPRanges {
@@ -228,21 +216,21 @@ func (c *checker) checkUpgrades(cl spec.Cluster) {
 		return
 	}
 	if !slices.Contains(weekdays, w.Day) {
-		c.errorf(keys(spec.PathClusterMaintenanceWindow+".day"), "%s.day %s is not a day of the week: want %s", spec.PathClusterMaintenanceWindow, abbreviate(w.Day), join("or", weekdays))
+		c.errorf(keys(spec.PathClusterMaintenanceWindowDay), "%s %s is not a day of the week: want %s", spec.PathClusterMaintenanceWindowDay, abbreviate(w.Day), join("or", weekdays))
 	}
 	if !clockTime.MatchString(w.StartTime) {
-		c.errorf(keys(spec.PathClusterMaintenanceWindow+".startTime"), "%s.startTime %s is not a time of day: want \"HH:MM\", such as \"02:00\"", spec.PathClusterMaintenanceWindow, abbreviate(w.StartTime))
+		c.errorf(keys(spec.PathClusterMaintenanceWindowStartTime), "%s %s is not a time of day: want \"HH:MM\", such as \"02:00\"", spec.PathClusterMaintenanceWindowStartTime, abbreviate(w.StartTime))
 	}
 	switch {
 	case w.DurationHours == nil:
-		c.errorf(keys(spec.PathClusterMaintenanceWindow+".durationHours"), "%s.durationHours is missing: set the window's length, %d to %d hours", spec.PathClusterMaintenanceWindow, MinWindowHours, MaxWindowHours)
+		c.errorf(keys(spec.PathClusterMaintenanceWindowDurationHours), "%s is missing: set the window's length, %d to %d hours", spec.PathClusterMaintenanceWindowDurationHours, MinWindowHours, MaxWindowHours)
 	case *w.DurationHours < MinWindowHours || *w.DurationHours > MaxWindowHours:
-		c.errorf(keys(spec.PathClusterMaintenanceWindow+".durationHours"), "%s.durationHours %d is outside %d-%d: AKS needs a window of at least %d hours",
-			spec.PathClusterMaintenanceWindow, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
+		c.errorf(keys(spec.PathClusterMaintenanceWindowDurationHours), "%s %d is outside %d-%d: AKS needs a window of at least %d hours",
+			spec.PathClusterMaintenanceWindowDurationHours, *w.DurationHours, MinWindowHours, MaxWindowHours, MinWindowHours)
 	}
 	if !validUTCOffset(w.UTCOffset) {
-		c.errorf(keys(spec.PathClusterMaintenanceWindow+".utcOffset"), "%s.utcOffset %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
-			spec.PathClusterMaintenanceWindow, abbreviate(w.UTCOffset))
+		c.errorf(keys(spec.PathClusterMaintenanceWindowUTCOffset), "%s %s is not an offset from UTC: want \"+HH:MM\" or \"-HH:MM\" from -12:00 to +14:00, such as \"+01:00\"",
+			spec.PathClusterMaintenanceWindowUTCOffset, abbreviate(w.UTCOffset))
 	}
 	if cl.UpgradeChannel == spec.UpgradeChannelNone && !cl.NodeOSScheduled() {
 		c.warnf(keys(spec.PathClusterMaintenanceWindow, spec.PathClusterUpgradeChannel, spec.PathClusterNodeOSUpgradeChannel), "%s is set but neither %s nor %s upgrades anything on a schedule: the window has no effect",

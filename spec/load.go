@@ -49,29 +49,30 @@ func Load(stackName string, get Source) (Stack, error) {
 	group, hasGroup := get(KeyResourceGroup)
 	switch {
 	case hasLegacy && hasGroup:
-		errs = append(errs, fmt.Errorf("resourceGroupName: set %s or %s, not both (resourceGroupName is the older spelling of resourceGroup.name)", KeyResourceGroup, KeyResourceGroupName))
+		errs = append(errs, fmt.Errorf("%s: set %s or %s, not both (%s is the older spelling of %s)",
+			PathOf(KeyResourceGroupName), KeyResourceGroup, KeyResourceGroupName, PathOf(KeyResourceGroupName), PathResourceGroupName))
 	case hasLegacy:
 		s.ResourceGroup.Name = legacy
 	case hasGroup:
-		errs = append(errs, decodeObject("resourceGroup", []byte(group), &s.ResourceGroup)...)
+		errs = append(errs, decodeObject(PathOf(KeyResourceGroup), []byte(group), &s.ResourceGroup)...)
 	}
-	s.ResourceGroupKey = KeyResourceGroup + ".name"
+	s.ResourceGroupKey = Project + ":" + PathResourceGroupName
 	if hasLegacy && !hasGroup {
 		s.ResourceGroupKey = KeyResourceGroupName
 	}
 	s.Protect, s.ReadLastDeployment = true, true
 	for _, flag := range []struct {
-		key, name string
-		dst       *bool
+		key string
+		dst *bool
 	}{
-		{KeyProtect, "protect", &s.Protect},
-		{KeyExportKubeconfig, "exportKubeconfig", &s.ExportKubeconfig},
-		{KeyReadLastDeployment, "readLastDeployment", &s.ReadLastDeployment},
+		{KeyProtect, &s.Protect},
+		{KeyExportKubeconfig, &s.ExportKubeconfig},
+		{KeyReadLastDeployment, &s.ReadLastDeployment},
 	} {
 		if v, ok := get(flag.key); ok {
 			b, err := strconv.ParseBool(strings.TrimSpace(v))
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: want true or false, got %s", flag.name, compact([]byte(v))))
+				errs = append(errs, fmt.Errorf("%s: want true or false, got %s", PathOf(flag.key), compact([]byte(v))))
 				continue
 			}
 			*flag.dst = b
@@ -83,31 +84,31 @@ func Load(stackName string, get Source) (Stack, error) {
 	if v, ok := get(KeyTags); ok {
 		if err := json.Unmarshal([]byte(v), &s.Tags); err != nil {
 			s.Tags = nil
-			errs = append(errs, fmt.Errorf("tags: want a map of string keys to string values, got %s", v))
+			errs = append(errs, fmt.Errorf("%s: want a map of string keys to string values, got %s", PathOf(KeyTags), v))
 		}
 	}
 	_, s.HasSSHPublicKey = get(KeySSHPublicKey)
 	if v, ok := get(KeyFirewall); ok {
 		s.Firewall = &Firewall{}
-		errs = append(errs, decodeObject("firewall", []byte(v), s.Firewall)...)
+		errs = append(errs, decodeObject(PathOf(KeyFirewall), []byte(v), s.Firewall)...)
 	}
 	if v, ok := get(KeyHub); ok {
 		s.Hub = &Hub{}
-		errs = append(errs, decodeObject("hub", []byte(v), s.Hub)...)
+		errs = append(errs, decodeObject(PathOf(KeyHub), []byte(v), s.Hub)...)
 	}
 	if v, ok := get(KeyPools); ok {
 		s.Pools, errs = decodePools([]byte(v), errs)
 	}
 	for _, obj := range []struct {
-		key, name string
-		dst       any
-	}{{KeyNetwork, "network", &s.Network}, {KeyCluster, "cluster", &s.Cluster}} {
+		key string
+		dst any
+	}{{KeyNetwork, &s.Network}, {KeyCluster, &s.Cluster}} {
 		v, ok := get(obj.key)
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: missing: set the %s object in the stack config (see docs/config.md)", obj.name, obj.key))
+			errs = append(errs, fmt.Errorf("%s: missing: set the %s object in the stack config (see docs/config.md)", PathOf(obj.key), obj.key))
 			continue
 		}
-		errs = append(errs, decodeObject(obj.name, []byte(v), obj.dst)...)
+		errs = append(errs, decodeObject(PathOf(obj.key), []byte(v), obj.dst)...)
 	}
 	return Defaults(s), errors.Join(errs...)
 }
@@ -118,15 +119,15 @@ func Load(stackName string, get Source) (Stack, error) {
 func decodeAdopt(stackName, raw string, errs []error) (map[string]string, []error) {
 	var adopt map[string]string
 	if err := json.Unmarshal([]byte(raw), &adopt); err != nil {
-		return nil, append(errs, fmt.Errorf("adopt: want a map of resource URNs to Azure resource ids, got %s", compact([]byte(raw))))
+		return nil, append(errs, fmt.Errorf("%s: want a map of resource URNs to Azure resource ids, got %s", PathOf(KeyAdopt), compact([]byte(raw))))
 	}
 	prefix := "urn:pulumi:" + stackName + "::" + Project + "::"
 	for _, urn := range slices.Sorted(maps.Keys(adopt)) {
 		if !strings.HasPrefix(urn, prefix) {
-			errs = append(errs, fmt.Errorf("adopt: %q is not the URN of a resource of stack %s (want %s...)", urn, stackName, prefix))
+			errs = append(errs, fmt.Errorf("%s: %q is not the URN of a resource of stack %s (want %s...)", PathOf(KeyAdopt), urn, stackName, prefix))
 		}
 		if id := adopt[urn]; !strings.HasPrefix(strings.ToLower(id), "/subscriptions/") {
-			errs = append(errs, fmt.Errorf("adopt: %q: %q is not an Azure resource id (want /subscriptions/...)", urn, id))
+			errs = append(errs, fmt.Errorf("%s: %q: %q is not an Azure resource id (want /subscriptions/...)", PathOf(KeyAdopt), urn, id))
 		}
 	}
 	return adopt, errs
@@ -165,7 +166,7 @@ func decodeObject(path string, raw []byte, dst any) []error {
 			}
 			list := reflect.MakeSlice(field.Type(), len(items), len(items))
 			for j, item := range items {
-				errs = append(errs, decodeObject(fmt.Sprintf("%s[%d]", key, j), item, list.Index(j).Addr().Interface())...)
+				errs = append(errs, decodeObject(Index(key, j), item, list.Index(j).Addr().Interface())...)
 			}
 			field.Set(list)
 			continue
@@ -267,7 +268,7 @@ func UnknownKeys(keys []string) []error {
 	known := KnownKeys()
 	names := make([]string, len(known))
 	for i, k := range known {
-		names[i] = strings.TrimPrefix(k, Project+":")
+		names[i] = PathOf(k)
 	}
 	var errs []error
 	for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
@@ -334,11 +335,11 @@ func compact(raw []byte) string {
 func decodePools(raw []byte, errs []error) ([]Pool, []error) {
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, append(errs, fmt.Errorf("pools: want a list of pool objects, got %s", compact(raw)))
+		return nil, append(errs, fmt.Errorf("%s: want a list of pool objects, got %s", PathOf(KeyPools), compact(raw)))
 	}
 	pools := make([]Pool, len(items))
 	for i, item := range items {
-		errs = append(errs, decodeObject(fmt.Sprintf("pools[%d]", i), item, &pools[i])...)
+		errs = append(errs, decodeObject(Index(PathOf(KeyPools), i), item, &pools[i])...)
 	}
 	return pools, errs
 }

@@ -75,15 +75,16 @@ func run(ctx *pulumi.Context, policy retry.Policy) error {
 	}
 	if s.Hub != nil && !ctx.DryRun() {
 		if sub, _, _, ok := rules.ParseVNetID(s.Hub.VnetID); ok && sub == spec.PlaceholderSubscription {
-			report.Errors = append(report.Errors, rules.Finding{Keys: []string{"hub.vnetId"}, Message: fmt.Sprintf(
-				"hub.vnetId is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", sub)})
+			report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.PathHubVnetID}, Message: fmt.Sprintf(
+				"%s is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", spec.PathHubVnetID, sub)})
 		}
 	}
 	if !ctx.DryRun() {
 		for i, entry := range s.Cluster.ClusterAdmins {
 			if spec.ParseClusterAdmin(entry).ObjectID == spec.PlaceholderSubscription {
-				report.Errors = append(report.Errors, rules.Finding{Keys: []string{fmt.Sprintf("cluster.clusterAdmins[%d]", i)}, Message: fmt.Sprintf(
-					"cluster.clusterAdmins[%d] is still the placeholder %s: pulumi up grants only real principals; set the object id of the admins' Entra group", i, spec.PlaceholderSubscription)})
+				key := spec.Index(spec.PathClusterClusterAdmins, i)
+				report.Errors = append(report.Errors, rules.Finding{Keys: []string{key}, Message: fmt.Sprintf(
+					"%s is still the placeholder %s: pulumi up grants only real principals; set the object id of the admins' Entra group", key, spec.PlaceholderSubscription)})
 			}
 		}
 	}
@@ -415,8 +416,8 @@ func resourceGroup(ctx *pulumi.Context, s spec.Stack, tags pulumi.StringMapInput
 	if s.ResourceGroup.Existing {
 		group, err := resources.LookupResourceGroup(ctx, &resources.LookupResourceGroupArgs{ResourceGroupName: s.ResourceGroup.Name})
 		if err != nil {
-			return pulumi.StringOutput{}, fmt.Errorf("%s %s: the existing resource group cannot be read (resourceGroup.existing is true): %w",
-				s.ResourceGroupKey, s.ResourceGroup.Name, err)
+			return pulumi.StringOutput{}, fmt.Errorf("%s %s: the existing resource group cannot be read (%s is true): %w",
+				s.ResourceGroupKey, s.ResourceGroup.Name, spec.PathResourceGroupExisting, err)
 		}
 		return gate(pulumi.String(group.Name)), nil
 	}
