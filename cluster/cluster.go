@@ -79,19 +79,6 @@ type KubenetCluster struct {
 	Kubeconfig pulumi.StringOutput
 }
 
-// CreateOnlyInputs are the ManagedCluster inputs on which the azure-native v2
-// provider plans a replacement (deleting the cluster first) instead of an
-// update, as its forceNewMap and schema mark them (willReplaceOnChanges):
-// pulumi-azure-native provider/pkg/gen (forceNewMap, ContainerService
-// ManagedCluster), with resourceGroupName and resourceName. The whole
-// networkProfile is among them in v2 (only later releases narrowed it,
-// pulumi-azure-native#4756). The simulated Azure of the engine tests asks for
-// a replacement on exactly these.
-var CreateOnlyInputs = []string{
-	"resourceGroupName", "resourceName", "location", "dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID",
-	"linuxProfile", "networkProfile", "nodeResourceGroup", "windowsProfile",
-}
-
 // NewKubenetCluster registers the managed cluster as the child of a component of
 // type aks-kubenet:cluster:KubenetCluster and reads back its kubeconfig.
 //
@@ -100,7 +87,7 @@ var CreateOnlyInputs = []string{
 // fight the autoscaler.
 //
 // The cluster also ignores later changes to linuxProfile, the SSH key: the
-// provider replaces the cluster on any change to it (CreateOnlyInputs), while
+// provider replaces the cluster on any change to it (aksfacts.ClusterCreateOnlyInputs), while
 // AKS rotates, adds or removes the key in place
 // (az aks update --ssh-key-value, https://learn.microsoft.com/azure/aks/node-access).
 // The key in config counts when the cluster is created.

@@ -1,25 +1,15 @@
 package cluster
 
 import (
-	"cmp"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
-
-// PoolCreateOnlyInputs are the AgentPool inputs on which the azure-native v2
-// provider plans a replacement (deleting the pool first, its name being
-// fixed) instead of an update: its forceNewMap for ContainerService AgentPool
-// (pulumi-azure-native#3655), with the names. AKS refuses an in-place change
-// of the other properties PoolImmutables lists. The simulated Azure of the
-// engine tests replaces a pool on exactly these.
-var PoolCreateOnlyInputs = []string{"resourceGroupName", "resourceName", "agentPoolName", "vmSize", "gpuInstanceProfile"}
 
 // NodePoolArgs configures a NodePool.
 type NodePoolArgs struct {
@@ -165,39 +155,8 @@ func taints(p spec.Pool) pulumi.StringArrayInput {
 	return pulumi.ToStringArray(t)
 }
 
-// FixedPoolSetting is a pool setting AKS cannot change on an existing pool
-// (https://learn.microsoft.com/azure/aks/manage-node-pools#limitations).
-type FixedPoolSetting struct {
-	// Field is its key in an aks-kubenet:pools entry: "vmSize".
-	Field string
-	// What names it in messages: "VM size".
-	What string
-	// Replaces is true when the provider replaces the pool on a change
-	// (PoolCreateOnlyInputs); otherwise AKS refuses the update.
-	Replaces bool
-	// Value is the setting of a pool, "" for none.
-	Value func(spec.Pool) string
-}
-
-// FixedPoolSettings are the settings AKS cannot change on a pool in place,
-// in the order the summaries list them: the preview (PoolImmutables) and
-// the plan's -base compare them.
-var FixedPoolSettings = []FixedPoolSetting{
-	{"vmSize", "VM size", true, func(p spec.Pool) string { return p.VMSize }},
-	{"zones", "availability zones", false, func(p spec.Pool) string { return strings.Join(p.Zones, ",") }},
-	{"maxPods", "pods per node", false, func(p spec.Pool) string {
-		if p.MaxPods == nil {
-			return ""
-		}
-		return fmt.Sprint(*p.MaxPods)
-	}},
-	{"osSku", "OS SKU", false, func(p spec.Pool) string { return p.OSSku }},
-	// AKS returns no priority for a Regular pool.
-	{"priority", "priority", false, func(p spec.Pool) string { return cmp.Or(p.Priority, spec.PriorityRegular) }},
-}
-
-// PoolImmutables is a deployed pool's summary of its FixedPoolSettings. The
-// preview compares it with the config's (ConfigImmutables) to call out such
+// PoolImmutables is a deployed pool's summary of its aksfacts.FixedPoolSettings.
+// The preview compares it with the config's (aksfacts.PoolSummary) to call out such
 // a change before pulumi up runs into it.
 func PoolImmutables(pool *containerservice.AgentPool) pulumi.StringOutput {
 	return pulumi.All(pool.VmSize, pool.AvailabilityZones, pool.MaxPods, pool.OsSKU, pool.ScaleSetPriority).ApplyT(func(v []any) string {
@@ -207,20 +166,10 @@ func PoolImmutables(pool *containerservice.AgentPool) pulumi.StringOutput {
 			}
 			return *s
 		}
-		return ConfigImmutables(spec.Pool{
+		return aksfacts.PoolSummary(spec.Pool{
 			VMSize: deref(v[0].(*string)), Zones: v[1].([]string), MaxPods: v[2].(*int),
 			OSSku: deref(v[3].(*string)), Priority: deref(v[4].(*string)),
 		})
 	}).(pulumi.StringOutput)
 }
 
-// ConfigImmutables is the summary of a pool's FixedPoolSettings:
-// "vmSize=Standard_D4s_v5 zones=1,2,3 maxPods=110 osSku=Ubuntu
-// priority=Regular".
-func ConfigImmutables(p spec.Pool) string {
-	fields := make([]string, len(FixedPoolSettings))
-	for i, s := range FixedPoolSettings {
-		fields[i] = s.Field + "=" + s.Value(p)
-	}
-	return strings.Join(fields, " ")
-}

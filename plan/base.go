@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aks-kubenet/aks-kubenet/cluster"
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
@@ -32,7 +32,7 @@ type Base struct {
 	// that differs from the base's.
 	Renames map[string][]string `json:"-"`
 	// PoolChanges are findings too, by stack: each change of what AKS cannot
-	// change on a pool (cluster.FixedPoolSettings) of a user pool in both
+	// change on a pool (aksfacts.FixedPoolSettings) of a user pool in both
 	// checkouts, matched by name.
 	PoolChanges map[string][]string `json:"-"`
 	// Pools are, by stack, the user pools in only one checkout, matched by
@@ -100,57 +100,9 @@ func (b *Base) poolsOf(stack string) *PoolDiff {
 	return nil
 }
 
-// renamable is one name a stack gives a resource Azure cannot rename.
-type renamable struct {
-	// change is what the stack does, after "stack prod ": "renames the route table".
-	change string
-	// key is the config key of the name, with the project namespace when it
-	// is a top-level key; groupKey means the stack's ResourceGroupKey.
-	key string
-	// value is the name the stack gives, its default applied.
-	value func(spec.Stack) string
-	// cannot is why the change replaces, replaced what Pulumi re-creates.
-	cannot, replaced string
-	// from says where the default comes from, for "(default, from ...)".
-	from string
-}
-
-const groupKey = ""
-
-// renamables are the names -base compares, in the order it reports them.
-var renamables = []renamable{
-	{"renames the resource group", groupKey, func(s spec.Stack) string { return s.ResourceGroup.Name },
-		"Azure cannot rename", "it (and everything in it)", "from the stack name"},
-	{"renames the VNet", "network.vnetName", func(s spec.Stack) string { return s.Network.VnetName },
-		"Azure cannot rename", "it (and everything in it)", "from the stack name"},
-	{"renames the node subnet", "network.subnetName", func(s spec.Stack) string { return s.Network.SubnetName },
-		"Azure cannot rename", "it (and everything in it)", "from the stack name"},
-	{"renames the route table", "network.routeTableName", func(s spec.Stack) string { return s.Network.RouteTableName },
-		"Azure cannot rename", "it (and everything in it)", "from the stack name"},
-	{"renames the AKS cluster", "cluster.name", func(s spec.Stack) string { return s.Cluster.Name },
-		"Azure cannot rename", "it (and everything in it)", "from the stack name"},
-	{"renames the cluster identity", "cluster.identityName", func(s spec.Stack) string { return s.Cluster.IdentityName },
-		"Azure cannot rename", "it (and its role assignments)", "from cluster.name"},
-	{"changes the AKS cluster's DNS prefix", "cluster.dnsPrefix", func(s spec.Stack) string { return s.Cluster.DNSPrefix },
-		"AKS cannot change it on a cluster", "the cluster (and everything in it)", "from cluster.name"},
-	{"renames the cluster's node resource group", "cluster.nodeResourceGroup", nodeResourceGroup,
-		"AKS cannot change it on a cluster", "the cluster (and everything in it)", "AKS's MC_<group>_<cluster>_<location>"},
-	{"renames the Log Analytics workspace", "cluster.monitoring.workspaceName", func(s spec.Stack) string { return s.Cluster.WorkspaceName() },
-		"Azure cannot rename", "it (and lose the logs in it)", "from cluster.name"},
-}
-
 // poolDefaultFrom says where a fixed pool setting's default comes from, for
 // "(default, ...)"; a setting not listed defaults to a constant.
-var poolDefaultFrom = map[string]string{"vmSize": "from cluster.vmSize"}
-
-// nodeResourceGroup is the cluster's node resource group: the configured one,
-// or the one AKS names when none is (MC_<group>_<cluster>_<location>).
-func nodeResourceGroup(s spec.Stack) string {
-	if s.Cluster.NodeResourceGroup != "" {
-		return s.Cluster.NodeResourceGroup
-	}
-	return fmt.Sprintf("MC_%s_%s_%s", s.ResourceGroup.Name, s.Cluster.Name, s.Location)
-}
+var poolDefaultFrom = map[string]string{spec.PathPoolsVMSize: "from " + spec.PathClusterVMSize}
 
 // checkBaseDir returns an InputError when baseDir holds no project.
 func checkBaseDir(baseDir string) error {
@@ -203,38 +155,36 @@ func compareBase(baseDir, dir string, stacks []Stack) (b *Base, unreadable []err
 }
 
 // renames returns a finding for each name that stack gives a resource in head
-// but not in base, in the order of renamables. baseSet and headSet report
-// whether a key is set in each config, rather than defaulted.
+// but not in base, in the order of aksfacts.Names. baseSet and headSet
+// report whether a key is set in each config, rather than defaulted.
 func renames(stack string, base, head spec.Stack, baseSet, headSet func(key string) bool) []string {
 	var out []string
-	for _, r := range renamables {
-		old, now := r.value(base), r.value(head)
+	for _, n := range aksfacts.Names {
+		old, now := n.Value(base), n.Value(head)
 		if old == now || old == "" || now == "" { // "": no such resource on one side
 			continue
 		}
-		if r.key == "cluster.nodeResourceGroup" && base.Cluster.NodeResourceGroup == "" && head.Cluster.NodeResourceGroup == "" {
-			// AKS's own name follows the group and cluster, whose renames are
-			// findings of their own, and the location (not a name: -base does
-			// not compare it).
+		if n.Follows != nil && n.Follows(base) && n.Follows(head) {
+			// A default that follows other names (AKS's node resource group
+			// follows the group, the cluster and the location): their renames
+			// are findings of their own, and the location is not a name
+			// -base compares.
 			continue
 		}
-		oldKey, newKey := r.key, r.key
-		if r.key == groupKey {
-			oldKey, newKey = base.ResourceGroupKey, head.ResourceGroupKey
-		}
-		change := fmt.Sprintf("%s %s -> %s", oldKey, old+r.defaulted(baseSet(oldKey)), now+r.defaulted(headSet(newKey)))
+		oldKey, newKey := n.Key(base), n.Key(head)
+		change := fmt.Sprintf("%s %s -> %s", oldKey, old+defaulted(n, baseSet(oldKey)), now+defaulted(n, headSet(newKey)))
 		if oldKey != newKey {
-			change = fmt.Sprintf("%s %s -> %s %s", oldKey, old+r.defaulted(baseSet(oldKey)), newKey, now+r.defaulted(headSet(newKey)))
+			change = fmt.Sprintf("%s %s -> %s %s", oldKey, old+defaulted(n, baseSet(oldKey)), newKey, now+defaulted(n, headSet(newKey)))
 		}
 		out = append(out, fmt.Sprintf("stack %s %s: %s. %s; Pulumi would delete and re-create %s, and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'",
-			stack, r.change, change, r.cannot, r.replaced))
+			stack, n.Change, change, n.Cannot, n.Replaced))
 	}
 	return out
 }
 
 // comparePools matches the user pools of stack in base and head by name. It
 // returns a finding for each setting AKS cannot change on a pool
-// (cluster.FixedPoolSettings) that differs between a pool in both, in head's
+// (aksfacts.FixedPoolSettings) that differs between a pool in both, in head's
 // order of pools and the settings' order, and the pools only in head
 // (added) and only in base (removed). baseSet and headSet report whether a
 // key is set in each config, rather than defaulted.
@@ -260,15 +210,15 @@ func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key
 		case inHead[p.Name] != i:
 			continue // a duplicate
 		}
-		for _, im := range cluster.FixedPoolSettings {
+		for _, im := range aksfacts.FixedPoolSettings {
 			old, now := im.Value(base.Pools[j]), im.Value(p)
 			if old == now {
 				continue
 			}
-			oldKey, newKey := fmt.Sprintf("pools[%d].%s", j, im.Field), fmt.Sprintf("pools[%d].%s", i, im.Field)
-			change := fmt.Sprintf("%s %s -> %s", oldKey, shownPoolSetting(im.Field, old, baseSet(oldKey)), shownPoolSetting(im.Field, now, headSet(newKey)))
+			oldKey, newKey := spec.At(im.Path, j), spec.At(im.Path, i)
+			change := fmt.Sprintf("%s %s -> %s", oldKey, shownPoolSetting(im.Path, old, baseSet(oldKey)), shownPoolSetting(im.Path, now, headSet(newKey)))
 			if oldKey != newKey {
-				change = fmt.Sprintf("%s %s -> %s %s", oldKey, shownPoolSetting(im.Field, old, baseSet(oldKey)), newKey, shownPoolSetting(im.Field, now, headSet(newKey)))
+				change = fmt.Sprintf("%s %s -> %s %s", oldKey, shownPoolSetting(im.Path, old, baseSet(oldKey)), newKey, shownPoolSetting(im.Path, now, headSet(newKey)))
 			}
 			consequence := " and refuses the update, so pulumi up fails"
 			if im.Replaces {
@@ -286,28 +236,28 @@ func comparePools(stack string, base, head spec.Stack, baseSet, headSet func(key
 	return out, diff
 }
 
-// shownPoolSetting is the value of a fixed pool setting (its Field) as a
+// shownPoolSetting is the value of a fixed pool setting (its Path) as a
 // finding shows it: "none" for no value, marked " (default, ...)" when its
 // key is not set.
-func shownPoolSetting(field, value string, set bool) string {
+func shownPoolSetting(path, value string, set bool) string {
 	if value == "" {
 		value = "none"
 	}
 	if set {
 		return value
 	}
-	if from, ok := poolDefaultFrom[field]; ok {
+	if from, ok := poolDefaultFrom[path]; ok {
 		return value + " (default, " + from + ")"
 	}
 	return value + " (default)"
 }
 
 // defaulted marks a name its key does not set: " (default, from cluster.name)".
-func (r renamable) defaulted(set bool) string {
+func defaulted(n aksfacts.Name, set bool) string {
 	if set {
 		return ""
 	}
-	return " (default, " + r.from + ")"
+	return " (default, " + n.From + ")"
 }
 
 // loadNames reads the stack's config from the project in dir as the program

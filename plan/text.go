@@ -7,9 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
-	"github.com/aks-kubenet/aks-kubenet/network"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -318,8 +318,8 @@ func writeEgressText(w io.Writer, s spec.Stack) {
 		f := s.Firewall
 		fmt.Fprintf(w, "\nEgress: Azure Firewall %s (%s) in %s, default route %s to its private IP (expected: the subnet's first usable host)\n",
 			f.Name, f.Tier, f.SubnetCidr, s.Network.DefaultRouteName)
-		fmt.Fprintf(w, "  rules of %s, from %s:\n", network.RuleCollectionGroupName, s.Network.NodeSubnetCidr)
-		for _, r := range network.RequiredRules(s.Location, network.Addons{AzurePolicy: spec.On(s.Cluster.AzurePolicy), ContainerInsights: s.Cluster.MonitoringEnabled()}) {
+		fmt.Fprintf(w, "  rules of %s, from %s:\n", aksfacts.RuleCollectionGroupName, s.Network.NodeSubnetCidr)
+		for _, r := range aksfacts.RequiredRules(s.Location, aksfacts.Addons{AzurePolicy: spec.On(s.Cluster.AzurePolicy), ContainerInsights: s.Cluster.MonitoringEnabled()}) {
 			ports := ""
 			if len(r.Ports) > 0 {
 				ports = ":" + strings.Join(r.Ports, ",")
@@ -328,10 +328,10 @@ func writeEgressText(w io.Writer, s spec.Stack) {
 		}
 		for _, r := range f.NetworkRules {
 			to := strings.Join(append(append([]string{}, r.DestinationAddresses...), r.DestinationFqdns...), ",")
-			fmt.Fprintf(w, "    %-11s %-24s %s to %s:%s (firewall.networkRules)\n", "network", r.Name, strings.Join(r.Protocols, ","), to, strings.Join(r.DestinationPorts, ","))
+			fmt.Fprintf(w, "    %-11s %-24s %s to %s:%s (%s)\n", "network", r.Name, strings.Join(r.Protocols, ","), to, strings.Join(r.DestinationPorts, ","), spec.PathFirewallNetworkRules)
 		}
 		if len(f.AllowFqdns) > 0 {
-			fmt.Fprintf(w, "    %-11s %-24s Https:443 to %s (firewall.allowFqdns)\n", "application", "allow-fqdns", strings.Join(f.AllowFqdns, ","))
+			fmt.Fprintf(w, "    %-11s %-24s Https:443 to %s (%s)\n", "application", "allow-fqdns", strings.Join(f.AllowFqdns, ","), spec.PathFirewallAllowFqdns)
 		}
 	case s.Hub != nil:
 		fmt.Fprintf(w, "\nEgress: the hub's firewall %s, through peering with %s (%s), default route %s\n",

@@ -134,3 +134,6 @@ func At(path string, index ...int) string {
 // Index returns the path of entry i of the list at path:
 // Index(PathClusterZones, 1) is "cluster.zones[1]".
 func Index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// Leaf returns the last key of path: "vmSize" for pools[].vmSize.
+func Leaf(path string) string { return path[strings.LastIndex(path, ".")+1:] }

@@ -8,26 +8,10 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
-
-// renamable is one name key: the stack output that records the deployed name,
-// the config key that sets it, and what it names.
-type renamable struct {
-	output, key, what string
-	value             func(spec.Stack) string
-}
-
-var renamables = []renamable{
-	{"resourceGroupName", "", "resource group (and every resource in it)", func(s spec.Stack) string { return s.ResourceGroup.Name }},
-	{"vnetName", "network.vnetName", "VNet (and the node subnet in it)", func(s spec.Stack) string { return s.Network.VnetName }},
-	{"subnetName", "network.subnetName", "node subnet", func(s spec.Stack) string { return s.Network.SubnetName }},
-	{"routeTableName", "network.routeTableName", "route table (and every route in it)", func(s spec.Stack) string { return s.Network.RouteTableName }},
-	{"identityName", "cluster.identityName", "cluster identity (and its grants)", func(s spec.Stack) string { return s.Cluster.IdentityName }},
-	{"clusterName", "cluster.name", "AKS cluster", func(s spec.Stack) string { return s.Cluster.Name }},
-	{"workspaceName", "cluster.monitoring.workspaceName", "Log Analytics workspace (and the logs in it)", func(s spec.Stack) string { return s.Cluster.WorkspaceName() }},
-}
 
 // warnRenames calls out, as a warning in the preview, every name key whose
 // value differs from the name the stack's last deployment recorded in its
@@ -80,23 +64,21 @@ func warnRenames(ctx *pulumi.Context, s spec.Stack) (gate func(pulumi.StringInpu
 // order.
 func renameWarnings(s spec.Stack, deployed map[string]any) []string {
 	var warnings []string
-	for _, r := range renamables {
-		old, ok := deployed[r.output].(string)
-		now := r.value(s)
-		if !ok || old == "" || now == "" || old == now {
+	for _, n := range aksfacts.Names {
+		old, ok := deployed[n.Output].(string)
+		now := n.Value(s)
+		if !ok || old == "" || now == "" || old == now || n.Follows != nil && n.Follows(s) {
+			// A default that follows other names changes with them, and
+			// they are warned about themselves.
 			continue
-		}
-		key := r.key
-		if key == "" {
-			key = s.ResourceGroupKey
 		}
 		protected := ""
 		if s.Protect {
 			protected = " The resource is protected, so pulumi up refuses."
 		}
 		warnings = append(warnings, fmt.Sprintf(
-			"%s changes from %s to %s on a deployed stack: Azure cannot rename, so Pulumi would delete the %s and create it anew.%s See docs/operations.md, \"Changing a stack\".",
-			key, old, now, r.what, protected))
+			"%s changes from %s to %s on a deployed stack: %s, so Pulumi would delete the %s and create it anew.%s See docs/operations.md, \"Changing a stack\".",
+			n.Key(s), old, now, n.Cannot, n.What, protected))
 	}
 	// The cluster's own settings compare only with the same cluster: none
 	// deployed, or a renamed one (warned about above), has nothing to compare.
@@ -129,8 +111,8 @@ var creationSettings = []creationSetting{
 		output: "networkPolicy", before: spec.NetworkPolicyNone,
 		value: func(s spec.Stack) string { return s.Cluster.NetworkPolicy },
 		message: func(old, now string) string {
-			return fmt.Sprintf("cluster.networkPolicy is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See docs/security.md, \"Network policy and the move to Azure CNI Overlay\".",
-				now, old, old, now)
+			return fmt.Sprintf("%s is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See docs/security.md, \"Network policy and the move to Azure CNI Overlay\".",
+				spec.PathClusterNetworkPolicy, now, old, old, now)
 		},
 	},
 	{
@@ -142,8 +124,8 @@ var creationSettings = []creationSetting{
 		output: "privateCluster", before: "false",
 		value: func(s spec.Stack) string { return strconv.FormatBool(spec.On(s.Cluster.PrivateCluster)) },
 		message: func(old, now string) string {
-			return fmt.Sprintf("cluster.privateCluster is %s but the deployed cluster's is %s: a private API server counts at creation, and AKS refuses to change it on a running cluster, so pulumi up would fail at the cluster and change nothing on it; set it back to %s, or build a new cluster (a new cluster.name) and move the workloads. See docs/security.md, \"API server access\".",
-				now, old, old)
+			return fmt.Sprintf("%s is %s but the deployed cluster's is %s: a private API server counts at creation, and AKS refuses to change it on a running cluster, so pulumi up would fail at the cluster and change nothing on it; set it back to %s, or build a new cluster (a new %s) and move the workloads. See docs/security.md, \"API server access\".",
+				spec.PathClusterPrivateCluster, now, old, old, spec.PathClusterName)
 		},
 	},
 }
@@ -180,14 +162,14 @@ func poolWarnings(s spec.Stack, deployed map[string]any) []string {
 		if !ok {
 			continue // a new pool
 		}
-		if changes := settingChanges(old, cluster.ConfigImmutables(p)); changes != "" {
+		if changes := settingChanges(old, aksfacts.PoolSummary(p)); changes != "" {
 			protected := ""
 			if s.Protect {
 				protected = " (refused while protected)"
 			}
 			warnings = append(warnings, fmt.Sprintf(
-				"pools[%d] %s changes %s: AKS cannot change these on a pool, so Pulumi would delete the pool and create it anew for a VM size%s, and Azure refuses the others; add a pool under a new name, move the workloads, then remove this one. See docs/node-pools.md, \"Changing a pool\".",
-				i, p.Name, changes, protected))
+				"%s %s changes %s: AKS cannot change these on a pool, so Pulumi would delete the pool and create it anew for a VM size%s, and Azure refuses the others; add a pool under a new name, move the workloads, then remove this one. See docs/node-pools.md, \"Changing a pool\".",
+				spec.Index(spec.PathOf(spec.KeyPools), i), p.Name, changes, protected))
 		}
 	}
 	if old, ok := deployed["systemPool"].(string); ok && old != "" && len(s.Pools) > 0 {

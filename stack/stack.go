@@ -11,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/iam"
 	"github.com/aks-kubenet/aks-kubenet/monitoring"
@@ -74,9 +76,9 @@ func run(ctx *pulumi.Context, policy retry.Policy) error {
 			spec.KeySubscriptionID, spec.PlaceholderSubscription, spec.KeySubscriptionID)})
 	}
 	if s.Hub != nil && !ctx.DryRun() {
-		if sub, _, _, ok := rules.ParseVNetID(s.Hub.VnetID); ok && sub == spec.PlaceholderSubscription {
+		if hub, err := armid.Parse(s.Hub.VnetID, ""); err == nil && hub.SubscriptionID == spec.PlaceholderSubscription {
 			report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.PathHubVnetID}, Message: fmt.Sprintf(
-				"%s is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", spec.PathHubVnetID, sub)})
+				"%s is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", spec.PathHubVnetID, hub.SubscriptionID)})
 		}
 	}
 	if !ctx.DryRun() {
@@ -323,6 +325,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"identityName":      identity.Identity.Name,
 		"identityClientId":  identity.Identity.ClientId,
 		"clusterName":       aks.Cluster.Name,
+		"dnsPrefix":         aks.Cluster.DnsPrefix,
 		"nodeResourceGroup": aks.Cluster.NodeResourceGroup,
 		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
 		"networkPolicy":     aks.Cluster.NetworkProfile.Elem().NetworkPolicy(),
@@ -360,7 +363,7 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 			VirtualNetworkName: vnet.Network.Name,
 			NodeSubnetCidr:     s.Network.NodeSubnetCidr,
 			Config:             *s.Firewall,
-			Addons:             network.Addons{AzurePolicy: spec.On(s.Cluster.AzurePolicy), ContainerInsights: s.Cluster.MonitoringEnabled()},
+			Addons:             aksfacts.Addons{AzurePolicy: spec.On(s.Cluster.AzurePolicy), ContainerInsights: s.Cluster.MonitoringEnabled()},
 			Tags:               tags,
 		})
 		if err != nil {
@@ -381,7 +384,11 @@ func egressResources(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringO
 		}
 		egress = []pulumi.Resource{fw.Firewall, fw.Rules}
 	case s.Hub != nil:
-		sub, group, name, _ := rules.ParseVNetID(s.Hub.VnetID) // validated by rules.Check
+		hub, err := armid.Parse(s.Hub.VnetID, armid.Types[armid.VirtualNetwork].ARMType)
+		if err != nil { // refused by rules.Check first
+			return nil, nil, err
+		}
+		sub, group, name := hub.SubscriptionID, hub.ResourceGroupName, hub.Name
 		peering, err := network.NewHubPeering(ctx, "hub", network.HubPeeringArgs{
 			ResourceGroupName: groupName,
 			VnetName:          vnet.Network.Name,

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/aks-kubenet/aks-kubenet/network"
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -132,8 +132,8 @@ func TestFirewallRules(t *testing.T) {
 			t.Errorf("rule %s comes from %v, want the node subnet", m["name"].StringValue(), src)
 		}
 	}
-	if len(network.RequiredRules("eastus", network.Addons{})) != 3 {
-		t.Errorf("required rules: %v", network.RequiredRules("eastus", network.Addons{}))
+	if len(aksfacts.RequiredRules("eastus", aksfacts.Addons{})) != 3 {
+		t.Errorf("required rules: %v", aksfacts.RequiredRules("eastus", aksfacts.Addons{}))
 	}
 
 	cfg := devConfig(t)

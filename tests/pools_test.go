@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/spec"
@@ -163,7 +164,7 @@ func TestPoolChangesAreCalledOut(t *testing.T) {
 	deployed := map[string]any{
 		"clusterName": "aks-prod-weu", "networkPolicy": "calico", "privateCluster": true,
 		"systemPool": cluster.ConfigSystemPool(s.Cluster, s.SystemPoolTaints()),
-		"pools":      map[string]any{"general": cluster.ConfigImmutables(pools[0]), "spot": cluster.ConfigImmutables(pools[1])},
+		"pools":      map[string]any{"general": aksfacts.PoolSummary(pools[0]), "spot": aksfacts.PoolSummary(pools[1])},
 	}
 	for _, tc := range []struct {
 		name string

@@ -370,6 +370,7 @@ func TestOutputs(t *testing.T) {
 		"identityName":      "aks-kubenet-cluster-identity",
 		"identityClientId":  "client-aks-kubenet-cluster-identity",
 		"clusterName":       "aks-kubenet-cluster",
+		"dnsPrefix":         "aks-kubenet-cluster",
 		"nodeResourceGroup": "MC_aks-kubenet-rg_aks-kubenet-cluster_eastus",
 		"oidcIssuerUrl":     "https://eastus.oic.prod-aks.azure.com/tenant/aks-kubenet-cluster/",
 		"networkPolicy":     "calico",

@@ -2,13 +2,15 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/aks-kubenet/aks-kubenet/cluster"
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/internal/sshkey"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -263,6 +265,70 @@ func TestRenamesAreCalledOut(t *testing.T) {
 	}
 }
 
+// Every name Azure cannot change (aksfacts.Names, the one list the preview
+// and the plan's -base both read) is called out by the preview when a
+// deployed stack's config changes it, the cluster's DNS prefix and node
+// resource group included; a name left to a default that follows the
+// others (AKS's node resource group) is not called out on its own.
+func TestEveryNameAzureCannotChangeIsCalledOut(t *testing.T) {
+	base := devConfig(t)
+	setJSON(t, base, spec.KeyCluster, "monitoring", map[string]any{"enabled": true})
+	first := runProgramIn(t, surroundings{}, "dev", base)
+	mustSucceed(t, first)
+	deployed := map[string]any{}
+	for _, n := range aksfacts.Names {
+		out, ok := first.outputs[n.Output]
+		if !ok {
+			t.Fatalf("the stack exports no %s: the preview cannot compare %s", n.Output, n.Key(spec.Stack{ResourceGroupKey: spec.KeyResourceGroup + ".name"}))
+		}
+		deployed[n.Output] = fmt.Sprint(out.Value)
+	}
+	// The value each name changes to, by its key.
+	changed := map[string]struct {
+		key, field string
+		value      any
+	}{
+		"resourceGroupName": {spec.KeyResourceGroup, "name", "aks-kubenet-rg2"},
+		"vnetName":          {spec.KeyNetwork, spec.Leaf(spec.PathNetworkVnetName), "aks-vnet2"},
+		"subnetName":        {spec.KeyNetwork, spec.Leaf(spec.PathNetworkSubnetName), "aks-subnet2"},
+		"routeTableName":    {spec.KeyNetwork, spec.Leaf(spec.PathNetworkRouteTableName), "aks-route-table2"},
+		"clusterName":       {spec.KeyCluster, spec.Leaf(spec.PathClusterName), "aks-kubenet-cluster2"},
+		"identityName":      {spec.KeyCluster, spec.Leaf(spec.PathClusterIdentityName), "aks-identity2"},
+		"dnsPrefix":         {spec.KeyCluster, spec.Leaf(spec.PathClusterDNSPrefix), "aks-dns2"},
+		"nodeResourceGroup": {spec.KeyCluster, spec.Leaf(spec.PathClusterNodeResourceGroup), "aks-nodes2"},
+		"workspaceName":     {spec.KeyCluster, "monitoring", map[string]any{"enabled": true, "workspaceName": "aks-logs2"}},
+	}
+	for _, n := range aksfacts.Names {
+		c, ok := changed[n.Output]
+		if !ok {
+			t.Errorf("no case for %s: add one", n.Output)
+			continue
+		}
+		cfg := maps.Clone(base)
+		setJSON(t, cfg, c.key, c.field, c.value)
+		r := runProgramIn(t, surroundings{preview: true, deployed: deployed}, "dev", cfg)
+		mustSucceed(t, r)
+		key := n.Path
+		if key == "" {
+			key = spec.KeyResourceGroup + ".name"
+		}
+		want := fmt.Sprintf("%s changes from %s to ", key, deployed[n.Output])
+		if !slices.ContainsFunc(r.warnings, func(w string) bool { return strings.HasPrefix(w, want) && strings.Contains(w, n.Cannot) }) {
+			t.Errorf("%s: no warning %q...%q in %q", n.Output, want, n.Cannot, r.warnings)
+		}
+	}
+
+	// The cluster renamed, its node resource group left to AKS: the group's
+	// new default follows the cluster's name, which is called out itself.
+	cfg := maps.Clone(base)
+	setJSON(t, cfg, spec.KeyCluster, spec.Leaf(spec.PathClusterName), "aks-kubenet-cluster2")
+	r := runProgramIn(t, surroundings{preview: true, deployed: deployed}, "dev", cfg)
+	mustSucceed(t, r)
+	if slices.ContainsFunc(r.warnings, func(w string) bool { return strings.HasPrefix(w, spec.PathClusterNodeResourceGroup) }) {
+		t.Errorf("a defaulted node resource group called out on its own: %q", r.warnings)
+	}
+}
+
 // The inputs on which azure-native v2 replaces the cluster are pinned: the
 // program sends exactly these values under them for the committed stacks. A
 // change here (a new default in the network profile, say) would replace every
@@ -285,7 +351,7 @@ func TestCreateOnlyClusterInputsArePinned(t *testing.T) {
 		mustSucceed(t, r)
 		inputs := r.one(t, tCluster).Inputs
 		createOnly := resource.PropertyMap{}
-		for _, key := range cluster.CreateOnlyInputs {
+		for _, key := range aksfacts.ClusterCreateOnlyInputs {
 			if v, ok := inputs[resource.PropertyKey(key)]; ok {
 				createOnly[resource.PropertyKey(key)] = v
 			}

@@ -3,10 +3,12 @@ package azuresim
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -64,12 +66,12 @@ var kinds = map[string]kind{
 	Route:                {Type: armid.Types[Route]},
 	UserAssignedIdentity: {Type: armid.Types[UserAssignedIdentity]},
 	RoleAssignment:       {Type: armid.Types[RoleAssignment], replaceKeys: []string{"principalId", "roleDefinitionId"}},
-	ManagedCluster: {Type: armid.Types[ManagedCluster], replaceKeys: ManagedClusterCreateOnly,
+	ManagedCluster: {Type: armid.Types[ManagedCluster], replaceKeys: aksfacts.ClusterCreateOnlyInputs,
 		filledKeys: clusterFilledKeys},
 	MaintenanceConfig: {Type: armid.Types[MaintenanceConfig]},
 	// A node pool of its own under its cluster; the cluster's GET lists it in
 	// agentPoolProfiles (Cloud.View).
-	AgentPool: {Type: armid.Types[AgentPool], replaceKeys: AgentPoolCreateOnly},
+	AgentPool: {Type: armid.Types[AgentPool], replaceKeys: aksfacts.PoolCreateOnlyInputs},
 	Workspace: {Type: armid.Types[Workspace]},
 	// A template deployment is stored, never run: what its template would
 	// create is not in the cloud.
@@ -82,29 +84,15 @@ var kinds = map[string]kind{
 	VirtualNetworkPeering: {Type: armid.Types[VirtualNetworkPeering]},
 }
 
-// ManagedClusterCreateOnly are the ManagedCluster inputs, besides its name,
-// group and location, on which the azure-native v2 provider plans a
-// replacement: its forceNewMap for ContainerService ManagedCluster
-// (pulumi-azure-native provider/pkg/gen), which its schema publishes as
-// willReplaceOnChanges. In v2 the whole networkProfile is among them.
-var ManagedClusterCreateOnly = []string{
-	"dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID", "linuxProfile", "networkProfile", "nodeResourceGroup", "windowsProfile",
-}
-
-// AgentPoolCreateOnly are the AgentPool inputs, besides its name, group and
-// cluster, on which the azure-native v2 provider plans a replacement: its
-// forceNewMap for ContainerService AgentPool (pulumi-azure-native#3655), as
-// AKS cannot change a pool's VM size or GPU instance profile. AKS refuses an
-// in-place change of other pool properties (poolFixed); the provider plans
-// those as updates.
-var AgentPoolCreateOnly = []string{"vmSize", "gpuInstanceProfile"}
-
 // ReplaceKeys returns the inputs of resource type typ whose change the
-// simulated provider answers with a replacement, in no particular order.
+// simulated provider answers with a replacement, sorted: the names, the
+// location and the type's replaceKeys (for a cluster and a pool the real
+// provider's forceNewMap, aksfacts, which its tests check against the
+// provider's source).
 func ReplaceKeys(typ string) []string {
 	k := kinds[typ]
-	keys := append([]string{k.NameKey, "resourceGroupName", "location"}, k.ParentKeys...)
-	return append(keys, k.replaceKeys...)
+	keys := slices.Concat([]string{k.NameKey, "resourceGroupName", "location"}, k.ParentKeys, k.replaceKeys)
+	return slices.Compact(slices.Sorted(slices.Values(keys)))
 }
 
 // pathKey reports whether key is part of the resource's id rather than of its

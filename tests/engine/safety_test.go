@@ -11,18 +11,19 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/aks-kubenet/aks-kubenet/cluster"
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
 )
 
 // The simulated provider replaces a ManagedCluster and an AgentPool on exactly
-// the inputs the program knows as create-only (cluster.CreateOnlyInputs,
-// cluster.PoolCreateOnlyInputs, from the real provider's forceNewMap), so the engine tests below see the replacements a real
+// the inputs the real provider's forceNewMap lists (aksfacts.ClusterCreateOnlyInputs,
+// aksfacts.PoolCreateOnlyInputs, which aksfacts' tests check against the
+// provider's source), so the engine tests below see the replacements a real
 // pulumi up would plan.
 func TestSimulatorReplacesOnTheProvidersCreateOnlyInputs(t *testing.T) {
 	t.Parallel()
 	got := azuresim.ReplaceKeys(azuresim.ManagedCluster)
-	want := cluster.CreateOnlyInputs
+	want := aksfacts.ClusterCreateOnlyInputs
 	slices.Sort(got)
 	want = slices.Sorted(slices.Values(want))
 	if !slices.Equal(got, want) {
@@ -30,8 +31,8 @@ func TestSimulatorReplacesOnTheProvidersCreateOnlyInputs(t *testing.T) {
 	}
 	// A pool has no location of its own.
 	pool := slices.DeleteFunc(azuresim.ReplaceKeys(azuresim.AgentPool), func(k string) bool { return k == "location" })
-	if !slices.Equal(slices.Sorted(slices.Values(pool)), slices.Sorted(slices.Values(cluster.PoolCreateOnlyInputs))) {
-		t.Errorf("simulated AgentPool replace keys %v, want the program's %v", pool, cluster.PoolCreateOnlyInputs)
+	if !slices.Equal(slices.Sorted(slices.Values(pool)), slices.Sorted(slices.Values(aksfacts.PoolCreateOnlyInputs))) {
+		t.Errorf("simulated AgentPool replace keys %v, want the program's %v", pool, aksfacts.PoolCreateOnlyInputs)
 	}
 }
 

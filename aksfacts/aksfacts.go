@@ -1,0 +1,28 @@
+// Package aksfacts holds what Azure, AKS and the azure-native provider fix,
+// as plain Go values, each with its source: what a change replaces, what AKS
+// cannot change on a pool, the names Azure cannot rename, the outbound rules
+// AKS requires. It has no Pulumi types: the components build from these
+// facts, and the preview, the offline plan and the simulated Azure compare
+// with them, so each is written once.
+package aksfacts
+
+// ClusterCreateOnlyInputs are the ManagedCluster inputs on which the
+// azure-native v2 provider plans a replacement (deleting the cluster first)
+// instead of an update, as its forceNewMap and schema mark them
+// (willReplaceOnChanges): pulumi-azure-native provider/pkg/gen (forceNewMap,
+// ContainerService ManagedCluster), with resourceGroupName and resourceName.
+// The whole networkProfile is among them in v2 (only later releases
+// narrowed it, pulumi-azure-native#4756). The simulated Azure of the engine
+// tests asks for a replacement on exactly these.
+var ClusterCreateOnlyInputs = []string{
+	"resourceGroupName", "resourceName", "location", "dnsPrefix", "fqdnSubdomain", "diskEncryptionSetID",
+	"linuxProfile", "networkProfile", "nodeResourceGroup", "windowsProfile",
+}
+
+// PoolCreateOnlyInputs are the AgentPool inputs on which the azure-native v2
+// provider plans a replacement (deleting the pool first, its name being
+// fixed) instead of an update: its forceNewMap for ContainerService AgentPool
+// (pulumi-azure-native#3655), with the names. AKS refuses an in-place change
+// of the other FixedPoolSettings. The simulated Azure of the engine tests
+// replaces a pool on exactly these.
+var PoolCreateOnlyInputs = []string{"resourceGroupName", "resourceName", "agentPoolName", "vmSize", "gpuInstanceProfile"}
