@@ -60,7 +60,7 @@ func NewClusterAdmins(ctx *pulumi.Context, name string, args ClusterAdminsArgs, 
 			PrincipalId:        pulumi.String(id),
 			PrincipalType:      pulumi.String(admin.PrincipalType),
 			RoleDefinitionId:   roleDefinitionID,
-			Description:        pulumi.String("aks-kubenet: cluster admin (cluster.clusterAdmins)"),
+			Description:        pulumi.String("aks-kubenet: cluster admin (" + spec.PathClusterClusterAdmins + ")"),
 		}, pulumi.Parent(ca))
 		if err != nil {
 			return nil, err

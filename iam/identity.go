@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 )
 
@@ -117,11 +118,11 @@ func grantNetworkContributor(ctx *pulumi.Context, name string, identity *managed
 // the subscription of the Azure resource id scope. It returns an error when
 // scope does not start with /subscriptions/<id>/.
 func RoleDefinitionID(scope, roleID string) (string, error) {
-	parts := strings.Split(scope, "/")
-	if len(parts) < 3 || parts[0] != "" || !strings.EqualFold(parts[1], "subscriptions") || parts[2] == "" {
+	id, err := armid.Parse(scope, "")
+	if err != nil || id.SubscriptionID == "" {
 		return "", fmt.Errorf("role assignment scope %q: want an Azure resource id starting with /subscriptions/<id>/", scope)
 	}
-	return fmt.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", parts[2], roleID), nil
+	return fmt.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", id.SubscriptionID, roleID), nil
 }
 
 // armGUIDNamespace is the namespace ARM's guid() template function hashes its

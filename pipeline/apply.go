@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
 // Runner runs an az or gh command, with stdin when it is not empty, and
@@ -160,7 +162,7 @@ func Apply(ctx context.Context, p Plan, r Runner, w io.Writer, o ApplyOptions) e
 		}
 		if len(p.SharedScopes) > 0 && !o.AllowSharedScopes {
 			for _, s := range p.SharedScopes {
-				refusals = append(refusals, "shared scope: "+s+" (give each stack its own subscription, or an existing resource group with resourceGroup.existing; -allow-shared-scopes accepts it)")
+				refusals = append(refusals, "shared scope: "+s+" (give each stack its own subscription, or an existing resource group with "+spec.PathResourceGroupExisting+"; -allow-shared-scopes accepts it)")
 			}
 		}
 		for _, e := range p.Environments {

@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stackfile"
@@ -191,9 +192,11 @@ type Setting struct {
 }
 
 var (
-	repoName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
-	containerID = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/([a-z0-9]{3,24})/blobServices/default/containers/([a-z0-9-]{3,63})$`)
-	envName     = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	repoName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
+	storageAccount = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+	blobContainer  = regexp.MustCompile(`^[a-z0-9-]{3,63}$`)
+	subscriptionID = regexp.MustCompile(`(?i)^[0-9a-f-]{36}$`)
+	envName        = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 )
 
 // Scope is the scope of a stack's deploy identity: the stack's resource group
@@ -248,11 +251,11 @@ func Derive(o Options) (Plan, error) {
 	}
 	p := Plan{Repo: o.Repo}
 	if o.StateContainer != "" {
-		m := containerID.FindStringSubmatch(o.StateContainer)
-		if m == nil {
+		account, container, ok := parseContainerID(o.StateContainer)
+		if !ok {
 			errs = append(errs, fmt.Errorf("-state-container %q: want a blob container's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>/blobServices/default/containers/<container>", o.StateContainer))
 		} else {
-			p.StorageAccount, p.Container = m[1], m[2]
+			p.StorageAccount, p.Container = account, container
 		}
 	}
 	if o.StateContainer == "" && o.PulumiOrg == "" {
@@ -287,7 +290,7 @@ func Derive(o Options) (Plan, error) {
 					Why: contributorWhy},
 				{Role: roles.Names[roles.RBACAdministrator], RoleID: roles.RBACAdministrator, Scope: scope,
 					Condition: grantOnlyCondition(roles.NetworkContributor, roles.ClusterAdmin),
-					Why:       "the program's grants: Network Contributor for the cluster identity, AKS RBAC Cluster Admin for cluster.clusterAdmins; no other role"},
+					Why:       "the program's grants: Network Contributor for the cluster identity, AKS RBAC Cluster Admin for " + spec.PathClusterClusterAdmins + "; no other role"},
 			},
 		}
 		preview.grant(Grant{Role: roles.Names[roles.Reader], RoleID: roles.Reader, Scope: scope,
@@ -450,4 +453,16 @@ func sharedScopes(stacks []spec.Stack) []string {
 		}
 	}
 	return out
+}
+
+// parseContainerID returns the storage account and the container of a blob
+// container's resource id, and false when id is not one:
+// /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>/blobServices/default/containers/<container>.
+func parseContainerID(id string) (account, container string, ok bool) {
+	c, err := armid.Parse(id, "Microsoft.Storage/storageAccounts/blobServices/containers")
+	if err != nil || !subscriptionID.MatchString(c.SubscriptionID) || c.Parent.Name != "default" {
+		return "", "", false
+	}
+	account, container = c.Parent.Parent.Name, c.Name
+	return account, container, storageAccount.MatchString(account) && blobContainer.MatchString(container)
 }

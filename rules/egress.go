@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -29,8 +30,6 @@ var (
 	networkProtocols  = []string{"TCP", "UDP", "ICMP", "Any"}
 	fqdnPattern       = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
 	serviceTagPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?$`)
-	// armVNetID is a VNet's resource id: subscription, group, name.
-	armVNetID = regexp.MustCompile(`(?i)^/subscriptions/([0-9a-f-]{36})/resourceGroups/([^/]+)/providers/Microsoft\.Network/virtualNetworks/([^/]+)$`)
 
 	// Microsoft.Network/azureFirewalls (aks-rules 7.2: at most 50 characters).
 	firewallName = nameRule{
@@ -39,16 +38,6 @@ var (
 		summary: `1-50 characters: letters, digits, "_", "." and "-", starting with a letter or digit and ending with a letter, digit or "_"`,
 	}
 )
-
-// ParseVNetID splits a VNet resource id into its subscription, resource group
-// and name, or reports ok false when id is not one.
-func ParseVNetID(id string) (subscription, group, name string, ok bool) {
-	m := armVNetID.FindStringSubmatch(id)
-	if m == nil || !guid.MatchString(m[1]) {
-		return "", "", "", false
-	}
-	return m[1], m[2], m[3], true
-}
 
 // checkEgress is rule 14: the egress mode. Without aks-kubenet:firewall or
 // aks-kubenet:hub the 0.0.0.0/0 route is the user's (rule 9). With either, the
@@ -242,7 +231,7 @@ func portRange(p string) bool {
 func (c *checker) checkHub(h *spec.Hub) {
 	if h.VnetID == "" {
 		c.errorf(keys(spec.PathHubVnetID), "%s is missing: set the hub VNet's resource id, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>", spec.PathHubVnetID)
-	} else if sub, _, _, ok := ParseVNetID(h.VnetID); !ok {
+	} else if sub, ok := hubSubscription(h.VnetID); !ok {
 		c.errorf(keys(spec.PathHubVnetID), "%s %s is not a VNet's resource id: want /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>",
 			spec.PathHubVnetID, abbreviate(h.VnetID))
 	} else if sub == spec.PlaceholderSubscription {
@@ -280,4 +269,14 @@ func (c *checker) checkHub(h *spec.Hub) {
 		c.errorf(keys(spec.PathHubFirewallPrivateIP, spec.PathHubAddressSpace), "%s %s is not inside %s %s: the firewall is in the hub",
 			spec.PathHubFirewallPrivateIP, ip, spec.PathHubAddressSpace, strings.Join(h.AddressSpace, ", "))
 	}
+}
+
+// hubSubscription returns the subscription of the hub VNet's resource id,
+// and false when id is not a VNet's id in a subscription whose id is a GUID.
+func hubSubscription(id string) (string, bool) {
+	vnet, err := armid.Parse(id, armid.Types[armid.VirtualNetwork].ARMType)
+	if err != nil || !guid.MatchString(vnet.SubscriptionID) {
+		return "", false
+	}
+	return vnet.SubscriptionID, true
 }

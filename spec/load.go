@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 // Source returns the raw value of a config key ("aks-kubenet:network") and
@@ -126,7 +128,7 @@ func decodeAdopt(stackName, raw string, errs []error) (map[string]string, []erro
 		if !strings.HasPrefix(urn, prefix) {
 			errs = append(errs, fmt.Errorf("%s: %q is not the URN of a resource of stack %s (want %s...)", PathOf(KeyAdopt), urn, stackName, prefix))
 		}
-		if id := adopt[urn]; !strings.HasPrefix(strings.ToLower(id), "/subscriptions/") {
+		if id := adopt[urn]; !isResourceID(id) {
 			errs = append(errs, fmt.Errorf("%s: %q: %q is not an Azure resource id (want /subscriptions/...)", PathOf(KeyAdopt), urn, id))
 		}
 	}
@@ -342,4 +344,10 @@ func decodePools(raw []byte, errs []error) ([]Pool, []error) {
 		errs = append(errs, decodeObject(Index(PathOf(KeyPools), i), item, &pools[i])...)
 	}
 	return pools, errs
+}
+
+// isResourceID reports whether id is an Azure resource id in a subscription.
+func isResourceID(id string) bool {
+	parsed, err := armid.Parse(id, "")
+	return err == nil && parsed.SubscriptionID != ""
 }

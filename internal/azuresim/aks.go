@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 // Cluster returns the managed cluster named name, or an error.
@@ -317,13 +319,13 @@ func nodeResourceGroup(in resource.PropertyMap) string {
 	return fmt.Sprintf("MC_%s_%s_%s", str(in, "resourceGroupName"), str(in, "resourceName"), str(in, "location"))
 }
 
-// subscriptionOf is the subscription id in an ARM id.
+// subscriptionOf is the subscription id in an ARM id, "" for none.
 func subscriptionOf(id string) string {
-	parts := strings.Split(id, "/")
-	if len(parts) > 2 && strings.EqualFold(parts[1], "subscriptions") {
-		return parts[2]
+	parsed, err := armid.Parse(id, "")
+	if err != nil {
+		return ""
 	}
-	return ""
+	return parsed.SubscriptionID
 }
 
 // checkClusterChange makes AKS's checks of an update of the cluster existing
