@@ -1,4 +1,6 @@
-// Package cluster holds the kubenet AKS cluster component.
+// Package cluster holds the AKS cluster component (kubenet, in the stack's own
+// subnet and route table), its maintenance configurations and its user node
+// pools.
 package cluster
 
 import (

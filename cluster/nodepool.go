@@ -172,4 +172,3 @@ func PoolImmutables(pool *containerservice.AgentPool) pulumi.StringOutput {
 		})
 	}).(pulumi.StringOutput)
 }
-

@@ -1,5 +1,6 @@
-// Package iam holds the cluster's control-plane identity and the Network
-// Contributor grants it needs on the node subnet and the route table.
+// Package iam holds the cluster's control-plane identity, the Network
+// Contributor grants it needs on the node subnet and the route table, and the
+// cluster admins' grants (cluster.clusterAdmins).
 package iam
 
 import (

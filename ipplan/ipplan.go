@@ -4,8 +4,9 @@
 //
 // It knows the Azure and AKS numbers the plan depends on (addresses Azure
 // reserves per subnet, the kubenet /24 per node, the 1,000 routes of a route
-// table, kubenet's 400 nodes) and nothing about Pulumi. Rule numbers in comments refer to the
-// project's aks-rules reference, which names the Microsoft document behind each.
+// table, kubenet's 400 nodes) and nothing about Pulumi. Rule numbers in
+// comments refer to docs/aks-rules.md, which names the Microsoft document
+// behind each.
 package ipplan
 
 import (

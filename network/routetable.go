@@ -1,5 +1,7 @@
-// Package network holds the Azure networking components of an aks-kubenet stack:
-// the route table with its user-defined routes, and the VNet with the node subnet.
+// Package network holds the Azure networking components of an aks-kubenet
+// stack: the VNet with the node subnet (and an optional NSG on it), the route
+// table with its user-defined routes, the Azure Firewall with its policy and
+// rules (egress mode 2), and the peering with a hub VNet (egress mode 3).
 package network
 
 import (

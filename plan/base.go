@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/aks-kubenet/aks-kubenet/aksfacts"
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/spec"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 // Base is what -base found: the project's stacks compared with the same stacks

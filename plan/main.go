@@ -7,9 +7,9 @@ import (
 	"io"
 	"slices"
 
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/rules"
 	"github.com/aks-kubenet/aks-kubenet/spec"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 // Exit statuses of Main.

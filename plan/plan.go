@@ -21,10 +21,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/armid"
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stack"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 // Placeholders stand for values only Azure knows before the resources exist.

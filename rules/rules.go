@@ -5,8 +5,8 @@
 //
 // Check reports every problem at once, each as a Finding that names the config
 // keys and values involved and the rule they break. Rule numbers in comments
-// ("aks-rules 3.1") refer to the project's aks-rules reference, which names the
-// Microsoft document or source behind each.
+// ("aks-rules 3.1") refer to docs/aks-rules.md, which names the Microsoft
+// document or source behind each.
 package rules
 
 import (

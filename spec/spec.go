@@ -5,6 +5,10 @@
 // (cmd/plan) and the validation rules (package rules) all read the same types.
 // CIDRs and IP addresses stay strings here, exactly as configured; package rules
 // parses and checks them, so that a bad value is reported with the key it came from.
+//
+// Every config key is declared once: the top-level keys in keys.go, the
+// paths inside their objects in paths.go, generated from the json tags of the
+// types here (go test ./spec -run TestPathsFile -update).
 package spec
 
 import (

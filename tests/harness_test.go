@@ -19,9 +19,9 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/aks-kubenet/aks-kubenet/armid"
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 	"github.com/aks-kubenet/aks-kubenet/stack"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 const subscription = "00000000-1111-2222-3333-444444444444"

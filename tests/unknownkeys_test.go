@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/plan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 const (

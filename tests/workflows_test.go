@@ -16,9 +16,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/aks-kubenet/aks-kubenet/cluster"
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/pipeline"
 	"github.com/aks-kubenet/aks-kubenet/spec"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 // The workflows' promises, checked on the files GitHub runs:

@@ -29,9 +29,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
 	"github.com/aks-kubenet/aks-kubenet/doctor"
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/pipeline"
 	"github.com/aks-kubenet/aks-kubenet/spec"
-	"github.com/aks-kubenet/aks-kubenet/stackfile"
 )
 
 // Exit statuses.
