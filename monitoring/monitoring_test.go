@@ -11,6 +11,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 const (
@@ -20,9 +22,9 @@ const (
 	clusterName   = "aks-dev"
 	workspaceName = "aks-dev-logs"
 
-	clusterType    = "azure-native:containerservice:ManagedCluster"
-	workspaceType  = "azure-native:operationalinsights:Workspace"
-	deploymentType = "azure-native:resources:Deployment"
+	clusterType    = armid.ManagedCluster
+	workspaceType  = armid.Workspace
+	deploymentType = armid.Deployment
 )
 
 var (

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/aksfacts"
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/internal/sshkey"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -198,7 +199,7 @@ func TestNodeSubnetNSG(t *testing.T) {
 	setJSON(t, cfg, spec.KeyNetwork, "nsg", true)
 	r := runProgram(t, "dev", cfg)
 	mustSucceed(t, r)
-	nsg := r.one(t, "azure-native:network:NetworkSecurityGroup")
+	nsg := r.one(t, armid.NetworkSecurityGroup)
 	if got := str(nsg.Inputs, "networkSecurityGroupName"); got != "aks-subnet-nsg" {
 		t.Errorf("NSG name %q, want aks-subnet-nsg", got)
 	}
@@ -212,7 +213,7 @@ func TestNodeSubnetNSG(t *testing.T) {
 	if !slices.Contains(subnet.Deps, nsg.URN) {
 		t.Error("the subnet does not depend on the NSG")
 	}
-	if dev := runStackFile(t, "dev"); len(dev.byType("azure-native:network:NetworkSecurityGroup")) != 0 {
+	if dev := runStackFile(t, "dev"); len(dev.byType(armid.NetworkSecurityGroup)) != 0 {
 		t.Error("an NSG without network.nsg")
 	}
 }

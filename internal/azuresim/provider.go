@@ -16,15 +16,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 // Version is the plugin version the simulated provider reports: the
 // azure-native provider version the SDK modules in go.mod ask the engine for.
 const Version = "2.82.0"
-
-// listUserCredentials is the invoke behind
-// containerservice.ListManagedClusterUserCredentials.
-const listUserCredentials = "azure-native:containerservice/v20240901:listManagedClusterUserCredentials"
 
 // Other functions the simulated provider answers.
 const (
@@ -472,7 +470,7 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pul
 	var ret resource.PropertyMap
 	err = p.withCloud(func(c *Cloud) error {
 		switch req.GetTok() {
-		case listUserCredentials:
+		case armid.ListUserCredentials:
 			encoded, err := c.ListUserCredentials(str(args, "resourceGroupName"), str(args, "resourceName"), str(args, "format"))
 			ret = credentials(encoded)
 			return err
