@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
 )
 
@@ -19,7 +20,7 @@ const (
 	identity       = "azure-native:managedidentity:UserAssignedIdentity::identity-uami"
 	subnetGrant    = "azure-native:authorization:RoleAssignment::identity-subnet-network-contributor"
 	routeTabGrant  = "azure-native:authorization:RoleAssignment::identity-route-table-network-contributor"
-	managedCluster = "azure-native:containerservice/v20240901:ManagedCluster::aks-cluster"
+	managedCluster = armid.ManagedCluster + "::aks-cluster"
 
 	// dev's egress (mode 2): an Azure Firewall in the VNet.
 	firewallSubnet = "azure-native:network:Subnet::firewall-subnet"

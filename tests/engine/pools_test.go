@@ -11,13 +11,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
 )
 
 // The user node pools (aks-kubenet:pools): an AgentPool each, in a
 // component of its own.
 const (
-	agentPoolType     = "azure-native:containerservice/v20240901:AgentPool"
+	agentPoolType     = armid.AgentPool
 	nodePoolComponent = "aks-kubenet:cluster:NodePool"
 	// criticalAddonsOnly is the system pool's taint while user pools exist.
 	criticalAddonsOnly = "CriticalAddonsOnly=true:NoSchedule"

@@ -10,13 +10,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
 )
 
 // URN suffixes of the security posture's resources.
 const (
-	autoUpgradeSchedule   = "azure-native:containerservice/v20240901:MaintenanceConfiguration::aks-auto-upgrade-schedule"
-	nodeOSUpgradeSchedule = "azure-native:containerservice/v20240901:MaintenanceConfiguration::aks-node-os-upgrade-schedule"
+	autoUpgradeSchedule   = armid.MaintenanceConfig + "::aks-auto-upgrade-schedule"
+	nodeOSUpgradeSchedule = armid.MaintenanceConfig + "::aks-node-os-upgrade-schedule"
 	workspace             = "azure-native:operationalinsights:Workspace::logs-workspace"
 	insightsDeployment    = "azure-native:resources:Deployment::insights-deployment"
 )
