@@ -56,6 +56,8 @@ const (
 	PathClusterServiceCidr                       = "cluster.serviceCidr"
 	PathClusterDNSServiceIP                      = "cluster.dnsServiceIP"
 	PathClusterOutboundType                      = "cluster.outboundType"
+	PathClusterNetworkPlugin                     = "cluster.networkPlugin"
+	PathClusterNetworkDataplane                  = "cluster.networkDataplane"
 	PathClusterEntraID                           = "cluster.entraId"
 	PathClusterDisableLocalAccounts              = "cluster.disableLocalAccounts"
 	PathClusterClusterAdmins                     = "cluster.clusterAdmins"

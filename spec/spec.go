@@ -25,10 +25,37 @@ const Project = "aks-kubenet"
 const (
 	DefaultVMSize       = "Standard_D4s_v5"
 	DefaultMaxPods      = 110 // kubenet default, https://learn.microsoft.com/azure/aks/configure-kubenet
+	// DefaultOverlayMaxPods is an Overlay pool's default and most pods a
+	// node (https://learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay).
+	DefaultOverlayMaxPods = 250
+	DefaultNetworkPlugin  = NetworkPluginKubenet
 	DefaultMaxSurge     = "1"
 	DefaultNodePoolName = "system"
 	DefaultOutboundType = OutboundUserDefinedRouting
 )
+
+// Network modes of cluster.networkPlugin: kubenet (retired on 31 March
+// 2028) or Azure CNI Overlay, which AKS names networkPlugin azure with
+// networkPluginMode overlay
+// (https://learn.microsoft.com/azure/aks/azure-cni-overlay).
+const (
+	NetworkPluginKubenet = "kubenet"
+	NetworkPluginOverlay = "overlay"
+)
+
+// NetworkPlugins lists cluster.networkPlugin's values.
+var NetworkPlugins = []string{NetworkPluginKubenet, NetworkPluginOverlay}
+
+// Dataplanes of cluster.networkDataplane, an Overlay cluster's: azure
+// (iptables) or cilium (eBPF, Azure CNI Powered by Cilium,
+// https://learn.microsoft.com/azure/aks/azure-cni-powered-by-cilium).
+const (
+	DataplaneAzure  = "azure"
+	DataplaneCilium = "cilium"
+)
+
+// Dataplanes lists cluster.networkDataplane's values.
+var Dataplanes = []string{DataplaneAzure, DataplaneCilium}
 
 // Outbound types the program accepts for cluster.outboundType.
 const (
@@ -237,6 +264,12 @@ type Cluster struct {
 	ServiceCidr       string     `json:"serviceCidr"`
 	DNSServiceIP      string     `json:"dnsServiceIP"`
 	OutboundType      string     `json:"outboundType"`
+	// NetworkPlugin is the network mode: kubenet (the default, which a
+	// deployed stack keeps) or overlay (Azure CNI Overlay).
+	NetworkPlugin string `json:"networkPlugin"`
+	// NetworkDataplane is an Overlay cluster's dataplane, azure or cilium
+	// (the default); a kubenet cluster has none.
+	NetworkDataplane string `json:"networkDataplane"`
 
 	// The security posture; securityDefaults fills in its defaults.
 
@@ -249,7 +282,8 @@ type Cluster struct {
 	// principals) granted Azure Kubernetes Service RBAC Cluster Admin on the
 	// cluster.
 	ClusterAdmins []string `json:"clusterAdmins"`
-	// NetworkPolicy is calico or none.
+	// NetworkPolicy is calico or none; with Overlay also cilium, its default
+	// there, which needs the cilium dataplane.
 	NetworkPolicy string `json:"networkPolicy"`
 	// APIServerAuthorizedIPRanges are the CIDRs allowed to reach the public
 	// API server.
@@ -408,11 +442,16 @@ func Defaults(s Stack) Stack {
 	setDefault(&c.NodePoolName, DefaultNodePoolName)
 	setDefault(&c.VMSize, DefaultVMSize)
 	setDefault(&c.OutboundType, DefaultOutboundType)
+	setDefault(&c.NetworkPlugin, DefaultNetworkPlugin)
+	if c.Overlay() {
+		setDefault(&c.NetworkDataplane, DataplaneCilium)
+		setDefault(&c.NetworkPolicy, NetworkPolicyCilium)
+	}
 	if c.MaxSurge == "" {
 		c.MaxSurge = DefaultMaxSurge
 	}
 	if c.MaxPods == nil {
-		c.MaxPods = Int(DefaultMaxPods)
+		c.MaxPods = Int(c.DefaultMaxPods())
 	}
 	securityDefaults(c)
 	if c.CriticalAddonsOnly == nil {
@@ -504,9 +543,11 @@ const (
 var NodeOSUpgradeChannels = []string{NodeOSChannelNone, NodeOSChannelUnmanaged, NodeOSChannelNodeImage, NodeOSChannelSecurityPatch}
 
 // Network policy engines of cluster.networkPolicy: kubenet supports Calico
-// only (https://learn.microsoft.com/azure/aks/use-network-policies).
+// only; Overlay Calico or Cilium, Cilium with the cilium dataplane
+// (https://learn.microsoft.com/azure/aks/use-network-policies).
 const (
 	NetworkPolicyCalico = "calico"
+	NetworkPolicyCilium = "cilium"
 	NetworkPolicyNone   = "none"
 )
 
@@ -540,6 +581,19 @@ func (c Cluster) VersionMovingChannel() bool {
 		return true
 	}
 	return false
+}
+
+// Overlay reports whether the cluster is Azure CNI Overlay rather than
+// kubenet.
+func (c Cluster) Overlay() bool { return c.NetworkPlugin == NetworkPluginOverlay }
+
+// DefaultMaxPods is the pods per node of a pool that does not set maxPods:
+// 110 with kubenet, 250 with Overlay.
+func (c Cluster) DefaultMaxPods() int {
+	if c.Overlay() {
+		return DefaultOverlayMaxPods
+	}
+	return DefaultMaxPods
 }
 
 // On reports whether an optional flag is set and true.
@@ -707,7 +761,7 @@ func maxNodes(nodeCount, maxCount *int) int {
 func poolDefaults(p *Pool, c Cluster) {
 	setDefault(&p.VMSize, c.VMSize)
 	if p.MaxPods == nil {
-		p.MaxPods = Int(DefaultMaxPods)
+		p.MaxPods = Int(c.DefaultMaxPods())
 	}
 	if p.MaxSurge == "" {
 		p.MaxSurge = DefaultMaxSurge
