@@ -23,15 +23,15 @@ const Project = "aks-kubenet"
 
 // Defaults applied by Defaults when a key is not set.
 const (
-	DefaultVMSize       = "Standard_D4s_v5"
-	DefaultMaxPods      = 110 // kubenet default, https://learn.microsoft.com/azure/aks/configure-kubenet
+	DefaultVMSize  = "Standard_D4s_v5"
+	DefaultMaxPods = 110 // kubenet default, https://learn.microsoft.com/azure/aks/configure-kubenet
 	// DefaultOverlayMaxPods is an Overlay pool's default and most pods a
 	// node (https://learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay).
 	DefaultOverlayMaxPods = 250
 	DefaultNetworkPlugin  = NetworkPluginKubenet
-	DefaultMaxSurge     = "1"
-	DefaultNodePoolName = "system"
-	DefaultOutboundType = OutboundUserDefinedRouting
+	DefaultMaxSurge       = "1"
+	DefaultNodePoolName   = "system"
+	DefaultOutboundType   = OutboundUserDefinedRouting
 )
 
 // Network modes of cluster.networkPlugin: kubenet (retired on 31 March
