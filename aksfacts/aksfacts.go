@@ -26,3 +26,11 @@ var ClusterCreateOnlyInputs = []string{
 // of the other FixedPoolSettings. The simulated Azure of the engine tests
 // replaces a pool on exactly these.
 var PoolCreateOnlyInputs = []string{"resourceGroupName", "resourceName", "agentPoolName", "vmSize", "gpuInstanceProfile"}
+
+// The network profile of an Azure CNI Overlay cluster, as ARM spells it:
+// networkPlugin azure with networkPluginMode overlay
+// (https://learn.microsoft.com/azure/aks/azure-cni-overlay).
+const (
+	NetworkPluginAzure       = "azure"
+	NetworkPluginModeOverlay = "overlay"
+)

@@ -1,6 +1,6 @@
-// Package cluster holds the AKS cluster component (kubenet, in the stack's own
-// subnet and route table), its maintenance configurations and its user node
-// pools.
+// Package cluster holds the AKS cluster component (kubenet or Azure CNI
+// Overlay, in the stack's own subnet and route table), its maintenance
+// configurations and its user node pools.
 package cluster
 
 import (
@@ -11,12 +11,13 @@ import (
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/monitoring"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// KubenetClusterArgs configures a KubenetCluster.
-type KubenetClusterArgs struct {
+// AKSClusterArgs configures a KubenetCluster.
+type AKSClusterArgs struct {
 	// ResourceGroupName is the resource group the cluster is created in.
 	ResourceGroupName pulumi.StringInput
 	// Location is the Azure region.
@@ -53,7 +54,17 @@ type KubenetClusterArgs struct {
 	UserPools bool
 }
 
-// KubenetCluster is an AKS cluster on kubenet in a bring-your-own subnet: one
+// ComponentType is the cluster component's type token. Stacks deployed
+// before Overlay know it as LegacyComponentType, which the component is
+// aliased from, so that their cluster and its children keep their URNs'
+// resources (no replacement, no change).
+const (
+	ComponentType       = "aks-kubenet:cluster:AKSCluster"
+	LegacyComponentType = "aks-kubenet:cluster:KubenetCluster"
+)
+
+// AKSCluster is an AKS cluster, kubenet or Azure CNI Overlay, in a
+// bring-your-own subnet whose route table carries the egress routes: one
 // Linux system node pool, a user-assigned control-plane identity, and a network
 // profile whose every field is set, because the SDK silently fills in
 // podCidr 10.244.0.0/16, serviceCidr 10.0.0.0/16, dnsServiceIP 10.0.0.10 and
@@ -68,7 +79,7 @@ type KubenetClusterArgs struct {
 // has no node OS channel and no maintenance window. The type change is
 // aliased, so a cluster registered under the default type is updated, not
 // replaced (TestStackOfTheEarlierVersionUpdatesInPlace, in the engine).
-type KubenetCluster struct {
+type AKSCluster struct {
 	pulumi.ResourceState
 
 	// Cluster is the managed cluster.
@@ -81,8 +92,9 @@ type KubenetCluster struct {
 	Kubeconfig pulumi.StringOutput
 }
 
-// NewKubenetCluster registers the managed cluster as the child of a component of
-// type aks-kubenet:cluster:KubenetCluster and reads back its kubeconfig.
+// NewAKSCluster registers the managed cluster as the child of a component of
+// type ComponentType (aliased from LegacyComponentType) and reads back its
+// kubeconfig.
 //
 // With autoscaling on, the cluster ignores later changes to the pool's count:
 // the autoscaler owns it, and resetting it to nodeCount on every update would
@@ -93,9 +105,10 @@ type KubenetCluster struct {
 // AKS rotates, adds or removes the key in place
 // (az aks update --ssh-key-value, https://learn.microsoft.com/azure/aks/node-access).
 // The key in config counts when the cluster is created.
-func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs, opts ...pulumi.ResourceOption) (*KubenetCluster, error) {
-	kc := &KubenetCluster{}
-	if err := ctx.RegisterComponentResource("aks-kubenet:cluster:KubenetCluster", name, kc, opts...); err != nil {
+func NewAKSCluster(ctx *pulumi.Context, name string, args AKSClusterArgs, opts ...pulumi.ResourceOption) (*AKSCluster, error) {
+	kc := &AKSCluster{}
+	opts = append(opts, pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(LegacyComponentType)}}))
+	if err := ctx.RegisterComponentResource(ComponentType, name, kc, opts...); err != nil {
 		return nil, err
 	}
 	c := args.Config
@@ -170,7 +183,7 @@ func NewKubenetCluster(ctx *pulumi.Context, name string, args KubenetClusterArgs
 // which the cluster ignores so that a healthy stack shows no change after a
 // refresh (the daily drift check, pulumi preview --refresh --expect-no-changes):
 //
-//   - linuxProfile: the SSH key counts at creation only (see NewKubenetCluster).
+//   - linuxProfile: the SSH key counts at creation only (see NewAKSCluster).
 //   - agentPoolProfiles[0].count, when autoscaled: the autoscaler owns it.
 //   - kubernetesVersion and agentPoolProfiles[0].orchestratorVersion, when
 //     the stack pins no version, or its upgrade channel moves the version
@@ -259,18 +272,29 @@ func systemPool(c spec.Cluster, subnetID pulumi.StringInput, taints []string) co
 	return pool
 }
 
-// networkProfile is kubenet with every address range, the outbound type and
-// the network policy set.
+// networkProfile sets every address range, the outbound type and the
+// network policy, for kubenet or for Azure CNI Overlay: networkPlugin azure
+// with networkPluginMode overlay and the dataplane
+// (https://learn.microsoft.com/azure/aks/azure-cni-overlay). A kubenet
+// cluster sends no dataplane: its inputs stay what deployed stacks hold, as
+// any change under networkProfile replaces the cluster
+// (aksfacts.ClusterCreateOnlyInputs).
 func networkProfile(c spec.Cluster) *containerservice.ContainerServiceNetworkProfileArgs {
-	return &containerservice.ContainerServiceNetworkProfileArgs{
+	profile := &containerservice.ContainerServiceNetworkProfileArgs{
 		NetworkPolicy:   pulumi.String(c.NetworkPolicy),
-		NetworkPlugin:   pulumi.String("kubenet"),
+		NetworkPlugin:   pulumi.String(spec.NetworkPluginKubenet),
 		PodCidr:         pulumi.String(c.PodCidr),
 		ServiceCidr:     pulumi.String(c.ServiceCidr),
 		DnsServiceIP:    pulumi.String(c.DNSServiceIP),
 		OutboundType:    pulumi.String(c.OutboundType),
 		LoadBalancerSku: pulumi.String("standard"), // required by userDefinedRouting, aks-rules 5.1
 	}
+	if c.Overlay() {
+		profile.NetworkPlugin = pulumi.String(aksfacts.NetworkPluginAzure)
+		profile.NetworkPluginMode = pulumi.String(aksfacts.NetworkPluginModeOverlay)
+		profile.NetworkDataplane = pulumi.String(c.NetworkDataplane)
+	}
+	return profile
 }
 
 // linuxProfile gives the nodes' admin user the SSH key, or is nil without one

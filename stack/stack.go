@@ -271,7 +271,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 	if err != nil {
 		return nil, err
 	}
-	aks, err := cluster.NewKubenetCluster(ctx, "aks", cluster.KubenetClusterArgs{
+	aks, err := cluster.NewAKSCluster(ctx, "aks", cluster.AKSClusterArgs{
 		ResourceGroupName:  groupName,
 		Location:           s.Location,
 		Config:             s.Cluster,
@@ -479,7 +479,7 @@ func logAnalytics(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutp
 
 // afterCluster registers what needs the cluster's id: the admins' grants
 // on the cluster and, with monitoring, Container insights' data collection.
-func afterCluster(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutput, aks *cluster.KubenetCluster,
+func afterCluster(ctx *pulumi.Context, s spec.Stack, groupName pulumi.StringOutput, aks *cluster.AKSCluster,
 	workspaceID pulumi.StringInput, tags pulumi.StringMapInput,
 ) error {
 	if len(s.Cluster.ClusterAdmins) > 0 {
