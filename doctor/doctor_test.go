@@ -19,7 +19,7 @@ import (
 const (
 	sub        = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 	providerU  = "urn:pulumi:prod::aks-kubenet::pulumi:providers:azure-native::default_2_82_0"
-	clusterURN = "urn:pulumi:prod::aks-kubenet::aks-kubenet:cluster:KubenetCluster$" + armid.ManagedCluster + "::aks-cluster"
+	clusterURN = "urn:pulumi:prod::aks-kubenet::aks-kubenet:cluster:AKSCluster$" + armid.ManagedCluster + "::aks-cluster"
 	clusterID  = "/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
 )
 

@@ -60,7 +60,7 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"application aks-fqdn-tag             Http:80,Https:443 to AzureKubernetesService (required: https://learn.microsoft.com/azure/aks/limit-egress-traffic",
 		// every resource, with parents, dependencies and key properties
 		"16 Azure resources in 6 components",
-		"components: egress (aks-kubenet:network:RouteTable), firewall (aks-kubenet:network:Firewall), identity (aks-kubenet:iam:ClusterIdentity), network (aks-kubenet:network:VirtualNetwork), aks (aks-kubenet:cluster:KubenetCluster), cluster-admins (aks-kubenet:iam:ClusterAdmins)",
+		"components: egress (aks-kubenet:network:RouteTable), firewall (aks-kubenet:network:Firewall), identity (aks-kubenet:iam:ClusterIdentity), network (aks-kubenet:network:VirtualNetwork), aks (aks-kubenet:cluster:AKSCluster), cluster-admins (aks-kubenet:iam:ClusterAdmins)",
 		"subnetName: AzureFirewallSubnet",
 		"  step 2  egress-table  azure-native:network:RouteTable\n      in component: egress (aks-kubenet:network:RouteTable)\n      depends on: resource-group\n",
 		"routes: none inline",
@@ -69,7 +69,7 @@ func TestPlanTextForTheDevStack(t *testing.T) {
 		"scope: /subscriptions/<subscription-id>/resourceGroups/aks-kubenet-rg/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aks-subnet",
 		"principalId: <known after apply>",
 		// the cluster waits for the firewall's public IP, whose /32 it authorizes
-		"  step 6  aks-cluster  azure-native:containerservice/v20240901:ManagedCluster\n      in component: aks (aks-kubenet:cluster:KubenetCluster)\n"+
+		"  step 6  aks-cluster  azure-native:containerservice/v20240901:ManagedCluster\n      in component: aks (aks-kubenet:cluster:AKSCluster)\n"+
 			"      depends on: egress-aks-kubenet-dev-fw-pip-1-internet, egress-default-route, firewall-firewall, firewall-pip-1, firewall-rules, identity-route-table-network-contributor, identity-subnet-network-contributor, identity-uami, network-node-subnet, resource-group\n",
 		"networkProfile.podCidr: 10.244.0.0/16",
 		"networkProfile.outboundType: userDefinedRouting",
@@ -116,7 +116,7 @@ func TestPlanMermaidIsTheREADMEDiagram(t *testing.T) {
 		`subgraph component_network["VirtualNetwork component: network"]`,
 		`subgraph component_egress["RouteTable component: egress"]`,
 		`subgraph component_identity["ClusterIdentity component: identity"]`,
-		`subgraph component_aks["KubenetCluster component: aks"]`,
+		`subgraph component_aks["AKSCluster component: aks"]`,
 		"resource_group --> network_vnet", "resource_group --> egress_table", "resource_group --> identity_uami",
 		"network_vnet --> network_node_subnet", "egress_table --> network_node_subnet",
 		"network_node_subnet --> identity_subnet_network_contributor",

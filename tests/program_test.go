@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/aks-kubenet/aks-kubenet/armid"
+	"github.com/aks-kubenet/aks-kubenet/cluster"
 	"github.com/aks-kubenet/aks-kubenet/iam"
 	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/internal/configtest"
@@ -40,7 +41,7 @@ const (
 	cHubPeering      = "aks-kubenet:network:HubPeering"
 	cRouteTable      = "aks-kubenet:network:RouteTable"
 	cClusterIdentity = "aks-kubenet:iam:ClusterIdentity"
-	cKubenetCluster  = "aks-kubenet:cluster:KubenetCluster"
+	cAKSCluster      = cluster.ComponentType
 	cClusterAdmins   = "aks-kubenet:iam:ClusterAdmins"
 	cLogAnalytics    = "aks-kubenet:monitoring:LogAnalytics"
 	cInsights        = "aks-kubenet:monitoring:ContainerInsights"
@@ -67,7 +68,7 @@ func TestDevStackDeploysTheArticlePlan(t *testing.T) {
 	want := map[string]int{
 		tResourceGroup: 1, tVnet: 1, tSubnet: 2, tRouteTable: 1, tRoute: 2, tIdentity: 1, tRoleAssignment: 3, tCluster: 1,
 		tPublicIP: 1, tFirewallPolicy: 1, tRuleGroup: 1, tFirewall: 1,
-		cVirtualNetwork: 1, cRouteTable: 1, cClusterIdentity: 1, cKubenetCluster: 1, cFirewall: 1, cClusterAdmins: 1,
+		cVirtualNetwork: 1, cRouteTable: 1, cClusterIdentity: 1, cAKSCluster: 1, cFirewall: 1, cClusterAdmins: 1,
 	}
 	for typ, n := range want {
 		if counts[typ] != n {
@@ -214,7 +215,7 @@ func TestResourcesLiveInTheirComponents(t *testing.T) {
 		tVnet: cVirtualNetwork, tSubnet: cVirtualNetwork,
 		tRouteTable: cRouteTable, tRoute: cRouteTable,
 		tIdentity: cClusterIdentity, tRoleAssignment: cClusterIdentity,
-		tCluster: cKubenetCluster, tMaintenance: cKubenetCluster,
+		tCluster: cAKSCluster, tMaintenance: cAKSCluster,
 		tWorkspace: cLogAnalytics, tDeployment: cInsights,
 		tPublicIP: cFirewall, tFirewallPolicy: cFirewall, tRuleGroup: cFirewall, tFirewall: cFirewall,
 	}

@@ -66,7 +66,7 @@ func TestRecoveryOptions(t *testing.T) {
 func TestAdoptImportsTheNamedResources(t *testing.T) {
 	t.Parallel()
 	config := ownStack(t, "dev")
-	clusterURN := "urn:pulumi:dev::aks-kubenet::aks-kubenet:cluster:KubenetCluster$" + tCluster + "::aks-cluster"
+	clusterURN := "urn:pulumi:dev::aks-kubenet::aks-kubenet:cluster:AKSCluster$" + tCluster + "::aks-cluster"
 	id := "/subscriptions/" + subscription + "/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
 	config[spec.KeyAdopt] = fmt.Sprintf(`{%q: %q}`, clusterURN, id)
 	r := runProgram(t, "dev", config)

@@ -274,7 +274,7 @@ func TestMaintenanceSchedules(t *testing.T) {
 		if !dependsOn(mc, aks) {
 			t.Errorf("%s does not wait for the cluster", name)
 		}
-		if parent, ok := prod.byURN(mc.Parent); !ok || parent.Type != cKubenetCluster {
+		if parent, ok := prod.byURN(mc.Parent); !ok || parent.Type != cAKSCluster {
 			t.Errorf("%s is not in the cluster component", name)
 		}
 	}
