@@ -51,12 +51,20 @@ func (c *Cloud) WriteNodeRoutes(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	netProfile, _ := cluster.Properties["networkProfile"].V.(resource.PropertyMap)
+	if !kubenet(netProfile) {
+		// Azure CNI Overlay routes pods without the route table ("pods are
+		// given IPs from the PodCIDR address space but use Azure Routing
+		// Domains rather than Kubenet's method of route tables",
+		// ContainerServiceNetworkPluginMode.Overlay; overlay-migration.md
+		// §2.2): no node routes.
+		return nil, nil
+	}
 	tableID, err := c.routeTableOf(cluster)
 	if err != nil {
 		return nil, err
 	}
 	table := c.Get(tableID)
-	netProfile, _ := cluster.Properties["networkProfile"].V.(resource.PropertyMap)
 	podRange, err := netip.ParsePrefix(str(netProfile, "podCidr"))
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: pod range: %w", cluster.ID, err)
@@ -102,6 +110,97 @@ func (c *Cloud) WriteNodeRoutes(name string) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// kubenet reports whether a cluster's network profile is kubenet's: its
+// networkPlugin kubenet, or none given (kubenet is the plugin AKS takes then,
+// ContainerServiceNetworkProfile.networkPlugin's default in the 2024-09-01
+// spec's docs).
+func kubenet(netProfile resource.PropertyMap) bool {
+	plugin := str(netProfile, "networkPlugin")
+	return plugin == "" || strings.EqualFold(plugin, "kubenet")
+}
+
+// overlay reports whether a cluster's network profile is Azure CNI
+// Overlay's: networkPluginMode overlay.
+func overlay(netProfile resource.PropertyMap) bool {
+	return strings.EqualFold(str(netProfile, "networkPluginMode"), "overlay")
+}
+
+// fillNetworkProfile adds to the network profile of the cluster inputs in
+// what AKS fills in and returns on every GET, when the request leaves it
+// out: podCidrs ([podCidr]) and serviceCidrs ([serviceCidr]), ipFamilies
+// (["IPv4"]), and on Overlay networkDataplane azure (AKS's default data
+// plane; concepts-network-azure-cni-overlay, overlay-migration.md §5). These
+// are keys of the inputs' shape (ContainerServiceNetworkProfile in the
+// 2024-09-01 spec), as the real provider's recorded state shows them in the
+// outputs only (pulumi-azure-native provider/pkg/provider/testdata/recorded/
+// TestProviderUpgrade/upgrade-aks-api-version/2.90.0/stack.json;
+// azure-native-replace.md §5): a refresh takes them into the inputs only
+// when they change (refreshedInputs).
+func fillNetworkProfile(in resource.PropertyMap) {
+	np, ok := in["networkProfile"].V.(resource.PropertyMap)
+	if !ok {
+		return
+	}
+	np = np.Copy()
+	list := func(key, from string) {
+		if !np.HasValue(resource.PropertyKey(key)) && str(np, from) != "" {
+			np[resource.PropertyKey(key)] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(str(np, from))})
+		}
+	}
+	list("podCidrs", "podCidr")
+	list("serviceCidrs", "serviceCidr")
+	if !np.HasValue("ipFamilies") {
+		np["ipFamilies"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty("IPv4")})
+	}
+	if overlay(np) && !np.HasValue("networkDataplane") {
+		np["networkDataplane"] = resource.NewProperty("azure")
+	}
+	in["networkProfile"] = resource.NewProperty(np)
+}
+
+// reservedRanges are the ranges AKS reserves, which no pod range may
+// overlap (concepts-network-cni-overview.md:105-114; overlay-migration.md
+// §4.1).
+var reservedRanges = []netip.Prefix{
+	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("172.30.0.0/16"),
+	netip.MustParsePrefix("172.31.0.0/16"), netip.MustParsePrefix("192.0.2.0/24"),
+}
+
+// checkOverlayPodCIDR refuses, on create and on update, an Overlay cluster
+// whose pod range (podCidr, or any of podCidrs) overlaps a range AKS
+// reserves: AKS validates this since its 2026-05-29 release
+// (overlay-migration.md §4.1, P15). The refusal's code and words are
+// inferred, not recorded: the shape of AKS's other pod-range refusal,
+// NetworkProfileCIDROverlapVNET ("NetworkProfile CIDR 10.240.100.0/24
+// overlaps with reserved VNET CIDR 10.240.0.0/16", target
+// networkProfile.podCIDR; Azure/AKS-Construction#403), as a 400.
+func checkOverlayPodCIDR(id string, in resource.PropertyMap) error {
+	np, _ := in["networkProfile"].V.(resource.PropertyMap)
+	if !overlay(np) {
+		return nil
+	}
+	ranges := []string{str(np, "podCidr")}
+	if list, ok := np["podCidrs"]; ok && list.IsArray() {
+		for _, v := range list.ArrayValue() {
+			if v.IsString() {
+				ranges = append(ranges, v.StringValue())
+			}
+		}
+	}
+	for _, r := range ranges {
+		pod, err := netip.ParsePrefix(r)
+		if err != nil {
+			continue
+		}
+		for _, reserved := range reservedRanges {
+			if pod.Overlaps(reserved) {
+				return refusal("NetworkProfileCIDROverlapReserved", "NetworkProfile CIDR %s overlaps with reserved CIDR %s (target networkProfile.podCIDR, cluster %s)", pod, reserved, id)
+			}
+		}
+	}
+	return nil
 }
 
 // nth24 is the n-th /24 of prefix.

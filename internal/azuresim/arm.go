@@ -54,6 +54,9 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 			return nil, err
 		}
 	}
+	if existing != nil && !sameLocation(str(resource.PropertyMap(existing.Properties), "location"), str(in, "location")) {
+		return nil, invalidLocation(existing, str(in, "location"))
+	}
 	if err := c.check(typ, id, in); err != nil {
 		return nil, err
 	}
@@ -82,6 +85,9 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	inline, hasInline := props[resource.PropertyKey(k.inlineKey)]
 	if k.inlineKey != "" {
 		delete(props, resource.PropertyKey(k.inlineKey))
+	}
+	if typ == ManagedCluster {
+		fillNetworkProfile(props)
 	}
 	r := &Resource{ID: id, Type: typ, URN: urn, By: "pulumi", Properties: Properties(props)}
 	if existing != nil {
@@ -112,6 +118,32 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	}
 	c.Log = append(c.Log, Operation{Op: op, Type: typ, ID: id, URN: urn})
 	return r, nil
+}
+
+// sameLocation reports whether two locations are the same region: ARM and
+// azure-native compare them without case and spaces ("West Europe" is
+// westeurope; azure-native provider/pkg/provider/diff.go
+// applyAzureSpecificDiff, normalizedLocation).
+func sameLocation(a, b string) bool {
+	return normalizedLocation(a) == normalizedLocation(b)
+}
+
+func normalizedLocation(l string) string { return strings.ToLower(strings.ReplaceAll(l, " ", "")) }
+
+// invalidLocation is ARM's refusal of a PUT that moves the existing resource
+// to another location: a resource cannot move, and azure-native v2 plans an
+// update (not a replacement) for a location change of a type whose location
+// is neither in its forceNewMap nor create-only in the spec (a route table,
+// a firewall, a firewall policy, an NSG), which ARM then refuses with
+// InvalidResourceLocation, in the words of ARM's message as users quote it
+// (MicrosoftDocs/azure-docs#53676: "The resource '...' already exists in
+// location 'northeurope' in resource group '...'. A resource with the same
+// name cannot be created in location 'centralus'. Please select a new
+// resource name.").
+func invalidLocation(existing *Resource, location string) error {
+	p := resource.PropertyMap(existing.Properties)
+	return refusal("InvalidResourceLocation", "The resource '%s' already exists in location '%s' in resource group '%s'. A resource with the same name cannot be created in location '%s'. Please select a new resource name.",
+		lastSegment(existing.ID), str(p, "location"), str(p, "resourceGroupName"), location)
 }
 
 // replaceChildren makes the declared sub-resources the only ones of parent,
@@ -269,6 +301,9 @@ func (c *Cloud) firewallIPConfigurations(id string, in resource.PropertyMap) res
 func (c *Cloud) checkCluster(id string, in resource.PropertyMap) error {
 	if boolAt(in, "disableLocalAccounts") && !boolAt(in, "aadProfile", "managed") {
 		return refusal("BadRequest", "Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD. (cluster %s)", id)
+	}
+	if err := checkOverlayPodCIDR(id, in); err != nil {
+		return err
 	}
 	principals, err := c.principalsOf(id, in)
 	if err != nil {

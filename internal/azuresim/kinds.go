@@ -44,10 +44,20 @@ type kind struct {
 	// Type is how its id follows from its inputs; ARMType is also its type
 	// property.
 	armid.Type
-	// replaceKeys are inputs that name or place the resource: ARM cannot change
-	// them in place, so a change means a new resource. nameKey,
-	// resourceGroupName, parentKeys and location are always among them.
+	// replaceKeys are the inputs on which azure-native v2 plans a
+	// replacement besides the path parameters (nameKey, resourceGroupName,
+	// parentKeys, always among them): the entries of its forceNewMap
+	// (provider/pkg/gen/replacement.go, v2; azure-native-replace.md §1a, §3)
+	// and the top-level create-only keys of the spec (x-ms-mutability
+	// without update), location among them only where one of those lists it.
 	replaceKeys []string
+	// nestedReplaceKeys are, by top-level input, the keys of the objects in
+	// that array input on whose change, addition or removal azure-native v2
+	// replaces the resource: forceNewMap's lookup is by name at any depth, so
+	// a name of the resource's forceNewMap that is also a key one level down
+	// replaces too (diff.go calculateDetailedDiff's "prop[].sub" replace
+	// keys; azure-native-replace.md §2, pulumi-azure-native#4771).
+	nestedReplaceKeys map[string][]string
 	// inlineKey is the input under which the resource may declare
 	// sub-resources that are also resources of their own (routes, subnets),
 	// and inlineType their type.
@@ -59,39 +69,59 @@ type kind struct {
 }
 
 var kinds = map[string]kind{
-	ResourceGroup:        {Type: armid.Types[ResourceGroup]},
-	VirtualNetwork:       {Type: armid.Types[VirtualNetwork], inlineKey: "subnets", inlineType: Subnet},
-	Subnet:               {Type: armid.Types[Subnet]},
-	RouteTable:           {Type: armid.Types[RouteTable], inlineKey: "routes", inlineType: Route},
-	Route:                {Type: armid.Types[Route]},
-	UserAssignedIdentity: {Type: armid.Types[UserAssignedIdentity]},
-	RoleAssignment:       {Type: armid.Types[RoleAssignment], replaceKeys: []string{"principalId", "roleDefinitionId"}},
+	// forceNewMap: Resources ResourceGroup location.
+	ResourceGroup: {Type: armid.Types[ResourceGroup], replaceKeys: []string{"location"}},
+	// forceNewMap: Network VirtualNetwork location.
+	VirtualNetwork: {Type: armid.Types[VirtualNetwork], inlineKey: "subnets", inlineType: Subnet, replaceKeys: []string{"location"}},
+	// forceNewMap: Subnet, no force-news.
+	Subnet: {Type: armid.Types[Subnet]},
+	// Not in forceNewMap, and network.json's Resource.location has no
+	// x-ms-mutability: a location change is an update, which ARM refuses
+	// (invalidLocation).
+	RouteTable: {Type: armid.Types[RouteTable], inlineKey: "routes", inlineType: Route},
+	Route:      {Type: armid.Types[Route]},
+	// TrackedResource of common-types: location is [read, create].
+	UserAssignedIdentity: {Type: armid.Types[UserAssignedIdentity], replaceKeys: []string{"location"}},
+	// forceNewMap: Authorization RoleAssignment principalId, scope; not
+	// roleDefinitionId (azure-native-replace.md §6.5).
+	RoleAssignment: {Type: armid.Types[RoleAssignment], replaceKeys: []string{"principalId", "scope"}},
+	// forceNewMap: ContainerService ManagedCluster (aksfacts, checked
+	// against the provider's source), and the names of that list that are
+	// also keys of an agentPoolProfiles entry (AgentPoolNetworkProfile,
+	// AgentPoolWindowsProfile).
 	ManagedCluster: {Type: armid.Types[ManagedCluster], replaceKeys: aksfacts.ClusterCreateOnlyInputs,
-		filledKeys: clusterFilledKeys},
+		nestedReplaceKeys: map[string][]string{"agentPoolProfiles": {"networkProfile", "windowsProfile"}},
+		filledKeys:        clusterFilledKeys},
 	MaintenanceConfig: {Type: armid.Types[MaintenanceConfig]},
 	// A node pool of its own under its cluster; the cluster's GET lists it in
-	// agentPoolProfiles (Cloud.View).
+	// agentPoolProfiles (Cloud.View). forceNewMap: ContainerService AgentPool.
 	AgentPool: {Type: armid.Types[AgentPool], replaceKeys: aksfacts.PoolCreateOnlyInputs},
-	Workspace: {Type: armid.Types[Workspace]},
+	// TrackedResource of common-types: location is [read, create].
+	Workspace: {Type: armid.Types[Workspace], replaceKeys: []string{"location"}},
 	// A template deployment is stored, never run: what its template would
-	// create is not in the cloud.
-	Deployment:            {Type: armid.Types[Deployment]},
-	NetworkSecurityGroup:  {Type: armid.Types[NetworkSecurityGroup]},
-	PublicIPAddress:       {Type: armid.Types[PublicIPAddress]},
+	// create is not in the cloud. Its location (where the deployment's data
+	// is kept) is taken as create-only, as before: not verified.
+	Deployment: {Type: armid.Types[Deployment], replaceKeys: []string{"location"}},
+	// Network resources not in forceNewMap: location is an update ARM
+	// refuses (azure-native-replace.md §3, §6.3).
+	NetworkSecurityGroup: {Type: armid.Types[NetworkSecurityGroup]},
+	// forceNewMap: Network PublicIPAddress location, publicIPAddressVersion,
+	// publicIPPrefix, sku (azure-native-replace.md §6.4).
+	PublicIPAddress:       {Type: armid.Types[PublicIPAddress], replaceKeys: []string{"location", "publicIPAddressVersion", "publicIPPrefix", "sku"}},
 	FirewallPolicy:        {Type: armid.Types[FirewallPolicy]},
 	RuleCollectionGroup:   {Type: armid.Types[RuleCollectionGroup]},
 	AzureFirewall:         {Type: armid.Types[AzureFirewall], filledKeys: []string{"ipConfigurations"}},
 	VirtualNetworkPeering: {Type: armid.Types[VirtualNetworkPeering]},
 }
 
-// ReplaceKeys returns the inputs of resource type typ whose change the
-// simulated provider answers with a replacement, sorted: the names, the
-// location and the type's replaceKeys (for a cluster and a pool the real
-// provider's forceNewMap, aksfacts, which its tests check against the
-// provider's source).
+// ReplaceKeys returns the top-level inputs of resource type typ whose change
+// the simulated provider answers with a replacement, sorted: the names and
+// the type's replaceKeys (for a cluster and a pool the real provider's
+// forceNewMap, aksfacts, which its tests check against the provider's
+// source).
 func ReplaceKeys(typ string) []string {
 	k := kinds[typ]
-	keys := slices.Concat([]string{k.NameKey, "resourceGroupName", "location"}, k.ParentKeys, k.replaceKeys)
+	keys := slices.Concat([]string{k.NameKey, "resourceGroupName"}, k.ParentKeys, k.replaceKeys)
 	return slices.Compact(slices.Sorted(slices.Values(keys)))
 }
 
@@ -111,7 +141,7 @@ func (k kind) pathKey(key string) bool {
 
 // replaces reports whether a change of key replaces the resource.
 func (k kind) replaces(key string) bool {
-	if k.pathKey(key) || key == "location" {
+	if k.pathKey(key) {
 		return true
 	}
 	for _, r := range k.replaceKeys {

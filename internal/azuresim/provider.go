@@ -114,10 +114,17 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
-// Diff compares the old and the new inputs key by key. A change of a key that
-// names or places the resource asks for a replacement, deleted first as
-// azure-native does for resources with a fixed name; any other change is an
-// update. An unknown new value counts as a change.
+// Diff compares the old and the new inputs key by key, as azure-native v2's
+// Diff does (provider/pkg/provider/diff.go, calculateDetailedDiff,
+// applyAzureSpecificDiff, calculateChangesAndReplacements). A change,
+// addition or removal of a replace key (ReplaceKeys), or below one, asks for
+// a replacement, deleted first as azure-native does for resources with a
+// fixed name; so does one of a nested replace key in an entry of an array
+// input (agentPoolProfiles[].networkProfile), compared entry by entry by
+// index. Any other change is an update. An unknown new value counts as a
+// change. Two locations that differ in case and spaces only are no change;
+// a replace key the old inputs lacked, added with the value the old outputs
+// hold, is an update, not a replacement (azure-nextgen#238's workaround).
 func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	k, err := kindOf(req.GetUrn())
 	if err != nil {
@@ -131,6 +138,10 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
+	oldOutputs, err := unmarshal(req.GetOlds(), false)
+	if err != nil {
+		return nil, err
+	}
 	news, err := unmarshal(req.GetNews(), false)
 	if err != nil {
 		return nil, err
@@ -139,31 +150,79 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	for _, key := range unionKeys(olds, news) {
 		ov, inOld := olds[key]
 		nv, inNew := news[key]
-		var kind pulumirpc.PropertyDiff_Kind
-		switch {
-		case inOld && !inNew:
-			kind = pulumirpc.PropertyDiff_DELETE
-		case !inOld && inNew:
-			kind = pulumirpc.PropertyDiff_ADD
-		case nv.ContainsUnknowns() || !ov.DeepEquals(nv):
-			kind = pulumirpc.PropertyDiff_UPDATE
-		default:
+		kind, changed := diffKind(ov, inOld, nv, inNew)
+		if !changed {
 			continue
 		}
 		name := string(key)
+		if name == "location" && kind == pulumirpc.PropertyDiff_UPDATE && ov.IsString() && nv.IsString() &&
+			sameLocation(ov.StringValue(), nv.StringValue()) {
+			continue
+		}
 		resp.Diffs = append(resp.Diffs, name)
-		if k.replaces(name) {
+		replace := k.replaces(name)
+		if replace && kind == pulumirpc.PropertyDiff_ADD && oldOutputs.HasValue(key) && oldOutputs[key].DeepEquals(nv) {
+			replace = false
+		}
+		if replace {
 			resp.Replaces = append(resp.Replaces, name)
 			kind += pulumirpc.PropertyDiff_ADD_REPLACE - pulumirpc.PropertyDiff_ADD
 		}
 		resp.DetailedDiff[name] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
+		if !replace && kind == pulumirpc.PropertyDiff_UPDATE {
+			for path, sub := range nestedReplaces(k, name, ov, nv) {
+				resp.Replaces = append(resp.Replaces, path)
+				resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: sub + pulumirpc.PropertyDiff_ADD_REPLACE - pulumirpc.PropertyDiff_ADD, InputDiff: true}
+			}
+		}
 	}
+	sort.Strings(resp.Replaces)
 	resp.Changes = pulumirpc.DiffResponse_DIFF_NONE
 	if len(resp.Diffs) > 0 {
 		resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
 	}
 	resp.DeleteBeforeReplace = len(resp.Replaces) > 0
 	return resp, nil
+}
+
+// diffKind is the kind of change from ov (inOld) to nv (inNew), and whether
+// there is one.
+func diffKind(ov resource.PropertyValue, inOld bool, nv resource.PropertyValue, inNew bool) (pulumirpc.PropertyDiff_Kind, bool) {
+	switch {
+	case inOld && !inNew:
+		return pulumirpc.PropertyDiff_DELETE, true
+	case !inOld && inNew:
+		return pulumirpc.PropertyDiff_ADD, true
+	case inOld && inNew && (nv.ContainsUnknowns() || !ov.DeepEquals(nv)):
+		return pulumirpc.PropertyDiff_UPDATE, true
+	}
+	return 0, false
+}
+
+// nestedReplaces are the nested replace keys of kind k under the array input
+// key that changed from ov to nv, entry by entry by index (entries only in
+// one of them are an addition or removal of the entry, no replacement), each
+// by its path (agentPoolProfiles[0].networkProfile) with its kind of change.
+func nestedReplaces(k kind, key string, ov, nv resource.PropertyValue) map[string]pulumirpc.PropertyDiff_Kind {
+	subs := k.nestedReplaceKeys[key]
+	if len(subs) == 0 || !ov.IsArray() || !nv.IsArray() {
+		return nil
+	}
+	out := map[string]pulumirpc.PropertyDiff_Kind{}
+	olds, news := ov.ArrayValue(), nv.ArrayValue()
+	for i := 0; i < len(olds) && i < len(news); i++ {
+		o, _ := olds[i].V.(resource.PropertyMap)
+		n, _ := news[i].V.(resource.PropertyMap)
+		for _, sub := range subs {
+			sk := resource.PropertyKey(sub)
+			ovs, inOld := o[sk]
+			nvs, inNew := n[sk]
+			if kind, changed := diffKind(ovs, inOld && ovs.HasValue(), nvs, inNew && nvs.HasValue()); changed {
+				out[fmt.Sprintf("%s[%d].%s", key, i, sub)] = kind
+			}
+		}
+	}
+	return out
 }
 
 // Create creates the resource in the cloud; a preview only predicts its outputs.
@@ -370,13 +429,19 @@ func previewOutput(typ string, key resource.PropertyKey, oldIn, newIn, oldOut re
 }
 
 // Read returns the resource as the cloud holds it, or no id when it is gone.
-// The refreshed inputs follow azure-native's rule: the old inputs, with every
-// property whose value in Azure changed since the last read (the old
-// outputs) set to its new value, or removed when Azure no longer has it. A
-// property nobody changed keeps the input the program gave it. The
-// sub-resources listed inline (a table's routes, a VNet's subnets) stay out
-// of the inputs, as azure-native v2 keeps them apart (aks-rules 9.4); values
-// Azure computes (ids, provisioning state) are outputs only.
+// The refreshed inputs follow azure-native's Read (provider/pkg/provider/
+// provider.go Read, with applyDiff and applyValueDiff): it projects the old
+// outputs and the resource's view now onto the inputs' shape, diffs the two
+// projections, and applies that diff to the old inputs, leaf by leaf: a leaf
+// whose value Azure changed since the last read or write is copied in, added
+// when the program never set it (a changed networkProfile.podCidrs), removed
+// when Azure no longer has it; a leaf nobody changed keeps the program's
+// input, and one the program never set stays out (what AKS fills in at
+// create time, networkProfile.podCidrs among it, is an output until it
+// changes). The sub-resources listed inline (a table's routes, a VNet's
+// subnets) stay out of the inputs, as azure-native v2 keeps them apart
+// (aks-rules 9.4); values Azure computes (ids, provisioning state) are
+// outputs only. With no old inputs (an import) the inputs are the view.
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	oldInputs, err := unmarshal(req.GetInputs(), true)
 	if err != nil {
@@ -410,33 +475,91 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 }
 
 // refreshedInputs applies to the old inputs what changed in Azure between the
-// old outputs and the resource's view now. What Azure computed is left out:
-// a value of its own (an id, a principal) and what it adds inside an input
-// (a cluster's aadProfile.tenantID) are outputs only.
+// old outputs and the resource's view now, leaf by leaf (applyDiff). Both
+// are first projected onto the inputs' shape (inputShape): what Azure
+// computed is left out, a value of its own (an id, a principal) and what it
+// adds inside an input (a cluster's aadProfile.tenantID) being outputs only.
 func refreshedInputs(oldInputs, oldOutputs, view resource.PropertyMap, r *Resource) resource.PropertyMap {
-	inputs := oldInputs.Copy()
-	inline := resource.PropertyKey(kinds[r.Type].inlineKey)
-	for _, key := range unionKeys(oldOutputs, view) {
-		if key == "name" || key == inline {
+	return applyDiff(oldInputs, inputShape(oldOutputs, r), inputShape(view, r))
+}
+
+// inputShape is the projection of the resource r's outputs, or of its view,
+// onto its inputs (azure-native's SdkOutputsToSdkInputs): without its name,
+// its inline sub-resources, the values Azure computes on its own, and what
+// Azure adds inside an input (withoutFilled).
+func inputShape(m resource.PropertyMap, r *Resource) resource.PropertyMap {
+	out := m.Copy()
+	delete(out, "name")
+	if inline := kinds[r.Type].inlineKey; inline != "" {
+		delete(out, resource.PropertyKey(inline))
+	}
+	for key, filled := range r.Computed {
+		if _, input := r.Properties[key]; !input {
+			delete(out, key)
 			continue
 		}
-		ov, inOld := oldOutputs[key]
-		nv, inNew := view[key]
-		if filled, computed := r.Computed[key]; computed {
-			if !inNew {
-				continue
-			}
-			ov = withoutFilled(ov, filled)
-		}
-		switch {
-		case inOld && inNew && ov.DeepEquals(nv):
-		case inNew:
-			inputs[key] = nv
-		default:
-			delete(inputs, key)
+		if v, ok := out[key]; ok {
+			out[key] = withoutFilled(v, filled)
 		}
 	}
-	return inputs
+	return out
+}
+
+// applyDiff applies to values (the old inputs) the diff between old and new
+// (the projections of the old outputs and of the cloud's view), as
+// azure-native's applyDiff does (provider/pkg/provider/provider.go, v2): a
+// key new has and old had not is added, one old had and new has not is
+// removed, and a changed one is applied by applyValueDiff when values has
+// it, or copied whole when it does not. A key whose value did not change
+// keeps values' own, or stays out.
+func applyDiff(values, old, new resource.PropertyMap) resource.PropertyMap {
+	result := resource.PropertyMap{}
+	for key, v := range values {
+		if old[key].HasValue() && !new[key].HasValue() {
+			continue // deleted in Azure
+		}
+		result[key] = v
+	}
+	for _, key := range unionKeys(old, new) {
+		ov, nv := old[key], new[key]
+		inOld, inNew := ov.HasValue(), nv.HasValue()
+		switch {
+		case !inNew:
+		case !inOld:
+			result[key] = nv
+		case ov.DeepEquals(nv):
+		default:
+			if base, has := values[key]; has {
+				result[key] = applyValueDiff(base, ov, nv)
+			} else {
+				result[key] = nv
+			}
+		}
+	}
+	return result
+}
+
+// applyValueDiff is azure-native's applyValueDiff: objects are compared key
+// by key and only the changed keys are applied to base; arrays element by
+// element, an element beyond base's or old's copied as it is; anything else
+// is the new value.
+func applyValueDiff(base, old, new resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case base.IsObject() && old.IsObject() && new.IsObject():
+		return resource.NewProperty(applyDiff(base.ObjectValue(), old.ObjectValue(), new.ObjectValue()))
+	case base.IsArray() && old.IsArray() && new.IsArray():
+		b, o, n := base.ArrayValue(), old.ArrayValue(), new.ArrayValue()
+		out := make([]resource.PropertyValue, len(n))
+		for i, el := range n {
+			if i >= len(b) || i >= len(o) {
+				out[i] = el
+				continue
+			}
+			out[i] = applyValueDiff(b[i], o[i], el)
+		}
+		return resource.NewProperty(out)
+	}
+	return new
 }
 
 // Delete deletes the resource from the cloud.
