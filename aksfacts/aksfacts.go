@@ -6,6 +6,8 @@
 // with them, so each is written once.
 package aksfacts
 
+import "time"
+
 // ClusterCreateOnlyInputs are the ManagedCluster inputs on which the
 // azure-native v2 provider plans a replacement (deleting the cluster first)
 // instead of an update, as its forceNewMap and schema mark them
@@ -34,3 +36,16 @@ const (
 	NetworkPluginAzure       = "azure"
 	NetworkPluginModeOverlay = "overlay"
 )
+
+// KubenetRetirement is the day AKS ends support for kubenet (aks-rules 8.1,
+// https://learn.microsoft.com/azure/aks/configure-kubenet): a kubenet
+// cluster should be on Azure CNI Overlay by then.
+var KubenetRetirement = time.Date(2028, time.March, 31, 0, 0, 0, 0, time.UTC)
+
+// DaysToKubenetRetirement is the whole days from the day of now to
+// KubenetRetirement, 0 on and after it.
+func DaysToKubenetRetirement(now time.Time) int {
+	y, m, d := now.UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return max(0, int(KubenetRetirement.Sub(today).Hours()/24))
+}

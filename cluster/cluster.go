@@ -16,7 +16,7 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// AKSClusterArgs configures a KubenetCluster.
+// AKSClusterArgs configures an AKSCluster.
 type AKSClusterArgs struct {
 	// ResourceGroupName is the resource group the cluster is created in.
 	ResourceGroupName pulumi.StringInput

@@ -14,12 +14,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/armid"
 	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
@@ -87,6 +89,8 @@ type Stack struct {
 	Posture []Setting `json:"posture,omitempty"`
 	// Resources are the resources `pulumi up` would create, in dependency order.
 	Resources []Resource `json:"resources"`
+	// Network is the cluster's network mode.
+	Network Network `json:"network"`
 
 	config spec.Stack
 }
@@ -199,6 +203,7 @@ func Build(dir, stackName string) (Stack, error) {
 		return p, nil
 	}
 	p.Posture = Posture(s)
+	p.Network = networkOf(s.Cluster, Now())
 	p.Resources, err = register(stackName, cfg.Values, secretKeys)
 	if err != nil {
 		return Stack{}, fmt.Errorf("%s: running the program: %w", cfg.File, err)
@@ -482,4 +487,33 @@ func order(all []Resource) []Resource {
 		return strings.Compare(a.Name, b.Name)
 	})
 	return all
+}
+
+// Now is the plan's clock, for the days left to kubenet's retirement; tests
+// set it.
+var Now = time.Now
+
+// Network is a stack's network mode as the plan shows it.
+type Network struct {
+	// Plugin is kubenet or overlay (cluster.networkPlugin).
+	Plugin string `json:"plugin"`
+	// Dataplane is an Overlay cluster's dataplane, azure or cilium.
+	Dataplane string `json:"dataplane,omitempty"`
+	// PodRoutes is true when AKS writes a route for each node into the
+	// stack's route table (kubenet); with Overlay the table holds only the
+	// user-defined routes.
+	PodRoutes bool `json:"podRoutes"`
+	// Retires is kubenet's end of support, and DaysLeft the days to it, for
+	// a kubenet stack.
+	Retires  string `json:"retires,omitempty"`
+	DaysLeft *int   `json:"daysLeft,omitempty"`
+}
+
+// networkOf is the network mode of cluster c on the day of now.
+func networkOf(c spec.Cluster, now time.Time) Network {
+	if c.Overlay() {
+		return Network{Plugin: c.NetworkPlugin, Dataplane: c.NetworkDataplane}
+	}
+	days := aksfacts.DaysToKubenetRetirement(now)
+	return Network{Plugin: c.NetworkPlugin, PodRoutes: true, Retires: aksfacts.KubenetRetirement.Format(time.DateOnly), DaysLeft: &days}
 }

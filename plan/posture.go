@@ -143,11 +143,16 @@ func shortID(id string) string {
 	return id
 }
 
+// networkPolicy says the policy engine and the network mode it runs on.
 func networkPolicy(c spec.Cluster) string {
-	if c.NetworkPolicy == spec.NetworkPolicyNone {
-		return "none (every pod may reach every pod)"
+	policy := c.NetworkPolicy
+	if policy == spec.NetworkPolicyNone {
+		policy = "none (every pod may reach every pod)"
 	}
-	return c.NetworkPolicy
+	if c.Overlay() {
+		return policy + ", on Azure CNI Overlay (" + c.NetworkDataplane + " dataplane)"
+	}
+	return policy + ", on kubenet"
 }
 
 // apiServer says who may reach the API server: the VNet only (private), the

@@ -48,7 +48,7 @@ func TestPosture(t *testing.T) {
 			want: map[string]string{
 				"Entra ID":          "on, Azure RBAC for Kubernetes; local accounts: disabled",
 				"Cluster admins":    "none (nobody can use kubectl)",
-				"Network policy":    "calico",
+				"Network policy":    "calico, on kubenet",
 				"API server":        "open to the internet",
 				"Upgrades":          "cluster patch, node OS NodeImage; any time (no maintenance window)",
 				"Workload identity": "on (OIDC issuer on)",
@@ -109,7 +109,7 @@ func TestPosture(t *testing.T) {
 			stack: postureStack("dev", onCluster(func(c *spec.Cluster) {
 				c.NetworkPolicy, c.ClusterAdmins, c.PrivateCluster = spec.NetworkPolicyNone, []string{admin}, yes()
 			})),
-			want: map[string]string{"Network policy": "none (every pod may reach every pod)"},
+			want: map[string]string{"Network policy": "none (every pod may reach every pod), on kubenet"},
 		},
 		{
 			name: "authorized ranges and the firewall's public IPs the program adds",

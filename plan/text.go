@@ -117,6 +117,7 @@ func poolList(names []string) string {
 // (renames and pool changes).
 func writeStackText(w io.Writer, s Stack, renames []string) {
 	fmt.Fprintf(w, "Stack %s (%s), location %s\n", s.Stack, s.File, orNone(s.Location))
+	writeNetworkText(w, s.Network)
 
 	fmt.Fprintf(w, "\nFindings: %s, %s\n", count(len(s.Errors)+len(renames), "error"), count(len(s.Warnings), "warning"))
 	for _, e := range s.Errors {
@@ -307,6 +308,17 @@ func orNone(s string) string {
 		return "(not set)"
 	}
 	return s
+}
+
+// writeNetworkText writes the stack's network mode: for kubenet, the days
+// left to its retirement and the way to Overlay.
+func writeNetworkText(w io.Writer, n Network) {
+	switch {
+	case n.Plugin == spec.NetworkPluginOverlay:
+		fmt.Fprintf(w, "Network: Azure CNI Overlay, %s dataplane; the route table holds only the user-defined routes (no per-node routes)\n", n.Dataplane)
+	case n.DaysLeft != nil:
+		fmt.Fprintf(w, "Network: kubenet, a route per node in the route table; AKS retires kubenet on %s, %d days from today: move to Azure CNI Overlay (docs/overlay.md)\n", n.Retires, *n.DaysLeft)
+	}
 }
 
 // writeEgressText writes the egress mode: with a firewall its rules, each

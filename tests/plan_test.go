@@ -635,7 +635,7 @@ func TestPlanSecurityPostureOfTheCommittedStacks(t *testing.T) {
 			want: "\nSecurity posture\n" +
 				"  Entra ID: on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
 				"  warning: Cluster admins: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
-				"  Network policy: calico\n" +
+				"  Network policy: calico, on kubenet\n" +
 				"  API server: authorized ranges 203.0.113.0/24 + the firewall's public IP (1)\n" +
 				"  Upgrades: cluster patch, node OS NodeImage; any time (no maintenance window)\n" +
 				"  Workload identity: on (OIDC issuer on)\n" +
@@ -650,7 +650,7 @@ func TestPlanSecurityPostureOfTheCommittedStacks(t *testing.T) {
 			want: "\nSecurity posture\n" +
 				"  Entra ID: on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
 				"  warning: Cluster admins: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
-				"  Network policy: calico\n" +
+				"  Network policy: calico, on kubenet\n" +
 				"  API server: private\n" +
 				"  Upgrades: cluster patch, node OS NodeImage; window Sunday 02:00 +01:00, 4 h\n" +
 				"  Workload identity: on (OIDC issuer on)\n" +
