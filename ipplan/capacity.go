@@ -13,10 +13,12 @@ import (
 // Limit is one ceiling on the size of the cluster's node pools together.
 type Limit struct {
 	// Name says what sets the ceiling: "node subnet", "pod CIDR", "route table"
-	// or "kubenet".
+	// or "kubenet"; with Azure CNI Overlay "node subnet", "pod CIDR" or
+	// OverlayLimit.
 	Name string `json:"name"`
 	// Keys are the config keys that set the ceiling, such as
-	// "network.nodeSubnetCidr"; none for the kubenet limit, a fixed number.
+	// "network.nodeSubnetCidr"; none for the kubenet and Overlay limits,
+	// fixed numbers.
 	Keys []string `json:"keys"`
 	// MaxNodes is the most nodes the ceiling allows. Every pool together, at
 	// its upgrade peak (Capacity.Peak), must fit each ceiling.
@@ -63,14 +65,26 @@ type Capacity struct {
 	// UDRs is the number of user-defined routes: network.routes and the
 	// routes the program generates for the firewall.
 	UDRs int `json:"udrs"`
-	// RouteTableUsed is the routes the table holds at the upgrade peak: one per
-	// node (Peak) plus the UDRs.
+	// RouteTableUsed is the routes the table holds at the upgrade peak: with
+	// kubenet one per node (Peak) plus the UDRs; with Overlay, which adds no
+	// route per node, the UDRs alone (aks-rules 10.7).
 	RouteTableUsed int `json:"routeTableUsed"`
-	// Limits are the ceilings on the pools together: node subnet, pod CIDR,
-	// route table and kubenet, sorted by MaxNodes, lowest first (ties in that
-	// order), so that Limits[0] is the one that binds first.
+	// Overlay is true for an Azure CNI Overlay cluster
+	// (cluster.networkPlugin overlay), whose limits differ from kubenet's;
+	// absent from the JSON of a kubenet stack.
+	Overlay bool `json:"overlay,omitempty"`
+	// Limits are the ceilings on the pools together, sorted by MaxNodes,
+	// lowest first (ties in the order given here), so that Limits[0] is the
+	// one that binds first: with kubenet node subnet, pod CIDR, route table
+	// and kubenet (aks-rules 2.3); with Overlay node subnet, pod CIDR and the
+	// Overlay cluster's 5,000 nodes, the route table holding no node routes
+	// (aks-rules 10.7, 10.8).
 	Limits []Limit `json:"limits"`
 }
+
+// OverlayLimit is the Name of the Limit of an Overlay cluster's nodes,
+// MaxOverlayNodes.
+const OverlayLimit = "Overlay cluster"
 
 // Compute returns the capacity of s's IP plan. It parses network.vnetCidr,
 // network.nodeSubnetCidr, cluster.podCidr and cluster.serviceCidr with
@@ -109,12 +123,24 @@ func Compute(s spec.Stack) (Capacity, error) {
 		UDRs:             len(s.Network.Routes) + s.GeneratedRoutes(),
 	}
 	c.Nodes, c.Surge, c.Peak = Total(pools)
-	c.RouteTableUsed = addSaturating(c.Peak, c.UDRs)
-	c.Limits = []Limit{
-		{"node subnet", []string{spec.PathNetworkNodeSubnetCidr}, c.SubnetUsable},
-		{"pod CIDR", []string{spec.PathClusterPodCidr}, c.PodCIDRNodes},
-		{"route table", []string{spec.PathNetworkRoutes}, RouteTableNodes(c.UDRs)},
-		{"kubenet", nil, MaxKubenetNodes},
+	c.Overlay = s.Cluster.Overlay()
+	if c.Overlay {
+		// aks-rules 10.1, 10.7, 10.8: every node still takes a subnet
+		// address and a /24 of the pod CIDR, but no route.
+		c.RouteTableUsed = c.UDRs
+		c.Limits = []Limit{
+			{"node subnet", []string{spec.PathNetworkNodeSubnetCidr}, c.SubnetUsable},
+			{"pod CIDR", []string{spec.PathClusterPodCidr}, c.PodCIDRNodes},
+			{OverlayLimit, nil, MaxOverlayNodes},
+		}
+	} else {
+		c.RouteTableUsed = addSaturating(c.Peak, c.UDRs)
+		c.Limits = []Limit{
+			{"node subnet", []string{spec.PathNetworkNodeSubnetCidr}, c.SubnetUsable},
+			{"pod CIDR", []string{spec.PathClusterPodCidr}, c.PodCIDRNodes},
+			{"route table", []string{spec.PathNetworkRoutes}, RouteTableNodes(c.UDRs)},
+			{"kubenet", nil, MaxKubenetNodes},
+		}
 	}
 	slices.SortStableFunc(c.Limits, func(a, b Limit) int { return cmp.Compare(a.MaxNodes, b.MaxNodes) })
 	return c, nil

@@ -112,7 +112,8 @@ func UsableSubnetAddresses(p netip.Prefix) int {
 }
 
 // NodePodBits is the prefix length of the pod range kubenet gives each node, a
-// /24 carved in order from the pod CIDR (aks-rules 2.6,
+// /24 carved in order from the pod CIDR, as Azure CNI Overlay does too
+// (aks-rules 2.6, 10.1,
 // https://learn.microsoft.com/azure/aks/configure-kubenet).
 const NodePodBits = 24
 
@@ -139,6 +140,16 @@ const MaxRoutesPerTable = 1000
 // https://learn.microsoft.com/azure/aks/configure-kubenet). With a few
 // user-defined routes it binds before the route table does (aks-rules 2.3).
 const MaxKubenetNodes = 400
+
+// MaxOverlayNodes is the largest Azure CNI Overlay cluster AKS supports,
+// 5,000 nodes; kubenet's 400 and the route table's per-node routes do not
+// apply to it, because Overlay writes no route per node (aks-rules 10.7,
+// https://learn.microsoft.com/azure/aks/concepts-network-azure-cni-overlay).
+const MaxOverlayNodes = 5000
+
+// MaxOverlayPodsPerNode is the most pods an Overlay node runs, all of them
+// in the node's /24 of the pod CIDR (aks-rules 10.1).
+const MaxOverlayPodsPerNode = 250
 
 // RouteTableNodes returns how many AKS node routes a route table has room for
 // next to udrs user-defined routes: MaxRoutesPerTable - udrs, 0 when the

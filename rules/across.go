@@ -18,6 +18,12 @@ import (
 // stacks (spec.Stack.Name) and both ranges. Ranges that do not parse are left
 // to Check.
 //
+// Pod CIDRs are not compared: each stack's pods live behind its own VNet
+// and route table (kubenet) or overlay (Azure CNI Overlay) and leave it
+// SNAT'd to their node's address, so two stacks may share a pod CIDR, as a
+// copied stack does; for Overlay clusters AKS says so (aks-rules 10.6). A pod
+// CIDR that overlaps a range its own stack reaches is Check's.
+//
 // It also refuses two stacks that would create one Azure resource: see
 // checkNameCollisions.
 //

@@ -85,10 +85,15 @@ func (c *checker) checkReserved() {
 				hits = append(hits, r.String())
 			}
 		}
-		// aks-rules 3.1: https://learn.microsoft.com/azure/aks/configure-kubenet
+		// aks-rules 3.1: https://learn.microsoft.com/azure/aks/configure-kubenet;
+		// aks-rules 10.4: refused on create and update since 2026-05-29.
 		if len(hits) > 0 {
-			c.errorf(keys(f.key), "%s %s overlaps %s, which AKS reserves: the VNet, pod and service ranges must avoid %s",
-				f.key, f.prefix, join("and", hits), join("and", all))
+			since := ""
+			if c.s.Cluster.Overlay() && f.key != spec.PathNetworkVnetCidr {
+				since = " (aks-rules 10.4: AKS refuses it on create and update)"
+			}
+			c.errorf(keys(f.key), "%s %s overlaps %s, which AKS reserves: the VNet, pod and service ranges must avoid %s%s",
+				f.key, f.prefix, join("and", hits), join("and", all), since)
 		}
 	}
 }
@@ -99,9 +104,15 @@ func forbiddenInVNet(p netip.Prefix) bool {
 
 // checkPodCIDR is rule 4: pod addresses are used nowhere else, neither in the
 // VNet, nor as service addresses, nor in a peered range (aks-rules 3.3,
-// https://learn.microsoft.com/azure/aks/configure-kubenet).
+// https://learn.microsoft.com/azure/aks/configure-kubenet). With Azure CNI
+// Overlay the pod CIDR may lie in the VNet's range outside its subnets
+// (aks-rules 10.2), with a warning; the service, peered (aks-rules 10.3)
+// and reserved ranges (checkReserved) hold for both modes, as do the
+// firewall subnet and the hub's ranges (checkEgress).
 func (c *checker) checkPodCIDR() {
-	if ipplan.Overlaps(c.pod, c.vnet) {
+	if c.s.Cluster.Overlay() {
+		c.checkOverlayPodInVNet()
+	} else if ipplan.Overlaps(c.pod, c.vnet) {
 		c.errorf(keys(spec.PathClusterPodCidr, spec.PathNetworkVnetCidr), "%s %s overlaps %s %s: pod addresses must not be routable inside the VNet",
 			spec.PathClusterPodCidr, c.pod, spec.PathNetworkVnetCidr, c.vnet)
 	}
@@ -110,6 +121,23 @@ func (c *checker) checkPodCIDR() {
 			spec.PathClusterPodCidr, c.pod, spec.PathClusterServiceCidr, c.service)
 	}
 	c.refusePeeredOverlap(spec.PathClusterPodCidr, c.pod, "pod addresses must not be used in any network the VNet reaches")
+}
+
+// checkOverlayPodInVNet is checkPodCIDR's VNet check with Overlay: the pod
+// CIDR overlaps no subnet of the VNet, which AKS checks since 2024-10-25
+// (aks-rules 10.2); inside the VNet's range outside every subnet it is
+// accepted, with a warning. The firewall subnet is checkFirewall's. A range
+// that overlaps the VNet and no subnet lies inside the VNet, because
+// prefixes either nest or are disjoint.
+func (c *checker) checkOverlayPodInVNet() {
+	switch {
+	case ipplan.Overlaps(c.pod, c.subnet):
+		c.errorf(keys(spec.PathClusterPodCidr, spec.PathNetworkNodeSubnetCidr), "%s %s overlaps %s %s: with Azure CNI Overlay the pod CIDR must overlap no subnet of the VNet (aks-rules 10.2)",
+			spec.PathClusterPodCidr, c.pod, spec.PathNetworkNodeSubnetCidr, c.subnet)
+	case c.subnet.IsValid() && ipplan.Overlaps(c.pod, c.vnet) && !ipplan.Overlaps(c.pod, c.firewallSubnet):
+		c.warnf(keys(spec.PathClusterPodCidr, spec.PathNetworkVnetCidr), "%s %s lies inside %s %s, in no subnet: AKS accepts that with Azure CNI Overlay, but a subnet created in %s later would collide with the pods, so keep it free of subnets or move the pod CIDR out of the VNet (aks-rules 10.2)",
+			spec.PathClusterPodCidr, c.pod, spec.PathNetworkVnetCidr, c.vnet, c.pod)
+	}
 }
 
 // refusePeeredOverlap reports every network.peeredCidrs range that overlaps

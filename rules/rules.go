@@ -1,7 +1,7 @@
 // Package rules validates a stack's configuration against the rules Azure and
-// AKS enforce on a kubenet cluster in its own VNet, subnet and route table, so
-// that a plan Azure would refuse, or that would break later, is refused before
-// anything is created.
+// AKS enforce on a kubenet or Azure CNI Overlay cluster in its own VNet,
+// subnet and route table, so that a plan Azure would refuse, or that would
+// break later, is refused before anything is created.
 //
 // Check reports every problem at once, each as a Finding that names the config
 // keys and values involved and the rule they break. Rule numbers in comments
@@ -30,7 +30,8 @@ const (
 	// CodeInsufficientPodCidr: a pod CIDR without a /24 for every node (aks-rules 2.8).
 	CodeInsufficientPodCidr = "InsufficientPodCidr"
 	// CodeInsufficientSubnetSize: a node subnet without an address for every node
-	// (aks-rules 2.8, 4.4).
+	// (aks-rules 2.8, 4.4), or an Overlay pod CIDR without a /24 for every
+	// node, target NetworkProfile_PodCIDR (aks-rules 10.9).
 	CodeInsufficientSubnetSize = "InsufficientSubnetSize"
 )
 
@@ -106,6 +107,7 @@ func Check(s spec.Stack) Report {
 		(*checker).checkEgress,       // 14
 		(*checker).checkSecurity,     // 15
 		(*checker).checkPools,        // 16
+		(*checker).checkOverlay,      // 17
 	} {
 		rule(c)
 	}

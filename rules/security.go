@@ -45,7 +45,7 @@ var (
 )
 
 // checkSecurity is rule 15: the security posture. Entra ID, local accounts
-// and the admin grants agree; the network policy is one kubenet runs; the
+// and the admin grants agree; the network policy is one the network mode runs; the
 // API server is either private or limited to valid ranges, with a warning
 // when it is open to the internet; the upgrade channels, the maintenance
 // window, workload identity, the tier and monitoring have values AKS takes.
@@ -54,7 +54,10 @@ func (c *checker) checkSecurity() {
 	c.checkAccess(cl)
 	// https://learn.microsoft.com/azure/aks/use-network-policies: kubenet
 	// runs Calico only; Azure Network Policy Manager and Cilium need Azure CNI.
-	if !slices.Contains(networkPolicy, cl.NetworkPolicy) {
+	// Overlay's policies are checkOverlayPolicy's (aks-rules 10.10).
+	if cl.Overlay() {
+		c.checkOverlayPolicy(cl)
+	} else if !slices.Contains(networkPolicy, cl.NetworkPolicy) {
 		c.errorf(keys(spec.PathClusterNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
 			spec.PathClusterNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
 	}

@@ -62,7 +62,8 @@ func (c *checker) checkCountOrder(n poolCounts, order string) {
 	}
 }
 
-// Kubenet's range of maxPods (aks-rules 2.5, https://learn.microsoft.com/azure/aks/configure-kubenet).
+// Kubenet's range of maxPods (aks-rules 2.5, https://learn.microsoft.com/azure/aks/configure-kubenet),
+// Overlay's too (aks-rules 10.1), whose top is ipplan.MaxOverlayPodsPerNode.
 const (
 	minMaxPods = 10
 	maxMaxPods = 250

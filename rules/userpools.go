@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -88,6 +89,9 @@ func (c *checker) checkPools() {
 			c.errorf(keys(key), "%s %s is neither a node count such as 1 nor a percentage from 1%% to 100%%", key, abbreviate(string(p.MaxSurge)))
 		}
 		c.checkPoolMode(i, p)
+		// Linux only: the Cilium dataplane of an Overlay cluster runs no
+		// Windows nodes (aks-rules 10.11), and with no Windows SKU here there
+		// is nothing to check for it.
 		if key := spec.At(spec.PathPoolsOSSku, i); !slices.Contains(poolOSSkus, p.OSSku) {
 			c.errorf(keys(key), "%s %s is not a Linux OS SKU the program runs: want %s", key, abbreviate(p.OSSku), join("or", poolOSSkus))
 		}
@@ -177,13 +181,20 @@ func (c *checker) checkPoolCounts(i int, p spec.Pool) {
 }
 
 // checkPodsPerNode checks a pool's maxPods, the value of maxPodsKey: set, and
-// in kubenet's range of 10-250 (aks-rules 2.5). For a system pool, one that
+// in kubenet's range of 10-250 (aks-rules 2.5), Azure CNI Overlay's too
+// (aks-rules 10.1). For a system pool, one that
 // hosts the system pods, it also checks that the pool has room for 30 pods at
 // its smallest, smallest nodes (the value of smallestKey: minCount when
 // autoscaling, else nodeCount); a smallest that is unset or below 1 is the
 // count checks'. pool names the pool in messages ("the system pool").
 func (c *checker) checkPodsPerNode(maxPodsKey string, maxPods *int, smallestKey string, smallest *int, system bool, pool string) {
 	switch {
+	case c.s.Cluster.Overlay() && maxPods == nil:
+		c.errorf(keys(maxPodsKey), "%s is missing: set the pods per node, from %d to %d (Azure CNI Overlay's default is %d; aks-rules 10.1)", maxPodsKey, minMaxPods, ipplan.MaxOverlayPodsPerNode, spec.DefaultOverlayMaxPods)
+		return
+	case c.s.Cluster.Overlay() && (*maxPods < minMaxPods || *maxPods > ipplan.MaxOverlayPodsPerNode):
+		c.errorf(keys(maxPodsKey, spec.PathClusterNetworkPlugin), "%s %d is outside %d-%d, the pods per node Azure CNI Overlay allows: each node's pods share its /24 of the pod CIDR (aks-rules 10.1)", maxPodsKey, *maxPods, minMaxPods, ipplan.MaxOverlayPodsPerNode)
+		return
 	case maxPods == nil:
 		c.errorf(keys(maxPodsKey), "%s is missing: set the pods per node, from %d to %d (kubenet's default is 110)", maxPodsKey, minMaxPods, maxMaxPods)
 		return
