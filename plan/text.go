@@ -131,7 +131,7 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 	}
 
 	if p := s.IPPlan; p != nil {
-		writeIPPlanText(w, p)
+		writeIPPlanText(w, p, s.Network.PodRoutes)
 	}
 
 	writeEgressText(w, s.config)
@@ -168,8 +168,10 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 
 // writeIPPlanText writes the IP plan: the address ranges, the route table at
 // the upgrade peak, a table of the node pools, and the limits on the pools
-// together, the binding one first, each with its headroom.
-func writeIPPlanText(w io.Writer, p *IPPlan) {
+// together, the binding one first, each with its headroom. podRoutes is
+// true for kubenet, whose nodes each take a route in the table; an Overlay
+// cluster's take none.
+func writeIPPlanText(w io.Writer, p *IPPlan, podRoutes bool) {
 	fmt.Fprintln(w, "\nIP plan")
 	fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "VNet", p.VnetCidr, p.VnetAddresses)
 	fmt.Fprintf(w, "  %-15s %-18s %d addresses, %d usable (Azure reserves %d)\n",
@@ -177,8 +179,13 @@ func writeIPPlanText(w io.Writer, p *IPPlan) {
 	fmt.Fprintf(w, "  %-15s %-18s %d nodes at one /24 per node\n", "Pod CIDR", p.PodCidr, p.PodCIDRNodes)
 	fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "Service CIDR", p.ServiceCidr, p.ServiceAddresses)
 	fmt.Fprintf(w, "  %-15s %s\n", "DNS service IP", p.DNSServiceIP)
-	fmt.Fprintf(w, "  %-15s %d of %d routes at the peak: %d AKS node routes + %d user-defined\n",
-		"Route table", p.RouteTableUsed, ipplan.MaxRoutesPerTable, p.Peak, p.UDRs)
+	if podRoutes {
+		fmt.Fprintf(w, "  %-15s %d of %d routes at the peak: %d AKS node routes + %d user-defined\n",
+			"Route table", p.RouteTableUsed, ipplan.MaxRoutesPerTable, p.Peak, p.UDRs)
+	} else {
+		fmt.Fprintf(w, "  %-15s %d of %d routes: user-defined only (Overlay writes no route per node)\n",
+			"Route table", p.UDRs, ipplan.MaxRoutesPerTable)
+	}
 
 	rows := [][]string{{"pool", "mode", "priority", "nodes", "surge", "peak"}}
 	for _, pool := range p.Pools {
@@ -216,7 +223,11 @@ func writeIPPlanText(w io.Writer, p *IPPlan) {
 	if len(rest) > 0 {
 		fmt.Fprintf(w, "  %-15s then %s\n", "", strings.Join(rest, ", "))
 	}
-	fmt.Fprintf(w, "  %-15s (all pools at their upgrade peak together: every node, Spot too, takes a subnet address, a pod /24 and a route)\n", "")
+	takes := "a subnet address, a pod /24 and a route"
+	if !podRoutes {
+		takes = "a subnet address and a pod /24"
+	}
+	fmt.Fprintf(w, "  %-15s (all pools at their upgrade peak together: every node, Spot too, takes %s)\n", "", takes)
 }
 
 // limitName is the limit's name as the subject of "bound first by":
