@@ -16,6 +16,7 @@ const (
 	repo      = "acme/aks-kubenet"
 	devSub    = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 	prodSub   = "5d7a1c2e-3b4f-4a6d-8e9f-0a1b2c3d4e5f"
+	stageSub  = "2e6f8a1b-4c3d-4e5f-9a7b-6c8d0e1f2a3b"
 	hubSub    = "7c3e9a52-5d1b-4f6e-9a08-3b2d4c5e6f71"
 	container = "/subscriptions/9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d/resourceGroups/state-rg/providers/Microsoft.Storage/storageAccounts/acmestate/blobServices/default/containers/pulumi-state"
 )
@@ -35,6 +36,8 @@ func committed(t *testing.T) []spec.Stack {
 		case "prod":
 			stacks[i].Subscription = prodSub
 			stacks[i].Hub.VnetID = strings.Replace(stacks[i].Hub.VnetID, spec.PlaceholderSubscription, hubSub, 1)
+		case "staging":
+			stacks[i].Subscription = stageSub
 		default:
 			t.Fatalf("a stack this test does not know: %s", stacks[i].Name)
 		}
@@ -49,6 +52,18 @@ func derive(t *testing.T, o Options) Plan {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// stackNamed is the committed stack of that name.
+func stackNamed(t *testing.T, stacks []spec.Stack, name string) spec.Stack {
+	t.Helper()
+	for _, s := range stacks {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no committed stack %q", name)
+	return spec.Stack{}
 }
 
 func appFor(t *testing.T, p Plan, stack string) App {
@@ -66,12 +81,51 @@ func appFor(t *testing.T, p Plan, stack string) App {
 // identity trusts only its environment and holds roles only on its own
 // stack's scope, its hub VNet (only the peering's rights) and its own state
 // blobs; the read-only identity trusts pull requests and main and only reads;
-// only main deploys, prod after a reviewer.
+// only main deploys, prod after a reviewer. Each stack creates its resource
+// group, so its scope is its own subscription; only prod peers with a hub;
+// staging, like dev, is no production stack and deploys without a reviewer.
 func TestCommittedStacks(t *testing.T) {
 	stacks := committed(t)
 	p := derive(t, Options{Repo: repo, Project: spec.Project, Stacks: stacks, StateContainer: container, Reviewed: []string{"prod"}})
 	if len(p.Placeholders) > 0 || len(p.SharedScopes) > 0 {
 		t.Errorf("placeholders %v, shared scopes %v; want none", p.Placeholders, p.SharedScopes)
+	}
+	for _, want := range []struct {
+		stack, subscription string
+		hub                 bool
+	}{
+		{"dev", devSub, false},
+		{"prod", prodSub, true},
+		{"staging", stageSub, false},
+	} {
+		s := stackNamed(t, stacks, want.stack)
+		if got := Scope(s); got != "/subscriptions/"+want.subscription {
+			t.Errorf("%s deploys at %s, want its own subscription /subscriptions/%s (it creates its resource group)", s.Name, got, want.subscription)
+		}
+		if (s.Hub != nil) != want.hub {
+			t.Errorf("%s peers with a hub: %v, want %v", s.Name, s.Hub != nil, want.hub)
+		}
+		app := appFor(t, p, s.Name)
+		if app.Name != "aks-kubenet-deploy-"+s.Name {
+			t.Errorf("%s's deploy identity is %s, want aks-kubenet-deploy-%s", s.Name, app.Name, s.Name)
+		}
+		grants, what := 3, "Contributor, the RBAC administrator and its state blobs"
+		if want.hub {
+			grants, what = 4, what+", and the hub peering"
+		}
+		if len(app.Grants) != grants {
+			t.Errorf("%s's deploy identity holds %d grants, want %d: %s", s.Name, len(app.Grants), grants, what)
+		}
+		if !slices.Contains(p.RepoVariables, Setting{Name: "AZURE_SUBSCRIPTION_ID_" + strings.ToUpper(s.Name), About: "stack " + s.Name + "'s subscription", Value: want.subscription}) {
+			t.Errorf("no repository variable of %s's subscription %s among %v", s.Name, want.subscription, p.RepoVariables)
+		}
+	}
+	var envs []string
+	for _, e := range p.Environments {
+		envs = append(envs, e.Name)
+	}
+	if want := []string{"dev", "prod", "staging"}; !slices.Equal(envs, want) {
+		t.Errorf("environments %v, want %v", envs, want)
 	}
 	for _, s := range stacks {
 		app := appFor(t, p, s.Name)
@@ -109,10 +163,11 @@ func TestCommittedStacks(t *testing.T) {
 		}
 	}
 	prod := appFor(t, p, "prod")
-	if !slices.ContainsFunc(prod.Grants, func(g Grant) bool { return g.Scope == stacks[1].Hub.VnetID }) {
+	hub := stackNamed(t, stacks, "prod").Hub.VnetID
+	if !slices.ContainsFunc(prod.Grants, func(g Grant) bool { return g.Scope == hub }) {
 		t.Error("prod's deploy identity holds nothing on the hub VNet: the first up from CI is refused at the hub-side peering")
 	}
-	if p.HubRole == nil || !slices.Equal(p.HubRole.AssignableScopes, []string{stacks[1].Hub.VnetID}) || !slices.Equal(p.HubRole.Actions, HubPeeringActions) {
+	if p.HubRole == nil || !slices.Equal(p.HubRole.AssignableScopes, []string{hub}) || !slices.Equal(p.HubRole.Actions, HubPeeringActions) {
 		t.Errorf("hub role %+v, want the peering actions assignable at the hub VNet only", p.HubRole)
 	}
 
@@ -165,7 +220,7 @@ func TestDeriveRefuses(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{`-repo "acme"`, `-reviewed "production": no such stack (the stacks are dev, prod)`, `-state-container "/subscriptions/x/containers/y"`} {
+	for _, want := range []string{`-repo "acme"`, `-reviewed "production": no such stack (the stacks are dev, prod, staging)`, `-state-container "/subscriptions/x/containers/y"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
 		}
@@ -274,6 +329,7 @@ func TestApplyOnAnEmptyTenant(t *testing.T) {
 	want := []string{
 		"appid-aks-kubenet-deploy-dev repo:" + repo + ":environment:dev",
 		"appid-aks-kubenet-deploy-prod repo:" + repo + ":environment:prod",
+		"appid-aks-kubenet-deploy-staging repo:" + repo + ":environment:staging",
 		"appid-aks-kubenet-preview repo:" + repo + ":pull_request",
 		"appid-aks-kubenet-preview repo:" + repo + ":ref:refs/heads/main",
 	}
@@ -290,10 +346,12 @@ func TestApplyOnAnEmptyTenant(t *testing.T) {
 	if !strings.Contains(changes, `environments/prod --input - <<< {"deployment_branch_policy":{"custom_branch_policies":true,"protected_branches":false},"prevent_self_review":true,"reviewers":[{"type":"Team","id":4242}]}`) {
 		t.Errorf("prod is not made with its reviewers:\n%s", changes)
 	}
-	if !strings.Contains(changes, `environments/dev --input - <<< {"deployment_branch_policy":{"custom_branch_policies":true,"protected_branches":false},"prevent_self_review":false,"reviewers":[]}`) {
-		t.Errorf("dev is not made main-only without reviewers:\n%s", changes)
+	for _, env := range []string{"dev", "staging"} {
+		if !strings.Contains(changes, `environments/`+env+` --input - <<< {"deployment_branch_policy":{"custom_branch_policies":true,"protected_branches":false},"prevent_self_review":false,"reviewers":[]}`) {
+			t.Errorf("%s is not made main-only without reviewers:\n%s", env, changes)
+		}
 	}
-	for _, env := range []string{"dev", "prod"} {
+	for _, env := range []string{"dev", "prod", "staging"} {
 		if !strings.Contains(changes, "environments/"+env+"/deployment-branch-policies -f name=main -f type=branch") {
 			t.Errorf("environment %s accepts any branch", env)
 		}
@@ -337,7 +395,7 @@ func TestApplyIsIdempotentAndCorrects(t *testing.T) {
 			done[fmt.Sprintf("az role assignment list --assignee sp-%s --role %s --scope %s ", app.Name, role, g.Scope)] = "id-" + role + "\t" + condition
 		}
 	}
-	for _, env := range []string{"dev", "prod"} {
+	for _, env := range []string{"dev", "prod", "staging"} {
 		done["gh api repos/"+repo+"/environments/"+env+"/deployment-branch-policies"] = "11\tmain\tbranch"
 	}
 
@@ -396,10 +454,14 @@ func TestApplyRefuses(t *testing.T) {
 	if err == nil {
 		t.Fatal("-apply ran with the committed placeholders")
 	}
-	for _, want := range []string{"placeholder: dev: azure-native:subscriptionId", "placeholder: prod: aks-kubenet:hub.vnetId", "shared scope: dev and prod deploy at the same scope", "-reviewers: environment prod requires reviewers"} {
+	for _, want := range []string{"placeholder: dev: azure-native:subscriptionId", "placeholder: prod: aks-kubenet:hub.vnetId", "placeholder: staging: azure-native:subscriptionId",
+		"shared scope: dev and prod deploy at the same scope", "shared scope: dev and staging deploy at the same scope", "shared scope: prod and staging deploy at the same scope", "-reviewers: environment prod requires reviewers"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the refusal does not say %q:\n%v", want, err)
 		}
+	}
+	if strings.Contains(err.Error(), "environment staging requires reviewers") {
+		t.Errorf("staging, no production stack, is refused without reviewers:\n%v", err)
 	}
 	if len(f.ran) > 0 {
 		t.Errorf("a refused -apply ran %v", f.ran)
