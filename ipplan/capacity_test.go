@@ -1,6 +1,7 @@
 package ipplan
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -195,5 +196,45 @@ func TestAddSaturating(t *testing.T) {
 		if got := addSaturating(tt.a, tt.b); got != tt.want {
 			t.Errorf("addSaturating(%d, %d) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// With Azure CNI Overlay the route table holds no node routes and the
+// cluster 5,000 nodes (aks-rules 10.7); the subnet and the pod CIDR bind as
+// with kubenet (aks-rules 10.1, 10.8).
+func TestComputeOverlay(t *testing.T) {
+	s := articlePlan()
+	s.Cluster.NetworkPlugin = spec.NetworkPluginOverlay
+	got, err := Compute(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Capacity{
+		Pools: []Pool{{Name: "system", CountKey: "cluster.nodeCount", SurgeKey: "cluster.maxSurge", Nodes: 3, Surge: 1, Peak: 4}},
+		Nodes: 3, Surge: 1, Peak: 4,
+		VnetAddresses: 65536, SubnetAddresses: 256, SubnetUsable: 251,
+		PodCIDRNodes:     256,
+		ServiceAddresses: 256,
+		UDRs:             1,
+		RouteTableUsed:   1,
+		Overlay:          true,
+		Limits: []Limit{
+			{"node subnet", []string{"network.nodeSubnetCidr"}, 251},
+			{"pod CIDR", []string{"cluster.podCidr"}, 256},
+			{OverlayLimit, nil, MaxOverlayNodes},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Compute(article plan, Overlay) =\n%+v\nwant\n%+v", got, want)
+	}
+	// A big pod CIDR and subnet leave Overlay's 5,000 nodes to bind.
+	s.Network.VnetCidr, s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.0.0/12", "10.0.0.0/16", "100.64.0.0/10"
+	if got, err := Compute(s); err != nil || got.Limits[0].Name != OverlayLimit || got.Limits[0].MaxNodes != 5000 {
+		t.Errorf("Compute(big Overlay plan) binds first by %+v (err %v), want %s 5000", got.Limits, err, OverlayLimit)
+	}
+	// A kubenet plan's JSON does not mention Overlay.
+	b, err := json.Marshal(Capacity{})
+	if err != nil || strings.Contains(string(b), "overlay") {
+		t.Errorf("kubenet capacity JSON %s mentions overlay (err %v)", b, err)
 	}
 }

@@ -268,3 +268,22 @@ func TestCheckAcrossCountsTheHub(t *testing.T) {
 		t.Errorf("no finding for dev's VNet inside prod's hub: %v", findings)
 	}
 }
+
+// Pod CIDRs are not compared across stacks: each stack's pods stay behind
+// its own VNet or overlay, so Overlay stacks share one as AKS allows
+// (aks-rules 10.6), and a kubenet stack copied to another region keeps its
+// pod CIDR.
+func TestCheckAcrossPodCIDRs(t *testing.T) {
+	stack := func(name, vnet, plugin string) spec.Stack {
+		return spec.Stack{Name: name, Network: spec.Network{VnetCidr: vnet}, Cluster: spec.Cluster{PodCidr: "10.244.0.0/16", NetworkPlugin: plugin}}
+	}
+	for _, pair := range [][2]string{
+		{spec.NetworkPluginOverlay, spec.NetworkPluginOverlay},
+		{spec.NetworkPluginKubenet, spec.NetworkPluginOverlay},
+		{spec.NetworkPluginKubenet, spec.NetworkPluginKubenet},
+	} {
+		if got := CheckAcross([]spec.Stack{stack("a", "10.0.0.0/16", pair[0]), stack("b", "10.1.0.0/16", pair[1])}); len(got) != 0 {
+			t.Errorf("%s and %s stacks sharing a pod CIDR: got %v, want no findings", pair[0], pair[1], got)
+		}
+	}
+}

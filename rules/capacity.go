@@ -103,7 +103,7 @@ func (c *checker) checkOverlayPodSize() {
 // network.routes than that alone are checkRoutes'.
 func (c *checker) checkOverlayCapacity(peak int, what string, poolKeys []string) {
 	if peak > ipplan.MaxOverlayNodes {
-		c.errorf(append(keys(spec.PathClusterNetworkPlugin), poolKeys...), "the node pools reach %d nodes at their upgrade peak (%s), more than the %d nodes an Azure CNI Overlay cluster can have (aks-rules 10.7)",
+		c.errorf(poolKeys, "the node pools reach %d nodes at their upgrade peak (%s), more than the %d nodes an Azure CNI Overlay cluster can have (aks-rules 10.7)",
 			peak, what, ipplan.MaxOverlayNodes)
 	}
 	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {

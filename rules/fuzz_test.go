@@ -16,9 +16,11 @@ import (
 // per line, name|prefix|type|address), cluster (pool, VM size, max surge, pod,
 // service, DNS IP, outbound type) and tags (one name=value per line). security
 // packs the posture: admins and authorized ranges (each separated by ","),
-// network policy, upgrade channel, node OS channel, tier, and the maintenance
+// network policy, upgrade channel, node OS channel, tier, the maintenance
 // window's day, start and UTC offset (a window only when its day is set,
-// lasting maxPods hours); set's bit 4 turns monitoring on with maxPods days.
+// lasting maxPods hours), the network plugin and the dataplane; set's bit 4
+// turns monitoring on with maxPods days, and bit 5 makes the stack Azure CNI
+// Overlay when security names no network plugin.
 // pools has one user pool per line: name|vmSize|mode|priority|osSku|eviction|
 // nodeCount|minCount|maxCount|maxSurge|taints|zones. set's bits choose which counts are set, and
 // defaults whether spec.Defaults fills in the rest.
@@ -41,7 +43,7 @@ func fuzzStack(names, network, routes, cluster, tags, security, pools string, no
 	if net[2] != "" {
 		s.Network.PeeredCidrs = strings.Split(net[2], ",")
 	}
-	sec := fields(security, 9)
+	sec := fields(security, 11)
 	if sec[0] != "" {
 		s.Cluster.ClusterAdmins = strings.Split(sec[0], ",")
 	}
@@ -51,6 +53,10 @@ func fuzzStack(names, network, routes, cluster, tags, security, pools string, no
 	s.Cluster.NetworkPolicy, s.Cluster.UpgradeChannel, s.Cluster.NodeOSUpgradeChannel, s.Cluster.Tier = sec[2], sec[3], sec[4], sec[5]
 	if sec[6] != "" {
 		s.Cluster.MaintenanceWindow = &spec.MaintenanceWindow{Day: sec[6], StartTime: sec[7], UTCOffset: sec[8], DurationHours: spec.Int(maxPods)}
+	}
+	s.Cluster.NetworkPlugin, s.Cluster.NetworkDataplane = sec[9], sec[10]
+	if set&(1<<5) != 0 && s.Cluster.NetworkPlugin == "" {
+		s.Cluster.NetworkPlugin = spec.NetworkPluginOverlay
 	}
 	if set&(1<<4) != 0 {
 		s.Cluster.Monitoring = &spec.Monitoring{Enabled: true, RetentionDays: spec.Int(maxPods)}
@@ -129,6 +135,14 @@ func FuzzCheck(f *testing.F) {
 		-1, -9223372036854775808, 9223372036854775807, 0, uint8(0xff), false)
 	f.Add("x|y|z|v|s|r|c|d|n|i|v", "0.0.0.0/0|0.0.0.0/0|0.0.0.0/0", "r|10.244.0.0/24|VirtualAppliance|10.244.0.1",
 		"p|vm|9223372036854775807|10.244.0.0/8|10.0.0.0/8|10.0.0.1|loadbalancer", "", "", "big|vm|User|Regular|Ubuntu||399|||100%||", 401, 1, 500, 250, uint8(0b10111), true)
+	// Azure CNI Overlay: a pod CIDR in the VNet outside its subnets, a
+	// public one, the cilium pair broken, names past 63 characters.
+	f.Add("staging|northeurope|"+strings.Repeat("g", 70)+"|"+strings.Repeat("v", 64)+"|"+strings.Repeat("s", 64)+"|rt|aks|||id|1.31",
+		"10.30.0.0/16|10.30.0.0/22|", "default-route|0.0.0.0/0|VirtualAppliance|10.30.4.4",
+		"system|Standard_D4s_v5|1|10.30.128.0/17|10.31.0.0/24|10.31.0.10|userDefinedRouting", "", "||none|patch|NodeImage|Free|||||cilium",
+		"general|Standard_D4s_v5|User|Regular|Ubuntu||3|3|5000|1||", 3, 3, 10, 251, uint8(0b101111), true)
+	f.Add("x|y|z|v|s|r|c|d|n|i|v", "10.0.0.0/16|10.0.1.0/24|", "", "p|vm|1|8.8.0.0/25|10.0.4.0/24|10.0.4.10|loadBalancer", "", "||cilium|||||||overlay|azure", "", 1, 0, 0, 0, uint8(0b1), true)
+	f.Add("x|y|z|v|s|r|c|d|n|i|v", "10.0.0.0/16|10.0.1.0/24|", "", "p|vm|1|10.244.0.0/16|10.0.4.0/24|10.0.4.10|loadBalancer", "", "||calico|||||||azure|cilium", "", 1, 0, 0, 0, uint8(0b1), true)
 	f.Fuzz(func(t *testing.T, names, network, routes, cluster, tags, security, pools string, nodeCount, minCount, maxCount, maxPods int, set uint8, defaults bool) {
 		s := fuzzStack(names, network, routes, cluster, tags, security, pools, nodeCount, minCount, maxCount, maxPods, set, defaults)
 		r := Check(s)
