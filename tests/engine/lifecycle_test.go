@@ -68,7 +68,7 @@ var egressBefore = map[string][][2]string{
 }
 
 // clusterNames are the AKS cluster names of the committed stacks.
-var clusterNames = map[string]string{"dev": "aks-kubenet-cluster", "prod": "aks-prod-weu"}
+var clusterNames = map[string]string{"dev": "aks-kubenet-cluster", "prod": "aks-prod-weu", "staging": "aks-staging-neu"}
 
 // TestPreviewThenUp: on each committed stack, preview plans a create of every
 // resource and changes nothing in the cloud; up creates them in an order that
