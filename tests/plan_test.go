@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -148,6 +149,7 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 			Warnings  []string
 			IPPlan    *plan.IPPlan
 			Resources []plan.Resource
+			Network   plan.Network
 		}
 		CrossStackErrors []string
 		OK               bool
@@ -155,8 +157,20 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if !doc.OK || len(doc.Stacks) != 2 || doc.Stacks[0].Stack != "dev" || doc.Stacks[1].Stack != "prod" || len(doc.CrossStackErrors) != 0 {
-		t.Fatalf("unexpected document: %+v", doc)
+	var names []string
+	for _, s := range doc.Stacks {
+		names = append(names, s.Stack)
+		if len(s.Errors) != 0 {
+			t.Errorf("stack %s has errors: %v", s.Stack, s.Errors)
+		}
+	}
+	if !doc.OK || !slices.Equal(names, []string{"dev", "prod", "staging"}) || len(doc.CrossStackErrors) != 0 {
+		t.Fatalf("stacks %v, ok %v, cross-stack errors %v; want dev, prod and staging, ok, none", names, doc.OK, doc.CrossStackErrors)
+	}
+	for _, s := range doc.Stacks[:2] {
+		if n := s.Network; n.Plugin != "kubenet" || !n.PodRoutes || n.Dataplane != "" || n.Retires != "2028-03-31" || n.DaysLeft == nil {
+			t.Errorf("stack %s network %+v, want kubenet with a route per node, retiring 2028-03-31", s.Stack, n)
+		}
 	}
 	prod := doc.Stacks[1]
 	if prod.IPPlan == nil || prod.IPPlan.Peak != 88 || prod.IPPlan.Binding.Name != "pod CIDR" || prod.IPPlan.SubnetUsable != 1019 || prod.IPPlan.RouteTableUsed != 90 {
@@ -198,6 +212,56 @@ func TestPlanJSONForEveryStack(t *testing.T) {
 	}
 	if len(prod.Resources) != 25 {
 		t.Errorf("prod has %d resources, want 17 Azure resources (two of them node pools) and 8 components", len(prod.Resources))
+	}
+
+	// staging: Azure CNI Overlay with Cilium, its own firewall, a user pool.
+	// Its capacity numbers follow the Overlay rules; only its shape is
+	// pinned here.
+	staging := doc.Stacks[2]
+	if n := staging.Network; n.Plugin != "overlay" || n.Dataplane != "cilium" || n.PodRoutes || n.Retires != "" || n.DaysLeft != nil {
+		t.Errorf("staging network %+v, want overlay with the cilium dataplane, no route per node, no retirement", n)
+	}
+	if staging.IPPlan == nil || staging.IPPlan.PodCidr != "100.64.0.0/16" || staging.IPPlan.NodeSubnetCidr != "10.30.0.0/22" {
+		t.Fatalf("staging IP plan = %+v, want the node subnet 10.30.0.0/22 and the overlay range 100.64.0.0/16", staging.IPPlan)
+	}
+	var pools []string
+	for _, p := range staging.IPPlan.Pools {
+		pools = append(pools, p.Name)
+	}
+	if !slices.Equal(pools, []string{"system", "general"}) {
+		t.Errorf("staging IP plan pools %v, want system and general", pools)
+	}
+	cluster = nil
+	routes := map[string]string{}
+	var agentPools []string
+	for i, r := range staging.Resources {
+		switch r.Type {
+		case tCluster:
+			cluster = &staging.Resources[i]
+		case tRoute:
+			routes[r.Name] = fmt.Sprint(r.Properties["nextHopType"])
+		case tAgentPool:
+			agentPools = append(agentPools, fmt.Sprint(r.Properties["agentPoolName"]))
+		}
+	}
+	if cluster == nil || cluster.Parent != "aks" {
+		t.Fatalf("no cluster in staging's aks component: %+v", staging.Resources)
+	}
+	profile, _ = cluster.Properties["networkProfile"].(map[string]any)
+	for k, want := range map[string]string{"networkPlugin": "azure", "networkPluginMode": "overlay", "networkDataplane": "cilium", "networkPolicy": "cilium",
+		"podCidr": "100.64.0.0/16", "serviceCidr": "10.31.0.0/24", "outboundType": "userDefinedRouting"} {
+		if profile[k] != want {
+			t.Errorf("staging cluster networkProfile.%s = %v, want %s", k, profile[k], want)
+		}
+	}
+	// Egress mode 2: the default route to its own firewall and the
+	// firewall's way to the internet; no other route (AKS writes none per
+	// node with Overlay).
+	if want := map[string]string{"egress-default-route": "VirtualAppliance", "egress-aks-kubenet-staging-fw-pip-1-internet": "Internet"}; !reflect.DeepEqual(routes, want) {
+		t.Errorf("staging routes %v, want %v", routes, want)
+	}
+	if !slices.Equal(agentPools, []string{"general"}) {
+		t.Errorf("staging agent pools %v, want general", agentPools)
 	}
 }
 
@@ -391,10 +455,11 @@ func withSubscription(stackFile, id string) string {
 // Copying Pulumi.prod.yaml to Pulumi.prod2.yaml to add a region, and not
 // renaming, makes two stacks that would fight over one resource group, VNet,
 // route table, identity and cluster: -all refuses the copy, naming both
-// stacks, the key and the name.
+// stacks, the key and the name. The other committed stacks (dev, and staging
+// in northeurope with 10.30.0.0/16) collide with neither.
 func TestPlanAllRefusesACopiedStack(t *testing.T) {
 	prod := committedStack(t, "prod")
-	newRegion := strings.NewReplacer("westeurope", "northeurope", "10.20.", "10.30.", "10.21.", "10.31.")
+	newRegion := strings.NewReplacer("westeurope", "northeurope", "10.20.", "10.40.", "10.21.", "10.41.")
 	const (
 		subA = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 		subB = "5c3a9e41-7d2b-4f60-9a8e-2b1d4c6f8a90"
@@ -448,7 +513,7 @@ func TestPlanAllRefusesACopiedStack(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev"), "prod": tc.prod, "prod2": tc.prod2})
+			dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev"), "prod": tc.prod, "prod2": tc.prod2, "staging": committedStack(t, "staging")})
 			status, out, errs := runPlan("-dir", dir, "-all")
 			if status != tc.wantStatus {
 				t.Errorf("exit %d, want %d\nstderr: %s", status, tc.wantStatus, errs)
@@ -457,8 +522,10 @@ func TestPlanAllRefusesACopiedStack(t *testing.T) {
 			if n := strings.Count(out, "would fight over one resource"); n != tc.wantCount {
 				t.Errorf("%d name collisions, want %d:\n%s", n, tc.wantCount, out[strings.Index(out, "Across stacks"):])
 			}
-			if strings.Contains(out, "stacks dev and") {
-				t.Errorf("dev collides with a copy of prod:\n%s", out)
+			for _, other := range []string{"dev", "staging"} {
+				if strings.Contains(out, "stacks "+other+" and") || strings.Contains(out, "and "+other+" both") || strings.Contains(out, "stack "+other+" network.") || strings.Contains(out, "overlaps stack "+other+" ") {
+					t.Errorf("%s collides with a copy of prod:\n%s", other, out)
+				}
 			}
 			_, js, _ := runPlan("-dir", dir, "-all", "-format", "json")
 			if wantOK := tc.wantStatus == plan.ExitOK; strings.Contains(js, `"ok": true`) != wantOK || strings.Count(js, "would fight over one resource") != tc.wantCount {
@@ -472,7 +539,7 @@ func TestPlanAllRefusesACopiedStack(t *testing.T) {
 // the project (the base of a pull request) and refuses every rename: Azure
 // cannot rename, so Pulumi would delete and re-create the resource.
 func TestPlanBaseCallsOutRenames(t *testing.T) {
-	dev, prod := committedStack(t, "dev"), committedStack(t, "prod")
+	dev, prod, staging := committedStack(t, "dev"), committedStack(t, "prod"), committedStack(t, "staging")
 	qa := strings.NewReplacer("10.20.", "10.40.", "10.21.", "10.41.", "prod-weu", "qa").Replace(prod)
 	const renamedTable = "stack prod renames the route table: network.routeTableName aks-prod-weu-rt -> aks-prod-weu-rt2. Azure cannot rename; " +
 		"Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'"
@@ -488,9 +555,9 @@ func TestPlanBaseCallsOutRenames(t *testing.T) {
 		wantJSON   *baseJSON
 	}{
 		{
-			name: "nothing renamed", base: map[string]string{"dev": dev, "prod": prod}, head: map[string]string{"dev": dev, "prod": prod},
+			name: "nothing renamed", base: map[string]string{"dev": dev, "prod": prod, "staging": staging}, head: map[string]string{"dev": dev, "prod": prod, "staging": staging},
 			args: []string{"-all"}, wantStatus: plan.ExitOK,
-			wantOut: []string{"\nAgainst base ", "  compared: dev, prod\n", "  no stack renames a resource\n"},
+			wantOut: []string{"\nAgainst base ", "  compared: dev, prod, staging\n", "  no stack renames a resource\n"},
 		},
 		{
 			name: "route table renamed", base: map[string]string{"dev": dev, "prod": prod},
@@ -528,9 +595,9 @@ func TestPlanBaseCallsOutRenames(t *testing.T) {
 		},
 		{
 			name: "a stack only in the head is new", base: map[string]string{"dev": dev, "prod": prod},
-			head: map[string]string{"dev": dev, "prod": prod, "qa": qa},
+			head: map[string]string{"dev": dev, "prod": prod, "qa": qa, "staging": staging},
 			args: []string{"-all"}, wantStatus: plan.ExitOK,
-			wantOut: []string{"  compared: dev, prod\n", "  new, nothing to rename: qa\n", "  no stack renames a resource\n"},
+			wantOut: []string{"  compared: dev, prod\n", "  new, nothing to rename: qa, staging\n", "  no stack renames a resource\n"},
 			notOut:  []string{"renames the"},
 		},
 		{
@@ -694,18 +761,20 @@ func TestPlanAllPostureTable(t *testing.T) {
 	if status != plan.ExitOK {
 		t.Fatalf("exit %d", status)
 	}
-	const table = "\nSecurity posture by stack (2)\n" +
-		"  setting            dev                                                                 prod\n" +
-		"  Entra ID           on, Azure RBAC for Kubernetes; local accounts: disabled             on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
-		"  Cluster admins     warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)     warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
-		"  Network policy     calico                                                              calico\n" +
-		"  API server         authorized ranges 203.0.113.0/24 + the firewall's public IP (1)     private\n" +
-		"  Upgrades           cluster patch, node OS NodeImage; any time (no maintenance window)  cluster patch, node OS NodeImage; window Sunday 02:00 +01:00, 4 h\n" +
-		"  Workload identity  on (OIDC issuer on)                                                 on (OIDC issuer on)\n" +
-		"  Azure Policy       on                                                                  on\n" +
-		"  Image cleaner      on (weekly)                                                         on (weekly)\n" +
-		"  Tier               Free (no uptime SLA)                                                Standard\n" +
-		"  Monitoring         off                                                                 off\n"
+	// staging, on Overlay, collides with neither kubenet stack.
+	wantContains(t, "plan -all", out, "\nAcross stacks (3)\n  no VNet overlaps another stack's VNet or peered ranges, and no two stacks name the same resource\n")
+	const table = "\nSecurity posture by stack (3)\n" +
+		"  setting            dev                                                                 prod                                                               staging\n" +
+		"  Entra ID           on, Azure RBAC for Kubernetes; local accounts: disabled             on, Azure RBAC for Kubernetes; local accounts: disabled            on, Azure RBAC for Kubernetes; local accounts: disabled\n" +
+		"  Cluster admins     warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)     warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)    warning: 1 (Group 00000000-… placeholder: pulumi up refuses it)\n" +
+		"  Network policy     calico, on kubenet                                                  calico, on kubenet                                                 cilium, on Azure CNI Overlay (cilium dataplane)\n" +
+		"  API server         authorized ranges 203.0.113.0/24 + the firewall's public IP (1)     private                                                            authorized ranges 203.0.113.0/24 + the firewall's public IP (1)\n" +
+		"  Upgrades           cluster patch, node OS NodeImage; any time (no maintenance window)  cluster patch, node OS NodeImage; window Sunday 02:00 +01:00, 4 h  cluster patch, node OS NodeImage; any time (no maintenance window)\n" +
+		"  Workload identity  on (OIDC issuer on)                                                 on (OIDC issuer on)                                                on (OIDC issuer on)\n" +
+		"  Azure Policy       on                                                                  on                                                                 on\n" +
+		"  Image cleaner      on (weekly)                                                         on (weekly)                                                        on (weekly)\n" +
+		"  Tier               Free (no uptime SLA)                                                Standard                                                           Free (no uptime SLA)\n" +
+		"  Monitoring         off                                                                 off                                                                off\n"
 	if !strings.HasSuffix(out, table) {
 		t.Errorf("plan -all does not end with the posture table\n%s\ngot:\n%s", table, out[max(0, strings.LastIndex(out, "\nAcross stacks")):])
 	}
@@ -714,15 +783,17 @@ func TestPlanAllPostureTable(t *testing.T) {
 		t.Error("plan -stack dev has a table of postures")
 	}
 
+	// A refused stack's column says so, between the others'.
 	refused := strings.Replace(committedStack(t, "prod"), "tier: Standard", "tier: Gold", 1)
-	dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev"), "prod": refused})
+	dir := writeProject(t, map[string]string{"dev": committedStack(t, "dev"), "prod": refused, "staging": committedStack(t, "staging")})
 	status, out, _ = runPlan("-dir", dir, "-all")
 	if status != plan.ExitFindings {
 		t.Errorf("exit %d, want %d", status, plan.ExitFindings)
 	}
 	wantContains(t, "plan -all", out,
-		"  Tier               Free (no uptime SLA)                                                (refused: errors)\n",
-		"  Monitoring         off                                                                 (refused: errors)\n")
+		"  setting            dev                                                                 prod               staging\n",
+		"  Tier               Free (no uptime SLA)                                                (refused: errors)  Free (no uptime SLA)\n",
+		"  Monitoring         off                                                                 (refused: errors)  off\n")
 }
 
 // planResources plans the stack of the project in dir and returns its
