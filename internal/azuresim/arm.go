@@ -57,6 +57,13 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	if existing != nil && !sameLocation(str(resource.PropertyMap(existing.Properties), "location"), str(in, "location")) {
 		return nil, invalidLocation(existing, str(in, "location"))
 	}
+	if typ == RoleAssignment && existing != nil && !roleAssignmentUnchanged(resource.PropertyMap(existing.Properties), in) {
+		// azure-native v2 plans an update for a new roleDefinitionId
+		// (forceNewMap has principalId and scope only); ARM refuses any
+		// change of an existing assignment's substance, in these words
+		// (Azure/Azure-Landing-Zones#2040, microsoft/finops-toolkit#1702).
+		return nil, refusal("RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+	}
 	if err := c.check(typ, id, in); err != nil {
 		return nil, err
 	}
@@ -118,6 +125,17 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 	}
 	c.Log = append(c.Log, Operation{Op: op, Type: typ, ID: id, URN: urn})
 	return r, nil
+}
+
+// roleAssignmentUnchanged reports whether a PUT of a role assignment with
+// inputs in keeps the existing one's principal, scope and role.
+func roleAssignmentUnchanged(old, in resource.PropertyMap) bool {
+	for _, key := range []string{"principalId", "scope", "roleDefinitionId"} {
+		if !strings.EqualFold(str(old, key), str(in, key)) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameLocation reports whether two locations are the same region: ARM and

@@ -39,6 +39,20 @@
 //   - what AKS adds inside the profiles the program declares, as outputs only
 //     (the tenant, the OIDC issuer's URL, the add-ons' identities), and the
 //     user kubeconfig in the format asked for (exec: kubelogin);
+//   - what AKS fills into the network profile and returns on every GET
+//     (podCidrs, serviceCidrs, ipFamilies; on Azure CNI Overlay the azure
+//     data plane when none is given), which a refresh reads into the inputs
+//     only once it changes: the provider's refresh copies the leaves that
+//     changed in Azure since the last read, as azure-native's applyDiff does
+//     (provider.go Read);
+//   - azure-native v2.82's replace keys (kinds.go, Provider.Diff): its
+//     forceNewMap, the names of it that recur one level down
+//     (agentPoolProfiles[].networkProfile), location only where forceNewMap
+//     or the spec makes it create-only (a route table's location change is
+//     an update, which ARM refuses: InvalidResourceLocation), location
+//     compared without case and spaces;
+//   - Azure CNI Overlay: no node routes, and no pod range that overlaps a
+//     range AKS reserves;
 //   - node pools as AKS keeps them: an AgentPool lives under its cluster
 //     (ParentResourceNotFound without it) in a subnet that exists and that
 //     the cluster's identity may join; the cluster's GET lists every pool in

@@ -170,6 +170,22 @@ func TestLocationChangeRefused(t *testing.T) {
 	}
 }
 
+// A role assignment's new role is an update in azure-native v2, which ARM
+// refuses: RoleAssignmentUpdateNotPermitted.
+func TestRoleAssignmentRoleChangeRefused(t *testing.T) {
+	c, _ := cloudWithCluster(t)
+	ra := c.Find(RoleAssignment)[0]
+	in := resource.PropertyMap(ra.Properties).Copy()
+	if _, err := c.Put(RoleAssignment, "urn", in, false); err != nil {
+		t.Fatalf("a PUT of the same assignment: %v", err)
+	}
+	in["roleDefinitionId"] = resource.NewProperty("/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7")
+	var armErr *Error
+	if _, err := c.Put(RoleAssignment, "urn", in, false); !errors.As(err, &armErr) || armErr.Code != "RoleAssignmentUpdateNotPermitted" {
+		t.Errorf("a new role on an existing assignment: %v, want RoleAssignmentUpdateNotPermitted", err)
+	}
+}
+
 // AKS's network profile comes back with what AKS fills in (podCidrs,
 // serviceCidrs, ipFamilies; on Overlay the azure data plane), in the
 // outputs; a refresh takes only what changed in Azure since into the inputs,
