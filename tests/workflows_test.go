@@ -442,7 +442,7 @@ jobs:
 		{"no timeout", "    timeout-minutes: 5\n", "", "no timeout-minutes"},
 		{"inherited secrets", "    steps:", "    secrets: inherit\n    steps:", "inherits every secret"},
 		{"kept token", "          persist-credentials: false\n", "          fetch-depth: 0\n", "persist-credentials: false"},
-		{"environment not a stack", "    runs-on:", "    environment: staging\n    runs-on:", `environment "staging"`},
+		{"environment not a stack", "    runs-on:", "    environment: qa\n    runs-on:", `environment "qa"`},
 		{"deploy environment on a pull request", "    runs-on:", "    environment: prod\n    runs-on:", "on a pull request"},
 		{"unknown variable", "vars.AZURE_PREVIEW_CLIENT_ID }}", "vars.AZURE_PREVIEW_ID }}", "reads vars.AZURE_PREVIEW_ID"},
 		{"CLI version", "      - uses: ./.github/actions/pulumi\n", "      - uses: ./.github/actions/pulumi\n        with:\n          pulumi-version: 3.274.1\n", "names a pulumi CLI version"},
@@ -716,6 +716,30 @@ func TestWorkflowsCoverEveryStack(t *testing.T) {
 				t.Errorf("deploy.yml: up-%s does not apply the reviewed plan as the engine test does: no %q", stack, flag)
 			}
 		}
+	}
+	// On a push every stack deploys, one after the other, prod (the stack
+	// whose environment waits for a reviewer) last: each plan job but the
+	// first needs the up job before it, and runs only once that succeeded.
+	var order []string
+	for job, next := "", "plan-dev"; next != ""; {
+		job, next = next, ""
+		stack := strings.TrimPrefix(job, "plan-")
+		order = append(order, stack)
+		for name, j := range jobs.Jobs {
+			m, _ := j.(map[string]any)
+			if needs, _ := m["needs"].(string); needs == "up-"+stack && strings.HasPrefix(name, "plan-") {
+				if cond, _ := m["if"].(string); !strings.Contains(cond, "needs.up-"+stack+".result == 'success'") {
+					t.Errorf("deploy.yml: %s runs on a push without up-%s having succeeded: if %q", name, stack, cond)
+				}
+				next = name
+			}
+		}
+		if len(order) > len(stacks) {
+			break
+		}
+	}
+	if want := []string{"dev", "staging", "prod"}; !slices.Equal(order, want) {
+		t.Errorf("deploy.yml deploys on a push in the order %v, want %v", order, want)
 	}
 	script, err := os.ReadFile(filepath.Join("..", ".github", "scripts", "preview.sh"))
 	if err != nil {
