@@ -18,11 +18,13 @@ import (
 // stacks (spec.Stack.Name) and both ranges. Ranges that do not parse are left
 // to Check.
 //
-// Pod CIDRs are not compared: each stack's pods live behind its own VNet
-// and route table (kubenet) or overlay (Azure CNI Overlay) and leave it
-// SNAT'd to their node's address, so two stacks may share a pod CIDR, as a
-// copied stack does; for Overlay clusters AKS says so (aks-rules 10.6). A pod
-// CIDR that overlaps a range its own stack reaches is Check's.
+// Pod CIDRs: two Azure CNI Overlay stacks may share one, as AKS says
+// (aks-rules 10.6): their pods live behind each cluster's overlay. A kubenet
+// cluster's pod CIDR is routed in its VNet and must be unused anywhere else
+// in the network (aks-rules 3.3), which here is every stack's: a kubenet
+// stack whose pod CIDR overlaps another stack's is refused, whichever mode
+// the other is. A pod CIDR that overlaps a range its own stack reaches is
+// Check's.
 //
 // It also refuses two stacks that would create one Azure resource: see
 // checkNameCollisions.
@@ -30,7 +32,35 @@ import (
 // The result is the address findings in stack order, then config order, then
 // the name findings in stack order, then config order.
 func CheckAcross(stacks []spec.Stack) []Finding {
-	return append(checkOverlaps(stacks), checkNameCollisions(stacks)...)
+	return slices.Concat(checkOverlaps(stacks), checkPodCIDRs(stacks), checkNameCollisions(stacks))
+}
+
+// checkPodCIDRs is CheckAcross for the pod CIDRs: a pair of stacks whose pod
+// CIDRs overlap, one of them kubenet.
+func checkPodCIDRs(stacks []spec.Stack) []Finding {
+	var findings []Finding
+	for i, a := range stacks {
+		podA, err := ipplan.ParsePrefix(a.Cluster.PodCidr)
+		if err != nil {
+			continue
+		}
+		for _, b := range stacks[i+1:] {
+			podB, err := ipplan.ParsePrefix(b.Cluster.PodCidr)
+			if err != nil || !ipplan.Overlaps(podA, podB) || a.Cluster.Overlay() && b.Cluster.Overlay() {
+				continue
+			}
+			kubenet := a.Name
+			if a.Cluster.Overlay() {
+				kubenet = b.Name
+			}
+			findings = append(findings, Finding{
+				Keys: keys(spec.PathClusterPodCidr),
+				Message: fmt.Sprintf("stack %s %s %s overlaps stack %s %s %s: stack %s is kubenet, whose pod range is routed in its VNet and must be unused anywhere else in the network (aks-rules 3.3); give it a range of its own (two Azure CNI Overlay stacks may share one, aks-rules 10.6)",
+					a.Name, spec.PathClusterPodCidr, podA, b.Name, spec.PathClusterPodCidr, podB, kubenet),
+			})
+		}
+	}
+	return findings
 }
 
 // reachedRange is a range a stack reaches through peering, with its key.

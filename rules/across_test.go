@@ -269,21 +269,31 @@ func TestCheckAcrossCountsTheHub(t *testing.T) {
 	}
 }
 
-// Pod CIDRs are not compared across stacks: each stack's pods stay behind
-// its own VNet or overlay, so Overlay stacks share one as AKS allows
-// (aks-rules 10.6), and a kubenet stack copied to another region keeps its
-// pod CIDR.
+// Two Overlay stacks may share a pod CIDR (aks-rules 10.6); a kubenet
+// stack's must be its own (aks-rules 3.3), whatever the other stack is.
 func TestCheckAcrossPodCIDRs(t *testing.T) {
-	stack := func(name, vnet, plugin string) spec.Stack {
-		return spec.Stack{Name: name, Network: spec.Network{VnetCidr: vnet}, Cluster: spec.Cluster{PodCidr: "10.244.0.0/16", NetworkPlugin: plugin}}
+	stack := func(name, vnet, pod, plugin string) spec.Stack {
+		return spec.Stack{Name: name, Network: spec.Network{VnetCidr: vnet}, Cluster: spec.Cluster{PodCidr: pod, NetworkPlugin: plugin}}
 	}
-	for _, pair := range [][2]string{
-		{spec.NetworkPluginOverlay, spec.NetworkPluginOverlay},
-		{spec.NetworkPluginKubenet, spec.NetworkPluginOverlay},
-		{spec.NetworkPluginKubenet, spec.NetworkPluginKubenet},
+	for _, c := range []struct {
+		a, b   string
+		podB   string
+		refuse string
+	}{
+		{spec.NetworkPluginOverlay, spec.NetworkPluginOverlay, "10.244.0.0/16", ""},
+		{spec.NetworkPluginKubenet, spec.NetworkPluginOverlay, "10.244.0.0/16", "stack a is kubenet"},
+		{spec.NetworkPluginOverlay, spec.NetworkPluginKubenet, "10.244.0.0/17", "stack b is kubenet"},
+		{spec.NetworkPluginKubenet, spec.NetworkPluginKubenet, "10.244.0.0/16", "stack a is kubenet"},
+		{spec.NetworkPluginKubenet, spec.NetworkPluginKubenet, "10.245.0.0/16", ""},
 	} {
-		if got := CheckAcross([]spec.Stack{stack("a", "10.0.0.0/16", pair[0]), stack("b", "10.1.0.0/16", pair[1])}); len(got) != 0 {
-			t.Errorf("%s and %s stacks sharing a pod CIDR: got %v, want no findings", pair[0], pair[1], got)
+		got := CheckAcross([]spec.Stack{stack("a", "10.0.0.0/16", "10.244.0.0/16", c.a), stack("b", "10.1.0.0/16", c.podB, c.b)})
+		switch {
+		case c.refuse == "" && len(got) != 0:
+			t.Errorf("%s and %s stacks, pod CIDRs 10.244.0.0/16 and %s: got %v, want no findings", c.a, c.b, c.podB, got)
+		case c.refuse != "":
+			if len(got) != 1 || !strings.Contains(got[0].Message, c.refuse) || !strings.Contains(got[0].Message, "aks-rules 3.3") || got[0].Keys[0] != spec.PathClusterPodCidr {
+				t.Errorf("%s and %s stacks, pod CIDRs 10.244.0.0/16 and %s: got %v, want one finding saying %q", c.a, c.b, c.podB, got, c.refuse)
+			}
 		}
 	}
 }
