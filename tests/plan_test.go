@@ -459,7 +459,7 @@ func withSubscription(stackFile, id string) string {
 // in northeurope with 10.30.0.0/16) collide with neither.
 func TestPlanAllRefusesACopiedStack(t *testing.T) {
 	prod := committedStack(t, "prod")
-	newRegion := strings.NewReplacer("westeurope", "northeurope", "10.20.", "10.40.", "10.21.", "10.41.")
+	newRegion := strings.NewReplacer("westeurope", "northeurope", "10.20.", "10.40.", "10.21.", "10.41.", "10.245.", "10.246.")
 	const (
 		subA = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 		subB = "5c3a9e41-7d2b-4f60-9a8e-2b1d4c6f8a90"
@@ -504,6 +504,14 @@ func TestPlanAllRefusesACopiedStack(t *testing.T) {
 			name: "copied into another subscription", prod: withSubscription(prod, subA), prod2: withSubscription(newRegion.Replace(prod), subB),
 			wantStatus: plan.ExitOK,
 			want:       []string{"no VNet overlaps another stack's VNet or peered ranges, and no two stacks name the same resource"},
+		},
+		{
+			// A kubenet pod range is routed in its VNet: a copy keeps its
+			// own (aks-rules 3.3).
+			name: "copied and renamed, the pod CIDR kept", prod: prod,
+			prod2:      strings.ReplaceAll(strings.ReplaceAll(newRegion.Replace(prod), "prod-weu", "prod-neu"), "10.246.", "10.245."),
+			wantStatus: plan.ExitFindings,
+			want:       []string{"stack prod cluster.podCidr 10.245.0.0/16 overlaps stack prod2 cluster.podCidr 10.245.0.0/16: stack prod is kubenet"},
 		},
 		{
 			name: "copied and renamed", prod: prod,
