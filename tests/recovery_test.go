@@ -10,7 +10,7 @@ import (
 )
 
 // What lets a stack recover from Azure's faults is on every resource that
-// needs it, in both committed stacks: the retry hook on every azure-native
+// needs it, in every committed stack (dev, prod and staging): the retry hook on every azure-native
 // resource; no retainOnDelete anywhere (a same-name replacement would be
 // stuck on "already exists", faults.md §3.1); the cluster's and the pools'
 // operation timeout below the deploy job's; each pool after the previous
@@ -18,7 +18,7 @@ import (
 // its type and name alone, which is how the state doctor's adoption finds it.
 func TestRecoveryOptions(t *testing.T) {
 	want := fmt.Sprint(cluster.OperationTimeout)
-	for _, name := range []string{"dev", "prod"} {
+	for _, name := range committedStacks(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r := runStackFile(t, name)

@@ -118,8 +118,9 @@ func TestStacks(t *testing.T) {
 	write(t, dir, "Pulumi.yaml", project)
 	write(t, dir, "Pulumi.prod.yaml", "config: {}\n")
 	write(t, dir, "Pulumi.dev.yaml", "config: {}\n")
+	write(t, dir, "Pulumi.staging.yaml", "config: {}\n")
 	got, err := Stacks(dir)
-	if err != nil || !slices.Equal(got, []string{"dev", "prod"}) {
+	if err != nil || !slices.Equal(got, []string{"dev", "prod", "staging"}) {
 		t.Errorf("Stacks = %v, %v", got, err)
 	}
 }
