@@ -548,7 +548,7 @@ func TestPlanAllRefusesACopiedStack(t *testing.T) {
 // cannot rename, so Pulumi would delete and re-create the resource.
 func TestPlanBaseCallsOutRenames(t *testing.T) {
 	dev, prod, staging := committedStack(t, "dev"), committedStack(t, "prod"), committedStack(t, "staging")
-	qa := strings.NewReplacer("10.20.", "10.40.", "10.21.", "10.41.", "prod-weu", "qa").Replace(prod)
+	qa := strings.NewReplacer("10.20.", "10.40.", "10.21.", "10.41.", "10.245.", "10.246.", "prod-weu", "qa").Replace(prod)
 	const renamedTable = "stack prod renames the route table: network.routeTableName aks-prod-weu-rt -> aks-prod-weu-rt2. Azure cannot rename; " +
 		"Pulumi would delete and re-create it (and everything in it), and a protected resource makes pulumi up refuse: see docs/operations.md, 'Changing a stack'"
 	cases := []struct {
