@@ -208,6 +208,12 @@ func NewAKSCluster(ctx *pulumi.Context, name string, args AKSClusterArgs, opts .
 //     the program set a policy has none; neither may cost the cluster. The
 //     preview warns when the config and the deployed cluster differ
 //     (stack.Program, through the networkPolicy output).
+//   - networkProfile.podCidrs, serviceCidrs and ipFamilies: the lists AKS
+//     derives from podCidr and serviceCidr, which the program owns. The
+//     provider reads them into the inputs when they change, and when it
+//     imports the cluster (pulumi-azure-native#4401, the state doctor's
+//     adoption), and a leaf the program lacks under networkProfile replaces
+//     the cluster (azure-native-replace.md §5).
 //   - upgradeSettings: the cluster-wide upgrade override AKS fills in and
 //     clears around upgrades; the program sets none (the pool's maxSurge is
 //     in agentPoolProfiles and stays managed).
@@ -220,7 +226,10 @@ func NewAKSCluster(ctx *pulumi.Context, name string, args AKSClusterArgs, opts .
 //     deployed system pool differ (stack.Program, through the systemPool
 //     output); the user pools are AgentPools of their own (NodePool).
 func IgnoredChanges(c spec.Cluster, userPools bool) []string {
-	ignore := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy", "upgradeSettings"}
+	ignore := []string{
+		"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy",
+		"networkProfile.podCidrs", "networkProfile.serviceCidrs", "networkProfile.ipFamilies", "upgradeSettings",
+	}
 	if versionIgnored(c) {
 		ignore = append(ignore, "kubernetesVersion")
 	}

@@ -287,7 +287,7 @@ func writeResourceText(w io.Writer, r Resource, parentType string) {
 		v, ok := lookup(r.Properties, path)
 		switch {
 		case path == "routes" && !ok:
-			fmt.Fprintln(w, "      routes: none inline (AKS adds one per node; the UDRs are the Route resources)")
+			fmt.Fprintln(w, "      routes: none inline (the UDRs are the Route resources; with kubenet AKS adds one per node)")
 		case !ok:
 		case path == "roleDefinitionId":
 			fmt.Fprintf(w, "      role: %s (%s)\n", roleName(fmt.Sprint(v)), v)

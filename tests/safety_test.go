@@ -372,7 +372,8 @@ func TestCreateOnlyClusterInputsArePinned(t *testing.T) {
 // version only while the stack pins none or its channel moves it, the count
 // only when autoscaled.
 func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
-	always := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy", "upgradeSettings"}
+	always := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy",
+		"networkProfile.podCidrs", "networkProfile.serviceCidrs", "networkProfile.ipFamilies", "upgradeSettings"}
 	unpinned := []string{"kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"}
 	pinned := devConfig(t)
 	setJSON(t, pinned, spec.KeyCluster, "kubernetesVersion", "1.31")

@@ -553,28 +553,33 @@ func TestDefaultRouteReplacementAndProtect(t *testing.T) {
 // the same way. The program never sets it (TestRecoveryOptions).
 func TestRetainOnDeleteMakesAReplacementStuck(t *testing.T) {
 	t.Parallel()
-	var principal string
+	var readers, writers string
 	w := newWorld(t, "dev")
 	w.changeCloud(func(c *azuresim.Cloud) error {
 		c.CreateGroup(subscription, "rg", "eastus")
 		var err error
-		principal, err = c.CreatePrincipal(azuresim.Group, "readers")
+		if readers, err = c.CreatePrincipal(azuresim.Group, "readers"); err != nil {
+			return err
+		}
+		writers, err = c.CreatePrincipal(azuresim.Group, "writers")
 		return err
 	})
-	grant := func(role string) pulumi.RunFunc {
+	// A new principal replaces a role assignment (the provider's forceNewMap:
+	// principalId and scope); its name stays.
+	grant := func(principal string) pulumi.RunFunc {
 		return func(ctx *pulumi.Context) error {
 			_, err := authorization.NewRoleAssignment(ctx, "grant", &authorization.RoleAssignmentArgs{
 				RoleAssignmentName: pulumi.String("0b9c3c5e-0f6a-4b8e-9a43-9b1c2d3e4f50"),
 				Scope:              pulumi.String("/subscriptions/" + subscription + "/resourceGroups/rg"),
 				PrincipalId:        pulumi.String(principal), PrincipalType: pulumi.String(azuresim.Group),
-				RoleDefinitionId: pulumi.String("/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/" + role),
+				RoleDefinitionId: pulumi.String("/subscriptions/" + subscription + "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"),
 			}, pulumi.RetainOnDelete(true))
 			return err
 		}
 	}
-	w.stack.Workspace().SetProgram(grant("acdd72a7-3385-48ef-bd42-f606fba81ae7"))
+	w.stack.Workspace().SetProgram(grant(readers))
 	w.upSucceeds("the grant")
-	w.stack.Workspace().SetProgram(grant("43d0d8ad-25c7-4714-9337-8ba259a9fe05"))
+	w.stack.Workspace().SetProgram(grant(writers))
 	for _, when := range []string{"the replacement", "the next up"} {
 		if out := w.upFails(when); !strings.Contains(out, "cannot create already existing resource") {
 			t.Fatalf("%s does not fail on the retained resource:\n%s", when, out)

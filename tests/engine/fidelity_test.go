@@ -22,10 +22,12 @@ import (
 //   - a leaf the program ignores (networkProfile.loadBalancerProfile, in
 //     cluster.IgnoredChanges) changed by AKS is read in, and the preview
 //     plans nothing;
-//   - a leaf the program does not send (networkProfile.podCidrs) changed by
-//     AKS is read in, that leaf alone, and the preview plans what the real
-//     provider plans: the cluster replaced, the whole networkProfile being
-//     create-only in v2.
+//   - AKS's derived lists (networkProfile.podCidrs), changed, are read in,
+//     that leaf alone, and ignored by the program;
+//   - a leaf the program neither sends nor ignores
+//     (networkProfile.networkDataplane) changed by AKS is read in, and the
+//     preview plans what the real provider plans: the cluster replaced, the
+//     whole networkProfile being create-only in v2.
 func TestRefreshReadsChangedLeavesAsTheProviderDoes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev")
@@ -73,24 +75,38 @@ func TestRefreshReadsChangedLeavesAsTheProviderDoes(t *testing.T) {
 	}
 	w.expectNoChanges("AKS changed the ignored networkProfile.loadBalancerProfile")
 
-	changeNetworkProfile("podCidrs", resource.NewProperty([]resource.PropertyValue{resource.NewProperty("10.245.0.0/16")}))
+	// The lists AKS derives from the ranges (podCidrs, ...) are the
+	// program's to ignore: they are read in when they change, and when the
+	// state doctor imports the cluster, and would replace it otherwise.
+	changeNetworkProfile("podCidrs", resource.NewProperty([]resource.PropertyValue{resource.NewProperty("10.244.0.0/16"), resource.NewProperty("10.246.0.0/16")}))
 	w.refresh()
 	in := networkProfile("inputs")
-	if got, _ := in["podCidrs"].([]any); len(got) != 1 || got[0] != "10.245.0.0/16" {
-		t.Errorf("the refreshed networkProfile.podCidrs %v, want AKS's changed [10.245.0.0/16]", in["podCidrs"])
+	if got, _ := in["podCidrs"].([]any); len(got) != 2 {
+		t.Errorf("the refreshed networkProfile.podCidrs %v, want AKS's changed list", in["podCidrs"])
 	}
 	for _, leaf := range []string{"serviceCidrs", "ipFamilies"} {
 		if _, ok := in[leaf]; ok {
 			t.Errorf("the refresh copied the whole networkProfile: the unchanged %s is in the inputs", leaf)
 		}
 	}
+	w.expectNoChanges("AKS changed the ignored networkProfile.podCidrs")
+
+	// A leaf the program neither sends nor ignores (a kubenet cluster's
+	// dataplane, set in Azure) is read in, and the preview plans what the
+	// real provider plans: the cluster replaced, the whole networkProfile
+	// being create-only in v2.
+	changeNetworkProfile("networkDataplane", resource.NewProperty("azure"))
+	w.refresh()
+	if got := networkProfile("inputs")["networkDataplane"]; got != "azure" {
+		t.Errorf("the refreshed networkProfile.networkDataplane %v, want AKS's azure", got)
+	}
 	steps, err := w.previewSteps()
 	if err != nil {
-		t.Fatalf("preview after AKS changed networkProfile.podCidrs: %v", err)
+		t.Fatalf("preview after AKS changed networkProfile.networkDataplane: %v", err)
 	}
 	s := stepFor(t, steps, azuresim.ManagedCluster, managedCluster)
 	if !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) ||
 		!slices.Contains(s.Diffs, "networkProfile") {
-		t.Errorf("the cluster's step after AKS changed networkProfile.podCidrs: %s %v, want a replacement on networkProfile", s.Op, s.Diffs)
+		t.Errorf("the cluster's step after AKS changed networkProfile.networkDataplane: %s %v, want a replacement on networkProfile", s.Op, s.Diffs)
 	}
 }
