@@ -21,7 +21,9 @@ import (
 // policy) in the node subnet, whose route table carries the egress routes
 // only: AKS writes no route per node. After AKS's activity (its tags on the
 // table, the autoscaler, the values it fills in), refresh and a preview
-// plan no change, and one more up changes nothing in the cloud.
+// plan no change, and one more up changes nothing in the cloud. Then the
+// same stack, as if deployed under the cluster component's earlier type,
+// keeps its cluster (componentRenameKeepsTheCluster).
 func TestOverlayStack(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "staging")
@@ -88,19 +90,17 @@ func TestOverlayStack(t *testing.T) {
 			t.Errorf("one more up on a healthy Overlay stack: %s %s", op.Op, op.ID)
 		}
 	}
+	t.Run("deployed under the component's earlier type", func(t *testing.T) { componentRenameKeepsTheCluster(t, w) })
 }
 
-// TestClusterComponentRenameKeepsTheCluster: a stack deployed while the
-// cluster component was aks-kubenet:cluster:KubenetCluster (the state's
-// URNs name it, the component's and its children's) previews no change
-// under the component's new type, aliased from the old one: no replacement,
-// no delete, nothing in the cloud touched; the up moves the state to the
-// new URNs.
-func TestClusterComponentRenameKeepsTheCluster(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, "dev")
-	w.up()
-
+// componentRenameKeepsTheCluster: a stack deployed while the cluster
+// component was aks-kubenet:cluster:KubenetCluster (the state's URNs name
+// it, the component's and its children's) previews no change under the
+// component's new type, aliased from the old one: no replacement, no
+// delete, nothing in the cloud touched; the up moves the state to the new
+// URNs. It runs on the Overlay stack's world, deployed and healthy, to
+// spare the engine tests a stack of its own.
+func componentRenameKeepsTheCluster(t *testing.T, w *world) {
 	exported, err := w.stack.Export(w.ctx)
 	if err != nil {
 		t.Fatal(err)
