@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -89,5 +90,23 @@ func TestNodeResourceGroup(t *testing.T) {
 	s.Cluster.NodeResourceGroup = "nodes"
 	if got := NodeResourceGroup(s); got != "nodes" {
 		t.Errorf("configured = %q", got)
+	}
+}
+
+// The days to kubenet's retirement count whole days from the day of now,
+// and none after it.
+func TestDaysToKubenetRetirement(t *testing.T) {
+	for _, c := range []struct {
+		now  time.Time
+		want int
+	}{
+		{time.Date(2026, time.December, 7, 23, 59, 0, 0, time.UTC), 480},
+		{time.Date(2028, time.March, 30, 0, 0, 0, 0, time.UTC), 1},
+		{time.Date(2028, time.March, 31, 12, 0, 0, 0, time.UTC), 0},
+		{time.Date(2029, time.January, 1, 0, 0, 0, 0, time.UTC), 0},
+	} {
+		if got := DaysToKubenetRetirement(c.now); got != c.want {
+			t.Errorf("DaysToKubenetRetirement(%s) = %d, want %d", c.now, got, c.want)
+		}
 	}
 }

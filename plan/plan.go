@@ -203,7 +203,7 @@ func Build(dir, stackName string) (Stack, error) {
 		return p, nil
 	}
 	p.Posture = Posture(s)
-	p.Network = networkOf(s.Cluster, Now())
+	p.Network = networkOf(s.Cluster, now())
 	p.Resources, err = register(stackName, cfg.Values, secretKeys)
 	if err != nil {
 		return Stack{}, fmt.Errorf("%s: running the program: %w", cfg.File, err)
@@ -489,9 +489,8 @@ func order(all []Resource) []Resource {
 	return all
 }
 
-// Now is the plan's clock, for the days left to kubenet's retirement; tests
-// set it.
-var Now = time.Now
+// now is the plan's clock, for the days left to kubenet's retirement.
+var now = time.Now
 
 // Network is a stack's network mode as the plan shows it.
 type Network struct {
