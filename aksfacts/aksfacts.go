@@ -6,7 +6,10 @@
 // with them, so each is written once.
 package aksfacts
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // ClusterCreateOnlyInputs are the ManagedCluster inputs on which the
 // azure-native v2 provider plans a replacement (deleting the cluster first)
@@ -48,4 +51,11 @@ func DaysToKubenetRetirement(now time.Time) int {
 	y, m, d := now.UTC().Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return max(0, int(KubenetRetirement.Sub(today).Hours()/24))
+}
+
+// KubenetRetirementNotice is what the preview and the plan say of a kubenet
+// stack, days before KubenetRetirement.
+func KubenetRetirementNotice(days int) string {
+	return fmt.Sprintf("AKS retires kubenet on %s, %d days from today: move to Azure CNI Overlay (docs/overlay.md)",
+		KubenetRetirement.Format(time.DateOnly), days)
 }

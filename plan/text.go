@@ -328,7 +328,7 @@ func writeNetworkText(w io.Writer, n Network) {
 	case n.Plugin == spec.NetworkPluginOverlay:
 		fmt.Fprintf(w, "Network: Azure CNI Overlay, %s dataplane; the route table holds only the user-defined routes (no per-node routes)\n", n.Dataplane)
 	case n.DaysLeft != nil:
-		fmt.Fprintf(w, "Network: kubenet, a route per node in the route table; AKS retires kubenet on %s, %d days from today: move to Azure CNI Overlay (docs/overlay.md)\n", n.Retires, *n.DaysLeft)
+		fmt.Fprintf(w, "Network: kubenet, a route per node in the route table; %s\n", aksfacts.KubenetRetirementNotice(*n.DaysLeft))
 	}
 }
 

@@ -5,6 +5,7 @@ package stack
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
@@ -92,6 +93,12 @@ func run(ctx *pulumi.Context, policy retry.Policy) error {
 	}
 	for _, w := range report.Warnings {
 		if err := ctx.Log.Warn(w.String(), nil); err != nil {
+			return err
+		}
+	}
+	if ctx.DryRun() && !s.Cluster.Overlay() {
+		notice := fmt.Sprintf("%s is %s: %s", spec.PathClusterNetworkPlugin, s.Cluster.NetworkPlugin, aksfacts.KubenetRetirementNotice(aksfacts.DaysToKubenetRetirement(time.Now())))
+		if err := ctx.Log.Info(notice, nil); err != nil {
 			return err
 		}
 	}

@@ -198,14 +198,19 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	}, nil
 }
 
-// logRecorder stands in for ctx.Log and keeps the warnings.
+// logRecorder stands in for ctx.Log and keeps the warnings and the infos.
 type logRecorder struct {
-	mu       sync.Mutex
-	warnings []string
+	mu              sync.Mutex
+	warnings, infos []string
 }
 
 func (l *logRecorder) Debug(string, *pulumi.LogArgs) error { return nil }
-func (l *logRecorder) Info(string, *pulumi.LogArgs) error  { return nil }
+func (l *logRecorder) Info(msg string, _ *pulumi.LogArgs) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.infos = append(l.infos, msg)
+	return nil
+}
 func (l *logRecorder) Error(string, *pulumi.LogArgs) error { return nil }
 func (l *logRecorder) Warn(msg string, _ *pulumi.LogArgs) error {
 	l.mu.Lock()
@@ -220,6 +225,8 @@ type run struct {
 	resources []registered
 	calls     []string
 	warnings  []string
+	// infos are the program's info messages.
+	infos []string
 	// credentialFormats are the format arguments of the kubeconfig reads.
 	credentialFormats []string
 	outputs           map[string]internals.UnsafeAwaitOutputResult
@@ -276,7 +283,7 @@ func runProgramIn(t *testing.T, env surroundings, stackName string, config map[s
 		}
 		out.outputs[name] = res
 	}
-	out.resources, out.warnings, out.calls, out.credentialFormats = mocks.resources, logs.warnings, mocks.calls, mocks.credentialFormats
+	out.resources, out.warnings, out.infos, out.calls, out.credentialFormats = mocks.resources, logs.warnings, logs.infos, mocks.calls, mocks.credentialFormats
 	return out
 }
 

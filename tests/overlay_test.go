@@ -98,3 +98,33 @@ func TestKubenetNetworkProfileIsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// The preview of a kubenet stack says, once, that AKS retires kubenet and
+// how many days are left; an Overlay stack's preview, and pulumi up, say
+// nothing of it. None of it is a warning: the stack is not wrong.
+func TestPreviewCountsKubenetsDaysLeft(t *testing.T) {
+	notices := func(r run) []string {
+		var out []string
+		for _, m := range r.infos {
+			if strings.Contains(m, "AKS retires kubenet on 2028-03-31") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	dev := runProgramIn(t, surroundings{preview: true}, "dev", devConfig(t))
+	mustSucceed(t, dev)
+	if got := notices(dev); len(got) != 1 || !strings.HasPrefix(got[0], spec.PathClusterNetworkPlugin+" is kubenet: ") || !strings.Contains(got[0], "docs/overlay.md") {
+		t.Errorf("dev's preview: %q, want one notice of kubenet's retirement", got)
+	}
+	if slices.ContainsFunc(dev.warnings, func(w string) bool { return strings.Contains(w, "retires kubenet") }) {
+		t.Errorf("the retirement notice is a warning: %q", dev.warnings)
+	}
+	staging := runProgramIn(t, surroundings{preview: true}, "staging", ownStack(t, "staging"))
+	mustSucceed(t, staging)
+	up := runProgramIn(t, surroundings{}, "dev", devConfig(t))
+	mustSucceed(t, up)
+	if got := append(notices(staging), notices(up)...); len(got) != 0 {
+		t.Errorf("the Overlay preview or pulumi up gave a retirement notice: %q", got)
+	}
+}
