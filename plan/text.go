@@ -131,7 +131,7 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 	}
 
 	if p := s.IPPlan; p != nil {
-		writeIPPlanText(w, p, s.Network.PodRoutes)
+		writeIPPlanText(w, p)
 	}
 
 	writeEgressText(w, s.config)
@@ -168,10 +168,10 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 
 // writeIPPlanText writes the IP plan: the address ranges, the route table at
 // the upgrade peak, a table of the node pools, and the limits on the pools
-// together, the binding one first, each with its headroom. podRoutes is
-// true for kubenet, whose nodes each take a route in the table; an Overlay
-// cluster's take none.
-func writeIPPlanText(w io.Writer, p *IPPlan, podRoutes bool) {
+// together, the binding one first, each with its headroom. A kubenet
+// cluster's nodes each take a route in the table; an Overlay cluster's take
+// none.
+func writeIPPlanText(w io.Writer, p *IPPlan) {
 	fmt.Fprintln(w, "\nIP plan")
 	fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "VNet", p.VnetCidr, p.VnetAddresses)
 	fmt.Fprintf(w, "  %-15s %-18s %d addresses, %d usable (Azure reserves %d)\n",
@@ -179,7 +179,7 @@ func writeIPPlanText(w io.Writer, p *IPPlan, podRoutes bool) {
 	fmt.Fprintf(w, "  %-15s %-18s %d nodes at one /24 per node\n", "Pod CIDR", p.PodCidr, p.PodCIDRNodes)
 	fmt.Fprintf(w, "  %-15s %-18s %d addresses\n", "Service CIDR", p.ServiceCidr, p.ServiceAddresses)
 	fmt.Fprintf(w, "  %-15s %s\n", "DNS service IP", p.DNSServiceIP)
-	if podRoutes {
+	if !p.Overlay {
 		fmt.Fprintf(w, "  %-15s %d of %d routes at the peak: %d AKS node routes + %d user-defined\n",
 			"Route table", p.RouteTableUsed, ipplan.MaxRoutesPerTable, p.Peak, p.UDRs)
 	} else {
@@ -224,7 +224,7 @@ func writeIPPlanText(w io.Writer, p *IPPlan, podRoutes bool) {
 		fmt.Fprintf(w, "  %-15s then %s\n", "", strings.Join(rest, ", "))
 	}
 	takes := "a subnet address, a pod /24 and a route"
-	if !podRoutes {
+	if p.Overlay {
 		takes = "a subnet address and a pod /24"
 	}
 	fmt.Fprintf(w, "  %-15s (all pools at their upgrade peak together: every node, Spot too, takes %s)\n", "", takes)

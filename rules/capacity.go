@@ -55,10 +55,7 @@ func (c *checker) checkCapacity() {
 	}
 	// aks-rules 2.6-2.8: AKS refuses a pod CIDR without a /24 for every node,
 	// counting maxCount when autoscaling.
-	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {
-		c.refusef(CodeInsufficientPodCidr, append(keys(spec.PathClusterPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the node pools reach %d at their upgrade peak (%s)",
-			spec.PathClusterPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, what)
-	}
+	c.checkPodCapacity(peak, what, poolKeys, CodeInsufficientPodCidr, "")
 	c.checkSubnetCapacity(peak, what, poolKeys, "")
 	// aks-rules 2.2, 2.3: AKS adds one route per node to the table that holds
 	// the user-defined routes. More than the table holds of those alone is
@@ -86,6 +83,18 @@ func (c *checker) checkSubnetCapacity(peak int, what string, poolKeys []string, 
 	}
 }
 
+// checkPodCapacity checks that the pod CIDR has a /24 for each of the peak
+// nodes (what and poolKeys as describePools gives them), refusing with code;
+// cite ends the message. Both kubenet (aks-rules 2.6-2.8) and Overlay
+// (10.1, 10.9) give every node a /24; a pod CIDR smaller than a /24 is
+// refused above in checkCapacity (kubenet) or by checkOverlayPodSize.
+func (c *checker) checkPodCapacity(peak int, what string, poolKeys []string, code, cite string) {
+	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {
+		c.refusef(code, append(keys(spec.PathClusterPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the node pools reach %d at their upgrade peak (%s)%s",
+			spec.PathClusterPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, what, cite)
+	}
+}
+
 // checkOverlayPodSize checks that an Overlay pod CIDR has room for one
 // node's /24 (aks-rules 10.1, 10.9).
 func (c *checker) checkOverlayPodSize() {
@@ -106,10 +115,7 @@ func (c *checker) checkOverlayCapacity(peak int, what string, poolKeys []string)
 		c.errorf(poolKeys, "the node pools reach %d nodes at their upgrade peak (%s), more than the %d nodes an Azure CNI Overlay cluster can have (aks-rules 10.7)",
 			peak, what, ipplan.MaxOverlayNodes)
 	}
-	if c.pod.IsValid() && c.pod.Bits() <= ipplan.NodePodBits && ipplan.PodCIDRNodes(c.pod) < peak {
-		c.refusef(CodeInsufficientSubnetSize, append(keys(spec.PathClusterPodCidr), poolKeys...), "%s %s holds %s at one /%d per node, but the node pools reach %d at their upgrade peak (%s); AKS names the target NetworkProfile_PodCIDR (aks-rules 10.1, 10.9)",
-			spec.PathClusterPodCidr, c.pod, count(ipplan.PodCIDRNodes(c.pod), "node"), ipplan.NodePodBits, peak, what)
-	}
+	c.checkPodCapacity(peak, what, poolKeys, CodeInsufficientSubnetSize, "; AKS names the target NetworkProfile_PodCIDR (aks-rules 10.1, 10.9)")
 	if udrs := len(c.s.Network.Routes) + c.s.GeneratedRoutes(); udrs > ipplan.MaxRoutesPerTable && len(c.s.Network.Routes) <= ipplan.MaxRoutesPerTable {
 		c.errorf(keys(spec.PathNetworkRoutes), "%s has %s and the program generates %d more for the firewall, %d in all, but a route table holds at most %d (aks-rules 2.2, 10.7)",
 			spec.PathNetworkRoutes, count(len(c.s.Network.Routes), "user-defined route"), c.s.GeneratedRoutes(), udrs, ipplan.MaxRoutesPerTable)
