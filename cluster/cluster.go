@@ -208,6 +208,14 @@ func NewAKSCluster(ctx *pulumi.Context, name string, args AKSClusterArgs, opts .
 //     the program set a policy has none; neither may cost the cluster. The
 //     preview warns when the config and the deployed cluster differ
 //     (stack.Program, through the networkPolicy output).
+//   - networkProfile.networkPlugin, networkPluginMode and networkDataplane:
+//     the network mode counts at creation. AKS moves a kubenet cluster to
+//     Azure CNI Overlay, and an Overlay cluster to the Cilium dataplane, in
+//     place and one way, while the provider would replace the cluster for
+//     either (azure-native-replace.md §4, aks-rules 11.1). The move is
+//     cmd/migrate's; the program compares the config with the deployed
+//     cluster and refuses a difference (CheckNetwork), so a stack edited to
+//     Overlay without the move, or back to kubenet after it, changes nothing.
 //   - networkProfile.podCidrs, serviceCidrs and ipFamilies: the lists AKS
 //     derives from podCidr and serviceCidr, which the program owns. The
 //     provider reads them into the inputs when they change, and when it
@@ -228,6 +236,7 @@ func NewAKSCluster(ctx *pulumi.Context, name string, args AKSClusterArgs, opts .
 func IgnoredChanges(c spec.Cluster, userPools bool) []string {
 	ignore := []string{
 		"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy",
+		"networkProfile.networkPlugin", "networkProfile.networkPluginMode", "networkProfile.networkDataplane",
 		"networkProfile.podCidrs", "networkProfile.serviceCidrs", "networkProfile.ipFamilies", "upgradeSettings",
 	}
 	if versionIgnored(c) {

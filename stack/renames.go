@@ -130,11 +130,28 @@ var creationSettings = []creationSetting{
 	},
 }
 
+// movingNetwork reports whether the stack's network plugin is not the one
+// its last deployment recorded (a stack deployed before the networkPlugin
+// output was kubenet): the cluster is being moved to Azure CNI Overlay
+// (cmd/migrate), whose steps set the network policy, and the deployed
+// network (deployedNetwork, from the refreshed state) is what counts until
+// the next up records it.
+func movingNetwork(s spec.Stack, deployed map[string]any) bool {
+	recorded, _ := deployed["networkPlugin"].(string)
+	if recorded == "" {
+		recorded = spec.NetworkPluginKubenet
+	}
+	return recorded != s.Cluster.NetworkPlugin
+}
+
 // creationWarnings calls out each creationSetting whose config value is not
 // the deployed cluster's, deployed being the outputs of the same cluster.
 func creationWarnings(s spec.Stack, deployed map[string]any) []string {
 	var warnings []string
 	for _, c := range creationSettings {
+		if c.output == "networkPolicy" && movingNetwork(s, deployed) {
+			continue
+		}
 		old := c.before
 		if v, ok := deployed[c.output]; ok && v != nil {
 			old = fmt.Sprint(v)

@@ -336,6 +336,7 @@ func deploy(ctx *pulumi.Context, s spec.Stack, sshKey pulumi.StringInput) (pulum
 		"nodeResourceGroup": aks.Cluster.NodeResourceGroup,
 		"oidcIssuerUrl":     aks.Cluster.OidcIssuerProfile.Elem().IssuerURL(),
 		"networkPolicy":     aks.Cluster.NetworkProfile.Elem().NetworkPolicy(),
+		"networkPlugin":     deployedNetwork(ctx, s, aks),
 		"privateCluster":    aks.Cluster.ApiServerAccessProfile.Elem().EnablePrivateCluster(),
 		"systemPool":        cluster.SystemPoolSettings(aks.Cluster, s.Cluster.NodePoolName),
 		"pools":             pools,

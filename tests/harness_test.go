@@ -72,6 +72,10 @@ type recorder struct {
 	groups map[string]bool
 	// deployed are the outputs of the stack's last deployment.
 	deployed map[string]any
+	// network, when not nil, is the deployed cluster's network profile in
+	// its state, which the cluster's outputs show in place of its inputs':
+	// the cluster ignores its network mode (cluster.IgnoredChanges).
+	network resource.PropertyMap
 	// providers maps an explicit provider's reference to its subscription.
 	providers map[string]string
 }
@@ -120,6 +124,9 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			outputs["principalId"] = resource.NewProperty("principal-" + name)
 			outputs["clientId"] = resource.NewProperty("client-" + name)
 		case armid.ManagedCluster:
+			if r.network != nil {
+				outputs["networkProfile"] = resource.NewProperty(r.network)
+			}
 			outputs["oidcIssuerProfile"] = resource.NewProperty(resource.PropertyMap{
 				"enabled":   resource.NewProperty(true),
 				"issuerURL": resource.NewProperty("https://eastus.oic.prod-aks.azure.com/tenant/" + name + "/"),
@@ -198,10 +205,11 @@ func (r *recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	}, nil
 }
 
-// logRecorder stands in for ctx.Log and keeps the warnings and the infos.
+// logRecorder stands in for ctx.Log and keeps the warnings, the infos and
+// the errors.
 type logRecorder struct {
-	mu              sync.Mutex
-	warnings, infos []string
+	mu                      sync.Mutex
+	warnings, infos, errors []string
 }
 
 func (l *logRecorder) Debug(string, *pulumi.LogArgs) error { return nil }
@@ -211,7 +219,12 @@ func (l *logRecorder) Info(msg string, _ *pulumi.LogArgs) error {
 	l.infos = append(l.infos, msg)
 	return nil
 }
-func (l *logRecorder) Error(string, *pulumi.LogArgs) error { return nil }
+func (l *logRecorder) Error(msg string, _ *pulumi.LogArgs) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errors = append(l.errors, msg)
+	return nil
+}
 func (l *logRecorder) Warn(msg string, _ *pulumi.LogArgs) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -227,6 +240,8 @@ type run struct {
 	warnings  []string
 	// infos are the program's info messages.
 	infos []string
+	// errors are the program's error messages.
+	errors []string
 	// credentialFormats are the format arguments of the kubeconfig reads.
 	credentialFormats []string
 	outputs           map[string]internals.UnsafeAwaitOutputResult
@@ -244,6 +259,9 @@ type surroundings struct {
 	groups []string
 	// deployed are the outputs of the stack's last deployment.
 	deployed map[string]any
+	// network, when not nil, is the deployed cluster's network profile in
+	// its state (the last up's, or the last refresh's).
+	network map[string]any
 }
 
 // runProgram runs stack.Program on stack with the given config values, as
@@ -258,6 +276,9 @@ func runProgramIn(t *testing.T, env surroundings, stackName string, config map[s
 	t.Helper()
 	mocks := &recorder{stack: stackName, loginSubscription: env.loginSubscription, groups: map[string]bool{}, deployed: env.deployed,
 		providers: map[string]string{}}
+	if env.network != nil {
+		mocks.network = resource.NewPropertyMapFromMap(env.network)
+	}
 	if mocks.loginSubscription == "" {
 		mocks.loginSubscription = config[spec.KeySubscriptionID]
 	}
@@ -279,11 +300,14 @@ func runProgramIn(t *testing.T, env surroundings, stackName string, config map[s
 	for name, value := range ctx.GetCurrentExportMap() {
 		res, err := internals.UnsafeAwaitOutput(context.Background(), pulumi.ToOutput(value))
 		if err != nil {
-			t.Fatalf("output %s: %v", name, err)
+			if out.err == nil {
+				t.Fatalf("output %s: %v", name, err)
+			}
+			continue // the program failed on it
 		}
 		out.outputs[name] = res
 	}
-	out.resources, out.warnings, out.infos, out.calls, out.credentialFormats = mocks.resources, logs.warnings, logs.infos, mocks.calls, mocks.credentialFormats
+	out.resources, out.warnings, out.infos, out.errors, out.calls, out.credentialFormats = mocks.resources, logs.warnings, logs.infos, logs.errors, mocks.calls, mocks.credentialFormats
 	return out
 }
 

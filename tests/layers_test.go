@@ -29,7 +29,7 @@ func goList(t *testing.T, format string, deps bool, pkgs ...string) []string {
 // the components, which it runs only through the program.
 func TestLayers(t *testing.T) {
 	const module = "github.com/aks-kubenet/aks-kubenet/"
-	pure := []string{"spec", "ipplan", "rules", "aksfacts", "armid", "retry", "pipeline", "iam/roles"}
+	pure := []string{"spec", "ipplan", "rules", "aksfacts", "armid", "retry", "pipeline", "iam/roles", "migration"}
 	for _, pkg := range pure {
 		for _, dep := range goList(t, "{{.ImportPath}}", true, "./"+pkg) {
 			if strings.HasPrefix(dep, "github.com/pulumi/") {

@@ -375,6 +375,7 @@ func TestOutputs(t *testing.T) {
 		"nodeResourceGroup": "MC_aks-kubenet-rg_aks-kubenet-cluster_eastus",
 		"oidcIssuerUrl":     "https://eastus.oic.prod-aks.azure.com/tenant/aks-kubenet-cluster/",
 		"networkPolicy":     "calico",
+		"networkPlugin":     "kubenet",
 		"privateCluster":    "false",
 		"systemPool":        "vmSize=Standard_D4s_v5 count=3 maxPods=110 maxSurge=1 zones= taints=",
 	}

@@ -373,6 +373,7 @@ func TestCreateOnlyClusterInputsArePinned(t *testing.T) {
 // only when autoscaled.
 func TestClusterIgnoresWhatAzureChanges(t *testing.T) {
 	always := []string{"linuxProfile", "windowsProfile", "networkProfile.loadBalancerProfile", "networkProfile.networkPolicy",
+		"networkProfile.networkPlugin", "networkProfile.networkPluginMode", "networkProfile.networkDataplane",
 		"networkProfile.podCidrs", "networkProfile.serviceCidrs", "networkProfile.ipFamilies", "upgradeSettings"}
 	unpinned := []string{"kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"}
 	pinned := devConfig(t)

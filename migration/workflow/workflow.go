@@ -1,0 +1,331 @@
+// Package workflow is cmd/migrate's body: the move of a deployed kubenet
+// stack to Azure CNI Overlay, in place, checked first, from the offline
+// preflight to the preview that must show no change. The command wires it
+// to Azure (an azidentity login) and to the stack (the Automation API on the
+// project's folder); the engine tests wire it to the simulated cloud and the
+// engine's stack.
+//
+// The order (docs/migration.md): the offline checks on the stack's config;
+// the live checks on the cluster, its route table and its identity's grants;
+// the steps (migration.Plan), each an ARM update of the live cluster taken
+// only when the cluster has not taken it yet, so that a rerun resumes; then
+// a pulumi refresh, which reads the moved cluster into the stack's state, the
+// stack file rewritten to say Overlay (comments and order kept), and a
+// preview that must plan no change. Without Apply it stops before the first
+// step and changes nothing.
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
+	"github.com/aks-kubenet/aks-kubenet/migration"
+	"github.com/aks-kubenet/aks-kubenet/migration/live"
+	"github.com/aks-kubenet/aks-kubenet/rules"
+	"github.com/aks-kubenet/aks-kubenet/spec"
+	"github.com/aks-kubenet/aks-kubenet/stack"
+)
+
+// Options are the command's flags.
+type Options struct {
+	// Stack is the stack's name; Dir the project's folder, which holds
+	// Pulumi.yaml and Pulumi.<Stack>.yaml.
+	Stack, Dir string
+	// Apply runs the steps; without it the command is a dry run.
+	Apply bool
+	// Print prints the steps as az commands and stops, offline.
+	Print bool
+	// PodCIDR, Dataplane and Policy are the target's (migration.TargetOf),
+	// "" for the defaults.
+	PodCIDR, Dataplane, Policy string
+}
+
+// Stack is what the command uses of the stack's Automation API stack.
+type Stack interface {
+	Refresh(ctx context.Context, opts ...optrefresh.Option) (auto.RefreshResult, error)
+	Preview(ctx context.Context, opts ...optpreview.Option) (auto.PreviewResult, error)
+	Outputs(ctx context.Context) (auto.OutputMap, error)
+}
+
+// Deps are what the command works on, opened only when a step needs them:
+// -print needs neither, a dry run Azure only.
+type Deps struct {
+	Azure func() (*live.Azure, error)
+	Stack func() (Stack, error)
+	// Out receives the report and the progress.
+	Out io.Writer
+}
+
+// ErrRefused is the error of a move the checks refused: nothing was changed.
+var ErrRefused = errors.New("the move was refused before anything was changed")
+
+// Result is what a run did, for the caller (and the tests) to report.
+type Result struct {
+	// Steps are the steps planned from the live cluster, in order.
+	Steps []migration.Step
+	// Taken are the results of the steps run, in order.
+	Taken []live.StepResult
+	// Refresh and Preview are how long the refresh and the final preview
+	// took.
+	Refresh, Preview time.Duration
+}
+
+// Migrate moves the stack's cluster as Options say, writing the report to
+// deps.Out.
+func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
+	out := deps.Out
+	file := filepath.Join(o.Dir, "Pulumi."+o.Stack+".yaml")
+	s, err := load(o)
+	if err != nil {
+		return Result{}, err
+	}
+	if s.Cluster.Overlay() {
+		return resume(ctx, o, s, deps)
+	}
+	t := migration.TargetOf(s, o.PodCIDR, o.Dataplane, o.Policy)
+	fmt.Fprintf(out, "Stack %s: cluster %s in %s, from %s to %s.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name,
+		migration.ConfigNetwork(s.Cluster), t.Network())
+	offline := migration.Preflight(s, t)
+	writeFindings(out, "Offline checks (the stack's config)", migration.Report{Report: offline, Infos: migration.Infos(s, t)})
+	if len(offline.Errors) > 0 {
+		return Result{}, fmt.Errorf("%w: the stack's config fails %d offline check(s) above", ErrRefused, len(offline.Errors))
+	}
+	if o.Print {
+		steps, err := migration.Plan(migration.ConfigNetwork(s.Cluster), t)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+		printCommands(out, o, s, t, steps)
+		return Result{Steps: steps}, nil
+	}
+	azure, err := deps.Azure()
+	if err != nil {
+		return Result{}, err
+	}
+	pulumiStack, err := deps.Stack()
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkDeployed(ctx, pulumiStack, s); err != nil {
+		return Result{}, err
+	}
+	state, err := azure.Read(ctx, s)
+	if err != nil {
+		return Result{}, err
+	}
+	liveReport := migration.LivePreflight(s, t, state)
+	writeFindings(out, "Live checks (the cluster in Azure)", liveReport)
+	if len(liveReport.Errors) > 0 {
+		return Result{}, fmt.Errorf("%w: the live cluster fails %d check(s) above", ErrRefused, len(liveReport.Errors))
+	}
+	steps, err := migration.Plan(state.Network, t)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	res := Result{Steps: steps}
+	writeSteps(out, steps, state.Network)
+	if !o.Apply {
+		fmt.Fprintf(out, "\nDry run: nothing was changed. Take the steps with %s -apply, in a maintenance window: every node pool is reimaged at once, in each step.\n", migration.Command(o.Stack))
+		return res, nil
+	}
+	fmt.Fprintln(out)
+	res.Taken, err = azure.Run(ctx, s, steps, out)
+	if err != nil {
+		return res, stopped(ctx, azure, s, o, err)
+	}
+	return after(ctx, o, s, t, file, pulumiStack, res, out)
+}
+
+// load reads and checks the stack's config as the program would.
+func load(o Options) (spec.Stack, error) {
+	cfg, err := stackfile.Read(o.Dir, o.Stack)
+	if err != nil {
+		return spec.Stack{}, err
+	}
+	s, report := stack.Check(o.Stack, cfg.Get, cfg.Keys...)
+	if err := report.Err(); err != nil {
+		return spec.Stack{}, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	return s, nil
+}
+
+// checkDeployed refuses a stack whose last deployment is not the cluster its
+// config names: the command moves only the stack's own cluster.
+func checkDeployed(ctx context.Context, st Stack, s spec.Stack) error {
+	outputs, err := st.Outputs(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the stack's outputs: %w", err)
+	}
+	for key, want := range map[string]string{"clusterName": s.Cluster.Name, "resourceGroupName": s.ResourceGroup.Name} {
+		got, _ := outputs[key].Value.(string)
+		if got == "" {
+			return fmt.Errorf("%w: the stack has no %s output: is it deployed? The command moves a deployed stack's cluster", ErrRefused, key)
+		}
+		if !strings.EqualFold(got, want) {
+			return fmt.Errorf("%w: the stack deployed %s %s, but its config names %s: deploy the config first (pulumi up), or set it back", ErrRefused, key, got, want)
+		}
+	}
+	return nil
+}
+
+// stopped is the error of a run that stopped at a step: where the cluster
+// stands, and how to go on.
+func stopped(ctx context.Context, azure *live.Azure, s spec.Stack, o Options, err error) error {
+	where := "unknown (it could not be read)"
+	// The run's context may be the reason it stopped: read with a fresh one.
+	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if n, readErr := azure.Network(readCtx, s); readErr == nil {
+		where = n.String()
+	}
+	return fmt.Errorf("%w\nThe cluster now stands at: %s. The stack's config still says kubenet, and the program refuses to change the cluster's network meanwhile. "+
+		"Run %s -apply again: it takes the steps the cluster has not taken", err, where, migration.Command(o.Stack))
+}
+
+// after brings the stack to the moved cluster: a refresh, the stack file
+// rewritten to say Overlay, and a preview that must plan no change.
+func after(ctx context.Context, o Options, s spec.Stack, t migration.Target, file string, st Stack, res Result, out io.Writer) (Result, error) {
+	fmt.Fprintf(out, "\nThe cluster is %s. Refreshing the stack %s ...\n", t.Network(), o.Stack)
+	start := time.Now()
+	if _, err := st.Refresh(ctx); err != nil {
+		return res, fmt.Errorf("the cluster moved, but the refresh failed: %w\nRun pulumi refresh --stack %s, then %s -apply again to rewrite the stack file and preview", err, o.Stack, migration.Command(o.Stack))
+	}
+	res.Refresh = time.Since(start)
+	before, err := os.ReadFile(file)
+	if err != nil {
+		return res, fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be read: %w", file, err)
+	}
+	rewritten, err := migration.Rewrite(before, s, t)
+	if err != nil {
+		return res, fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be rewritten: %w; set %s to %s by hand (docs/migration.md)", file, err, spec.PathClusterNetworkPlugin, spec.NetworkPluginOverlay)
+	}
+	if err := os.WriteFile(file, rewritten, 0o644); err != nil {
+		return res, fmt.Errorf("writing %s: %w", file, err)
+	}
+	fmt.Fprintf(out, "Rewrote %s: %s.\n", filepath.Base(file), describeConfig(migration.Migrated(s, t)))
+	return res, preview(ctx, o, st, &res, out)
+}
+
+// resume is a rerun after the stack file says Overlay: the steps are taken,
+// and the preview is what is left.
+func resume(ctx context.Context, o Options, s spec.Stack, deps Deps) (Result, error) {
+	fmt.Fprintf(deps.Out, "Stack %s says %s already: checking that nothing is left to do.\n", o.Stack, migration.ConfigNetwork(s.Cluster))
+	if o.Print {
+		return Result{}, nil
+	}
+	st, err := deps.Stack()
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	return res, preview(ctx, o, st, &res, deps.Out)
+}
+
+// preview runs the stack's preview, which must plan no change.
+func preview(ctx context.Context, o Options, st Stack, res *Result, out io.Writer) error {
+	fmt.Fprintf(out, "Previewing the stack %s ...\n", o.Stack)
+	start := time.Now()
+	p, err := st.Preview(ctx)
+	res.Preview = time.Since(start)
+	if err != nil {
+		return fmt.Errorf("the preview failed: %w\nThe cluster has moved and the stack file says Overlay; fix what the preview says and run %s -apply again", err, migration.Command(o.Stack))
+	}
+	var changes []string
+	for op, n := range p.ChangeSummary {
+		if op != apitype.OpSame && n > 0 {
+			changes = append(changes, fmt.Sprintf("%d %s", n, op))
+		}
+	}
+	if len(changes) > 0 {
+		return fmt.Errorf("the preview plans changes (%s) where it must plan none: do not run pulumi up; see docs/migration.md, \"If the preview plans a change\"", strings.Join(changes, ", "))
+	}
+	fmt.Fprintf(out, "The preview plans no change. The move is done: commit %s, and let the next pulumi up record the cluster.\n", "Pulumi."+o.Stack+".yaml")
+	return nil
+}
+
+// writeFindings writes a report's errors, warnings and infos under a title.
+func writeFindings(out io.Writer, title string, r migration.Report) {
+	fmt.Fprintf(out, "%s:\n", title)
+	if len(r.Errors)+len(r.Warnings)+len(r.Infos) == 0 {
+		fmt.Fprintln(out, "  all passed")
+	}
+	for _, group := range []struct {
+		label    string
+		findings []rules.Finding
+	}{{"refused", r.Errors}, {"warning", r.Warnings}, {"note", r.Infos}} {
+		for _, f := range group.findings {
+			fmt.Fprintf(out, "  %s: %s\n", group.label, f)
+		}
+	}
+	fmt.Fprintln(out)
+}
+
+// writeSteps lists the steps, and which the live cluster has taken.
+func writeSteps(out io.Writer, steps []migration.Step, from migration.Network) {
+	fmt.Fprintln(out, "Steps, each an update of the live cluster that reimages every node pool at once:")
+	n := from
+	for i, st := range steps {
+		state := "to take"
+		if st.Done(n) {
+			state = "taken already"
+		}
+		fmt.Fprintf(out, "  %d. %s (%s)\n", i+1, st.Title, state)
+		n = st.Apply(n)
+	}
+}
+
+// printCommands writes the steps as az commands, with the refresh and the
+// config edit that follow them.
+func printCommands(out io.Writer, o Options, s spec.Stack, t migration.Target, steps []migration.Step) {
+	fmt.Fprintln(out, "The same steps by hand, one at a time, each after the last has ended (az aks show ... --query provisioningState says Succeeded):")
+	for _, cmd := range migration.AzCommands(s.Subscription, s.ResourceGroup.Name, s.Cluster.Name, steps) {
+		fmt.Fprintf(out, "  %s\n", cmd)
+	}
+	fmt.Fprintf(out, "then:\n  pulumi refresh --stack %s --yes\n  set in Pulumi.%s.yaml: %s\n  pulumi preview --stack %s   (must plan no change)\n",
+		o.Stack, o.Stack, describeConfig(migration.Migrated(s, t)), o.Stack)
+}
+
+// describeConfig says what the stack config after the move sets.
+func describeConfig(s spec.Stack) string {
+	c := s.Cluster
+	parts := []string{
+		spec.PathClusterNetworkPlugin + " " + c.NetworkPlugin,
+		spec.PathClusterNetworkDataplane + " " + c.NetworkDataplane,
+		spec.PathClusterNetworkPolicy + " " + c.NetworkPolicy,
+		spec.PathClusterPodCidr + " " + c.PodCidr,
+	}
+	if c.MaxPods != nil {
+		parts = append(parts, fmt.Sprintf("%s %d", spec.PathClusterMaxPods, *c.MaxPods))
+	}
+	for i, p := range s.Pools {
+		if p.MaxPods != nil {
+			parts = append(parts, fmt.Sprintf("%s %d", spec.At(spec.PathPoolsMaxPods, i), *p.MaxPods))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Subscription is the subscription the stack's config names, which the
+// command logs in to.
+func Subscription(o Options) (string, error) {
+	s, err := load(o)
+	if err != nil {
+		return "", err
+	}
+	if s.Subscription == "" || s.Subscription == spec.PlaceholderSubscription {
+		return "", fmt.Errorf("%w: %s is %q: the command moves the cluster in the subscription the stack names", ErrRefused, spec.KeySubscriptionID, s.Subscription)
+	}
+	return s.Subscription, nil
+}
