@@ -70,3 +70,31 @@ func CheckNetwork(stack, cluster string, want, deployed Network) *rules.Finding 
 	}
 	return nil
 }
+
+// CheckMaxPods compares the pods per node of every deployed pool with the
+// config's, for a stack whose file says Overlay before its cluster moved:
+// AKS cannot change maxPods on a pool, and the move keeps it (aks-rules
+// 11.15), while an Overlay stack's pools default to 250. A pool the config
+// does not name, or whose count AKS does not report, is not compared.
+func CheckMaxPods(s spec.Stack, live Live) []rules.Finding {
+	want := map[string]struct {
+		key     string
+		maxPods *int
+	}{strings.ToLower(s.Cluster.NodePoolName): {spec.PathClusterMaxPods, s.Cluster.MaxPods}}
+	for i, p := range s.Pools {
+		want[strings.ToLower(p.Name)] = struct {
+			key     string
+			maxPods *int
+		}{spec.At(spec.PathPoolsMaxPods, i), p.MaxPods}
+	}
+	var out []rules.Finding
+	for _, pool := range live.Pools {
+		w, ok := want[strings.ToLower(pool.Name)]
+		if !ok || w.maxPods == nil || pool.MaxPods == 0 || *w.maxPods == pool.MaxPods {
+			continue
+		}
+		out = append(out, finding(keys(w.key), "%s is %d but the deployed pool %s runs %d pods a node: AKS cannot change maxPods on a pool, and the move keeps it (aks-rules 11.15); set %s to %d (an Overlay stack's default is %d)",
+			w.key, *w.maxPods, pool.Name, pool.MaxPods, w.key, pool.MaxPods, spec.DefaultOverlayMaxPods))
+	}
+	return out
+}

@@ -59,3 +59,30 @@ func TestConfigNetwork(t *testing.T) {
 		t.Errorf("Overlay config: %+v", n)
 	}
 }
+
+// CheckMaxPods refuses a pool whose deployed pods a node differ from the
+// config's (aks-rules 11.15), names the key to set, and leaves alone what it
+// cannot compare.
+func TestCheckMaxPods(t *testing.T) {
+	t.Parallel()
+	s := spec.Stack{
+		Cluster: spec.Cluster{NodePoolName: "system", MaxPods: spec.Int(250)},
+		Pools:   []spec.Pool{{Name: "general", MaxPods: spec.Int(110)}, {Name: "batch", MaxPods: spec.Int(250)}},
+	}
+	live := Live{Pools: []LivePool{
+		{Name: "system", MaxPods: 110},  // differs: refused on cluster.maxPods
+		{Name: "General", MaxPods: 110}, // same, in another case
+		{Name: "batch", MaxPods: 0},     // not reported
+		{Name: "other", MaxPods: 30},    // not in the config
+	}}
+	got := CheckMaxPods(s, live)
+	if len(got) != 1 || got[0].Keys[0] != spec.PathClusterMaxPods ||
+		!strings.Contains(got[0].Message, "cluster.maxPods is 250 but the deployed pool system runs 110 pods a node") ||
+		!strings.Contains(got[0].Message, "set cluster.maxPods to 110") {
+		t.Errorf("CheckMaxPods = %v, want one refusal of cluster.maxPods 250 against 110", got)
+	}
+	s.Pools[0].MaxPods = spec.Int(30)
+	if got := CheckMaxPods(s, live); len(got) != 2 || got[1].Keys[0] != "pools[0].maxPods" {
+		t.Errorf("CheckMaxPods with pools[0].maxPods 30 = %v, want it refused too", got)
+	}
+}

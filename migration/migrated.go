@@ -11,8 +11,8 @@ import (
 // pinned on the system pool and on every user pool to what the deployed
 // pools have: the value set, or kubenet's default spec.DefaultMaxPods for
 // one left unset. An Overlay stack's pools default to 250, and AKS cannot
-// change maxPods on a pool, so an unpinned pool would be replaced
-// (aks-rules 11.15). s is not changed.
+// change maxPods on a pool, so an unpinned pool would be an update AKS
+// refuses (aks-rules 11.15). s is not changed.
 func Migrated(s spec.Stack, t Target) spec.Stack {
 	c := &s.Cluster
 	c.NetworkPlugin = spec.NetworkPluginOverlay

@@ -84,31 +84,42 @@ type Result struct {
 
 // Migrate moves the stack's cluster as Options say, writing the report to
 // deps.Out.
+//
+// The stack file says kubenet, and the target comes from the flags: the
+// offline checks run on the config, and after the steps the file is
+// rewritten to say Overlay. Or the file says Overlay already (edited first,
+// which the preview refused, or rewritten by an earlier run): the target is
+// the file's, the flags are refused, and the steps left are planned from the
+// live cluster, kubenet or partway, the Cilium step included.
 func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	out := deps.Out
-	file := filepath.Join(o.Dir, "Pulumi."+o.Stack+".yaml")
 	s, err := load(o)
 	if err != nil {
 		return Result{}, err
 	}
+	var t migration.Target
 	if s.Cluster.Overlay() {
-		return resume(ctx, o, s, deps)
-	}
-	t := migration.TargetOf(s, o.PodCIDR, o.Dataplane, o.Policy)
-	fmt.Fprintf(out, "Stack %s: cluster %s in %s, from %s to %s.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name,
-		migration.ConfigNetwork(s.Cluster), t.Network())
-	offline := migration.Preflight(s, t)
-	writeFindings(out, "Offline checks (the stack's config)", migration.Report{Report: offline, Infos: migration.Infos(s, t)})
-	if len(offline.Errors) > 0 {
-		return Result{}, fmt.Errorf("%w: the stack's config fails %d offline check(s) above", ErrRefused, len(offline.Errors))
-	}
-	if o.Print {
-		steps, err := migration.Plan(migration.ConfigNetwork(s.Cluster), t)
-		if err != nil {
-			return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
+		if t, err = configTarget(o, s); err != nil {
+			return Result{}, err
 		}
-		printCommands(out, o, s, t, steps)
-		return Result{Steps: steps}, nil
+		fmt.Fprintf(out, "Stack %s: cluster %s in %s; the stack file says %s already.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name, t.Network())
+	} else {
+		t = migration.TargetOf(s, o.PodCIDR, o.Dataplane, o.Policy)
+		fmt.Fprintf(out, "Stack %s: cluster %s in %s, from %s to %s.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name,
+			migration.ConfigNetwork(s.Cluster), t.Network())
+		offline := migration.Preflight(s, t)
+		writeFindings(out, "Offline checks (the stack's config)", migration.Report{Report: offline, Infos: migration.Infos(s, t)})
+		if len(offline.Errors) > 0 {
+			return Result{}, fmt.Errorf("%w: the stack's config fails %d offline check(s) above", ErrRefused, len(offline.Errors))
+		}
+		if o.Print {
+			steps, err := migration.Plan(migration.ConfigNetwork(s.Cluster), t)
+			if err != nil {
+				return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
+			}
+			printCommands(out, o, s, t, steps)
+			return Result{Steps: steps}, nil
+		}
 	}
 	azure, err := deps.Azure()
 	if err != nil {
@@ -125,7 +136,16 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	liveReport := migration.LivePreflight(s, t, state)
+	deployed := s
+	if s.Cluster.Overlay() {
+		// The file's pod CIDR is the target's; the cluster runs its own
+		// until the move.
+		deployed.Cluster.PodCidr = state.Network.PodCIDR
+	}
+	liveReport := migration.LivePreflight(deployed, t, state)
+	if s.Cluster.Overlay() {
+		liveReport.Errors = append(liveReport.Errors, migration.CheckMaxPods(s, state)...)
+	}
 	writeFindings(out, "Live checks (the cluster in Azure)", liveReport)
 	if len(liveReport.Errors) > 0 {
 		return Result{}, fmt.Errorf("%w: the live cluster fails %d check(s) above", ErrRefused, len(liveReport.Errors))
@@ -145,7 +165,20 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	if err != nil {
 		return res, stopped(ctx, azure, s, o, err)
 	}
-	return after(ctx, o, s, t, file, pulumiStack, res, out)
+	return after(ctx, o, s, t, pulumiStack, res, out)
+}
+
+// configTarget is the target of a stack whose file says Overlay already: the
+// file's. The flags would be a second target, and are refused.
+func configTarget(o Options, s spec.Stack) (migration.Target, error) {
+	if o.PodCIDR != "" || o.Dataplane != "" || o.Policy != "" {
+		return migration.Target{}, fmt.Errorf("%w: the stack file says %s already, which is the target: edit it instead of giving %s, %s or %s",
+			ErrRefused, spec.NetworkPluginOverlay, migration.FlagPodCIDR, migration.FlagDataplane, migration.FlagPolicy)
+	}
+	if o.Print {
+		return migration.Target{}, fmt.Errorf("%w: -print plans from the stack file, which must say kubenet; with Overlay in it, run the dry run (no -print), which plans from the live cluster", ErrRefused)
+	}
+	return migration.Target{PodCIDR: s.Cluster.PodCidr, Dataplane: s.Cluster.NetworkDataplane, Policy: s.Cluster.NetworkPolicy}, nil
 }
 
 // load reads and checks the stack's config as the program would.
@@ -190,47 +223,45 @@ func stopped(ctx context.Context, azure *live.Azure, s spec.Stack, o Options, er
 	if n, readErr := azure.Network(readCtx, s); readErr == nil {
 		where = n.String()
 	}
-	return fmt.Errorf("%w\nThe cluster now stands at: %s. The stack's config still says kubenet, and the program refuses to change the cluster's network meanwhile. "+
-		"Run %s -apply again: it takes the steps the cluster has not taken", err, where, migration.Command(o.Stack))
+	return fmt.Errorf("%w\nThe cluster now stands at: %s. Run no pulumi up until the move is done: the stack's state still holds the network the last refresh read, and an up that updates the cluster for another reason would send it back. "+
+		"Run %s -apply again: it plans from the live cluster and takes the steps left", err, where, migration.Command(o.Stack))
 }
 
 // after brings the stack to the moved cluster: a refresh, the stack file
-// rewritten to say Overlay, and a preview that must plan no change.
-func after(ctx context.Context, o Options, s spec.Stack, t migration.Target, file string, st Stack, res Result, out io.Writer) (Result, error) {
+// rewritten to say Overlay (when it says kubenet), and a preview that must
+// plan no change.
+func after(ctx context.Context, o Options, s spec.Stack, t migration.Target, st Stack, res Result, out io.Writer) (Result, error) {
 	fmt.Fprintf(out, "\nThe cluster is %s. Refreshing the stack %s ...\n", t.Network(), o.Stack)
 	start := time.Now()
 	if _, err := st.Refresh(ctx); err != nil {
-		return res, fmt.Errorf("the cluster moved, but the refresh failed: %w\nRun pulumi refresh --stack %s, then %s -apply again to rewrite the stack file and preview", err, o.Stack, migration.Command(o.Stack))
+		return res, fmt.Errorf("the cluster moved, but the refresh failed: %w\nRun pulumi refresh --stack %s, then %s -apply again to finish", err, o.Stack, migration.Command(o.Stack))
 	}
 	res.Refresh = time.Since(start)
-	before, err := os.ReadFile(file)
-	if err != nil {
-		return res, fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be read: %w", file, err)
+	if !s.Cluster.Overlay() {
+		if err := rewrite(o, s, t, out); err != nil {
+			return res, err
+		}
 	}
-	rewritten, err := migration.Rewrite(before, s, t)
-	if err != nil {
-		return res, fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be rewritten: %w; set %s to %s by hand (docs/migration.md)", file, err, spec.PathClusterNetworkPlugin, spec.NetworkPluginOverlay)
-	}
-	if err := os.WriteFile(file, rewritten, 0o644); err != nil {
-		return res, fmt.Errorf("writing %s: %w", file, err)
-	}
-	fmt.Fprintf(out, "Rewrote %s: %s.\n", filepath.Base(file), describeConfig(migration.Migrated(s, t)))
 	return res, preview(ctx, o, st, &res, out)
 }
 
-// resume is a rerun after the stack file says Overlay: the steps are taken,
-// and the preview is what is left.
-func resume(ctx context.Context, o Options, s spec.Stack, deps Deps) (Result, error) {
-	fmt.Fprintf(deps.Out, "Stack %s says %s already: checking that nothing is left to do.\n", o.Stack, migration.ConfigNetwork(s.Cluster))
-	if o.Print {
-		return Result{}, nil
-	}
-	st, err := deps.Stack()
+// rewrite rewrites the stack file to say what migration.Migrated says.
+func rewrite(o Options, s spec.Stack, t migration.Target, out io.Writer) error {
+	file := filepath.Join(o.Dir, "Pulumi."+o.Stack+".yaml")
+	by := fmt.Sprintf("set %s by hand (docs/migration.md), then run %s -apply again", describeConfig(migration.Migrated(s, t)), migration.Command(o.Stack))
+	before, err := os.ReadFile(file)
 	if err != nil {
-		return Result{}, err
+		return fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be read: %w; %s", file, err, by)
 	}
-	var res Result
-	return res, preview(ctx, o, st, &res, deps.Out)
+	rewritten, err := migration.Rewrite(before, s, t)
+	if err != nil {
+		return fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be rewritten: %w; %s", file, err, by)
+	}
+	if err := os.WriteFile(file, rewritten, 0o644); err != nil {
+		return fmt.Errorf("the cluster moved and the stack was refreshed, but writing %s failed: %w; %s", file, err, by)
+	}
+	fmt.Fprintf(out, "Rewrote %s: %s.\n", filepath.Base(file), describeConfig(migration.Migrated(s, t)))
+	return nil
 }
 
 // preview runs the stack's preview, which must plan no change.

@@ -113,10 +113,17 @@ func TestMigrationToOverlay(t *testing.T) {
 			t.Errorf("preview of the config edited to Overlay plans %s of %s", s.Op, urn)
 		}
 	}
-	w.setConfig("aks-kubenet:cluster.networkPlugin", "kubenet", false)
+
+	// The command takes the stack file's target; first it refuses the
+	// file's default of 250 pods a node for pools that run 110.
+	logged := len(w.openCloud().Log)
+	out, _, err := w.migrate(w.ctx, workflow.Options{})
+	if !errors.Is(err, workflow.ErrRefused) || !strings.Contains(out, "cluster.maxPods is 250 but the deployed pool") || !strings.Contains(out, "pools[0].maxPods is 250") {
+		t.Errorf("a stack file saying Overlay with 250 pods a node: error %v, want the refusal of both pools' maxPods:\n%s", err, out)
+	}
+	w.setConfigs("aks-kubenet:cluster.maxPods", "110", "aks-kubenet:pools[0].maxPods", "110")
 
 	// A dry run, and a live check that refuses: nothing changes.
-	logged := len(w.openCloud().Log)
 	out, res, err := w.migrate(w.ctx, workflow.Options{})
 	if err != nil {
 		t.Fatalf("dry run: %v\n%s", err, out)
