@@ -403,10 +403,12 @@ func routeInfos(s spec.Stack, live Live) []rules.Finding {
 		user = []string{"none"}
 	}
 	id := live.RouteTable.ID
-	return []rules.Finding{
-		finding(keys(id), "AKS removes its %d node routes from the route table %s in the move (aks-rules 11.9)", len(aks), id),
-		finding(keys(id), "these routes of %s stay: %s (aks-rules 11.9)", id, list(user)),
+	name := id[strings.LastIndex(id, "/")+1:]
+	var out []rules.Finding
+	if len(aks) > 0 {
+		out = append(out, finding(keys(id), "AKS removes its %d node routes from the route table %s in the move (aks-rules 11.9)", len(aks), name))
 	}
+	return append(out, finding(keys(id), "these routes of the route table %s stay: %s (aks-rules 11.9)", name, list(user)))
 }
 
 // nodeRoute reports whether r is a route AKS wrote for a kubenet node: a

@@ -154,8 +154,8 @@ func TestLivePreflightInfos(t *testing.T) {
 	}
 	for _, want := range []string{
 		"adding 4 surge nodes together (system: 1 Standard_D4s_v5; a: 2 Standard_D8s_v5; odd: 1 Custom_Size): 20 vCPUs, and unknown for Custom_Size",
-		"AKS removes its 2 node routes from the route table " + tableID,
-		"these routes of " + tableID + " stay: default-route (0.0.0.0/0 to VirtualAppliance 10.0.2.4) and fw-pip (20.1.2.3/32 to Internet)",
+		"AKS removes its 2 node routes from the route table aks-route-table",
+		"these routes of the route table aks-route-table stay: default-route (0.0.0.0/0 to VirtualAppliance 10.0.2.4) and fw-pip (20.1.2.3/32 to Internet)",
 		"network policy calico comes off in step policy-none, and no policy is enforced until step cilium has reimaged every pool",
 	} {
 		if find(r.Infos, want) == nil {

@@ -471,3 +471,339 @@ func boolAt(m resource.PropertyMap, path ...string) bool {
 	v := valueAt(m, path...)
 	return v.IsBool() && v.BoolValue()
 }
+
+// DefaultKubernetesVersion is the Kubernetes version AKS gives a cluster
+// created without kubernetesVersion, as the simulation plays it: the cluster
+// holds no version of its own then, and its ARM GET reports this one
+// (kubernetesVersion, currentKubernetesVersion and each pool's
+// orchestratorVersion), as do the version rules of a network update. The
+// value is the simulation's choice, a version AKS supported in 2026.
+const DefaultKubernetesVersion = "1.32.7"
+
+// currentVersion is the Kubernetes version the cluster runs: its
+// kubernetesVersion, or DefaultKubernetesVersion.
+func currentVersion(cluster resource.PropertyMap) string {
+	if v := str(cluster, "kubernetesVersion"); v != "" {
+		return v
+	}
+	return DefaultKubernetesVersion
+}
+
+// versionBelow reports whether version (MAJOR.MINOR[.PATCH]) is below
+// major.minor; a version that does not parse is not.
+func versionBelow(version string, major, minor int) bool {
+	v, ok := parseVersion(version)
+	return ok && (v[0] < major || v[0] == major && v[1] < minor)
+}
+
+// network is the part of a cluster's network profile that AKS's in-place
+// network updates turn on, in lower case: the plugin (kubenet when none is
+// given), the plugin mode, the network policy (none when none is given) and
+// the data plane (azure when none is given).
+type network struct{ plugin, mode, policy, dataplane string }
+
+// networkOf is the network of a cluster's network profile np.
+func networkOf(np resource.PropertyMap) network {
+	n := network{plugin: "kubenet", mode: strings.ToLower(str(np, "networkPluginMode")), policy: "none", dataplane: "azure"}
+	if !kubenet(np) {
+		n.plugin = strings.ToLower(str(np, "networkPlugin"))
+	}
+	if p := str(np, "networkPolicy"); p != "" {
+		n.policy = strings.ToLower(p)
+	}
+	if d := str(np, "networkDataplane"); d != "" {
+		n.dataplane = strings.ToLower(d)
+	}
+	return n
+}
+
+func (n network) kubenet() bool { return n.plugin == "kubenet" }
+func (n network) overlay() bool { return n.plugin == "azure" && n.mode == "overlay" }
+
+// networkProfileOf is the networkProfile input of a cluster's inputs, or an
+// empty one.
+func networkProfileOf(in resource.PropertyMap) resource.PropertyMap {
+	np, _ := in["networkProfile"].V.(resource.PropertyMap)
+	if np == nil {
+		return resource.PropertyMap{}
+	}
+	return np
+}
+
+// networkBackfilled are the network profile's settings that a cluster PUT
+// leaving them out keeps: an omitted networkPolicy is the cluster's (AKS's
+// PUT semantics, Azure/azure-cli-extensions#6809 review;
+// azure-native-replace.md §4), and so, inferred, are the others; a full
+// PUT built from a GET carries them all anyway.
+var networkBackfilled = []resource.PropertyKey{
+	"networkPlugin", "networkPluginMode", "networkPolicy", "networkDataplane", "podCidr", "podCidrs",
+	"serviceCidr", "serviceCidrs", "dnsServiceIP", "outboundType", "loadBalancerSku", "ipFamilies",
+}
+
+// withNetworkBackfilled returns the inputs in of an update of the cluster
+// existing with the network settings it leaves out taken from the cluster
+// (networkBackfilled; the whole profile when it has none), and podCidrs
+// following podCidr: a list that still names the cluster's pod range while
+// podCidr moves is AKS's to fill anew (fillNetworkProfile).
+func withNetworkBackfilled(existing *Resource, in resource.PropertyMap) resource.PropertyMap {
+	old := networkProfileOf(resource.PropertyMap(existing.Properties))
+	if len(old) == 0 {
+		return in
+	}
+	np := networkProfileOf(in).Copy()
+	for _, key := range networkBackfilled {
+		if !np.HasValue(key) && old.HasValue(key) {
+			np[key] = old[key]
+		}
+	}
+	if str(np, "podCidr") != str(old, "podCidr") && np["podCidrs"].DeepEquals(old["podCidrs"]) {
+		delete(np, "podCidrs")
+	}
+	out := in.Copy()
+	out["networkProfile"] = resource.NewProperty(np)
+	return out
+}
+
+// networkFixed are the network settings AKS cannot change on a running
+// cluster, each with the value AKS takes when the cluster has none
+// (aks-rules 3.7): the service range and DNS address (overlay-migration.md §2.2, §4.2:
+// "Immutable"), the IP families and the load balancer's SKU (§2.2:
+// unchanged by the migration). The refusal's code and words are inferred:
+// AKS's PropertyChangeNotAllowed, as for a pool (checkPoolChange). The
+// outbound type is not among them: it changes in place (aks-rules 5.9).
+var networkFixed = []struct{ key, unset string }{
+	{"serviceCidr", "10.0.0.0/16"}, {"dnsServiceIP", "10.0.0.10"}, {"ipFamilies", "IPv4"}, {"loadBalancerSku", "standard"},
+}
+
+// checkNetworkChange makes AKS's checks of an update of the network of the
+// cluster existing to inputs in (backfilled, withNetworkBackfilled): the
+// plugin moves from kubenet to Azure CNI Overlay only, one way
+// (checkPluginChange); the fixed settings and the pod range stay
+// (checkFixedNetwork); the move's preconditions hold (checkOverlayMove); the
+// data plane (checkDataplaneChange) and the network policy
+// (checkPolicyChange) change only as AKS lets them.
+func (c *Cloud) checkNetworkChange(existing *Resource, in resource.PropertyMap) error {
+	old, np := networkProfileOf(resource.PropertyMap(existing.Properties)), networkProfileOf(in)
+	was, now := networkOf(old), networkOf(np)
+	if err := checkPluginChange(existing.ID, was, now); err != nil {
+		return err
+	}
+	if err := checkFixedNetwork(existing.ID, old, np, was, now); err != nil {
+		return err
+	}
+	version := currentVersion(resource.PropertyMap(existing.Properties))
+	if was.kubenet() && now.overlay() {
+		if err := c.checkOverlayMove(existing, in, was, now, version); err != nil {
+			return err
+		}
+	}
+	if err := checkDataplaneChange(existing.ID, was, now); err != nil {
+		return err
+	}
+	return checkPolicyChange(existing.ID, was, now, version)
+}
+
+// checkPluginChange refuses a change of the network plugin other than
+// kubenet to Azure CNI Overlay (networkPlugin azure with networkPluginMode
+// overlay, in one PUT: overlay-migration.md P1, §2.2), and any way back
+// from Overlay (P2: "a one-way, irreversible operation"). The codes and
+// words are inferred, but for kubenet with networkPluginMode overlay, whose
+// refusal AKS answers in these words (§7, Azure/AKS#5662).
+func checkPluginChange(id string, was, now network) error {
+	switch {
+	case was.overlay() && !now.overlay():
+		return refusal("PropertyChangeNotAllowed", "Changing property 'networkProfile.networkPlugin' is not allowed: updating to Azure CNI Overlay is one-way "+
+			"(cluster %s: %s/%s to %s/%s)", id, was.plugin, was.mode, now.plugin, now.mode)
+	case now.kubenet() && now.mode == "overlay":
+		return refusal("UnsupportedNetworkPluginModeWithNetworkPlugin", "NetworkPluginMode overlay is not supported with NetworkPlugin kubenet. Target: networkProfile.networkpluginMode")
+	case was.kubenet() && !now.kubenet() && !now.overlay():
+		return refusal("BadRequest", "A kubenet cluster can only be updated to Azure CNI Overlay: networkPlugin azure with networkPluginMode overlay "+
+			"(cluster %s: networkPlugin %s, networkPluginMode %q). Target: networkProfile.networkPluginMode", id, now.plugin, now.mode)
+	}
+	return nil
+}
+
+// checkFixedNetwork refuses an update that changes a setting of
+// networkFixed, or the pod range but as AKS lets it: any new range on the
+// move from kubenet to Overlay (overlay-migration.md P11; the reserved
+// ranges are checkOverlayPodCIDR's), on Overlay a range that holds the
+// current one (the expansion of azure-cni-overlay-pod-expand.md, §4.1), on
+// kubenet none. Codes and words inferred, as for networkFixed.
+func checkFixedNetwork(id string, old, np resource.PropertyMap, was, now network) error {
+	for _, f := range networkFixed {
+		if a, b := fixedValue(old, f.key, f.unset), fixedValue(np, f.key, f.unset); !strings.EqualFold(a, b) {
+			return refusal("PropertyChangeNotAllowed", "Changing property 'networkProfile.%s' is not allowed (cluster %s: %q to %q)", f.key, id, a, b)
+		}
+	}
+	a, b := fixedValue(old, "podCidr", "10.244.0.0/16"), fixedValue(np, "podCidr", "10.244.0.0/16")
+	if a == b || was.kubenet() && now.overlay() || was.overlay() && expands(a, b) {
+		return nil
+	}
+	return refusal("PropertyChangeNotAllowed", "Changing property 'networkProfile.podCidr' is not allowed (cluster %s: %q to %q)", id, a, b)
+}
+
+// expands reports whether the range to holds the range from and is larger.
+func expands(from, to string) bool {
+	f, err1 := netip.ParsePrefix(from)
+	t, err2 := netip.ParsePrefix(to)
+	return err1 == nil && err2 == nil && t.Bits() < f.Bits() && t.Contains(f.Addr())
+}
+
+// checkOverlayMove makes AKS's checks of the move of the cluster existing
+// from kubenet to Azure CNI Overlay with inputs in, the cluster at version:
+//   - a user-assigned identity, which AKS needs to detach the route table
+//     (overlay-migration.md P9, §3.1; aks-rules 8.3);
+//   - Kubernetes 1.27 or later (P3; aks-rules 8.2);
+//   - the data plane unchanged (P17, §5: "The IPAM mode and the data plane
+//     can't be updated in a single operation");
+//   - no network policy, before or after (P4: "This scenario is now
+//     blocked"); the words are the shape of Azure CNI's refusal
+//     (ValidationError, Azure/AKS#4006);
+//   - a route table that no subnet but the cluster's own uses
+//     (MicrosoftDocs/azure-aks-docs#334, P16: the move failed "with a
+//     custom-route-table error").
+//
+// The codes and words are inferred, the documentation quoted where it has
+// words.
+func (c *Cloud) checkOverlayMove(existing *Resource, in resource.PropertyMap, was, now network, version string) error {
+	identity, _ := valueAt(in, "identity").V.(resource.PropertyMap)
+	switch {
+	case !strings.Contains(strings.ToLower(str(identity, "type")), "userassigned"):
+		return refusal("BadRequest", "Updating a kubenet cluster to Azure CNI Overlay needs a user-assigned managed identity to detach its route table; "+
+			"identity type %q is not supported (cluster %s)", str(identity, "type"), existing.ID)
+	case versionBelow(version, 1, 27):
+		return refusal("BadRequest", "Updating a kubenet cluster to Azure CNI Overlay needs Kubernetes 1.27 or later; cluster %s runs %s", existing.ID, version)
+	case now.dataplane != was.dataplane:
+		return refusal("BadRequest", "The IPAM mode and the data plane can't be updated in a single operation: update to Azure CNI Overlay first, "+
+			"then the data plane (cluster %s: networkDataplane %s to %s)", existing.ID, was.dataplane, now.dataplane)
+	case was.policy != "none" || now.policy != "none":
+		return refusal("ValidationError", "Cannot update cluster to Azure CNI Overlay while using network policies: set networkProfile.networkPolicy none first "+
+			"(cluster %s: networkPolicy %s to %s)", existing.ID, was.policy, now.policy)
+	}
+	return c.checkRouteTableNotShared(existing)
+}
+
+// checkRouteTableNotShared refuses the move of the cluster to Overlay when
+// the route table of one of its node subnets is associated with a subnet
+// the cluster has no pool in (MicrosoftDocs/azure-aks-docs#334, which
+// names no code: the code and words are the simulation's, inferred).
+func (c *Cloud) checkRouteTableNotShared(cluster *Resource) error {
+	own := c.clusterSubnets(cluster)
+	for _, table := range c.clusterRouteTables(cluster) {
+		for _, s := range c.Find(Subnet) {
+			if strings.EqualFold(refID(resource.PropertyMap(s.Properties), "routeTable"), table) &&
+				!slices.ContainsFunc(own, func(id string) bool { return strings.EqualFold(id, s.ID) }) {
+				return refusal("CustomRouteTableSharedWithOtherSubnets", "Custom route table %s is associated with subnet %s, which is not a node subnet of cluster %s: "+
+					"the route table must be used by the cluster's node subnets only to update to Azure CNI Overlay", table, s.ID, cluster.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// clusterRouteTables are the ids of the route tables of the cluster's node
+// subnets, each once.
+func (c *Cloud) clusterRouteTables(cluster *Resource) []string {
+	var out []string
+	for _, subnetID := range c.clusterSubnets(cluster) {
+		s := c.Get(subnetID)
+		if s == nil {
+			continue
+		}
+		if t := refID(resource.PropertyMap(s.Properties), "routeTable"); t != "" && !slices.ContainsFunc(out, func(id string) bool { return strings.EqualFold(id, t) }) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// checkDataplaneChange refuses a change of the data plane AKS does not make
+// (overlay-migration.md §5; aks-rules 10.10): Cilium only on Overlay
+// ("Kubenet clusters can't update the data plane directly to Cilium") and
+// with network policy cilium in the same PUT, which AKS refuses in these
+// words (MicrosoftDocs/azure-aks-docs#264); network policy cilium only
+// with the Cilium data plane (the ARM enum's "requires networkDataplane to
+// be 'cilium'"); and no way back from Cilium (inferred: the update is
+// documented one way). Codes and words inferred, but #264's.
+func checkDataplaneChange(id string, was, now network) error {
+	switch {
+	case was.dataplane == "cilium" && now.dataplane != "cilium":
+		return refusal("PropertyChangeNotAllowed", "Changing property 'networkProfile.networkDataplane' from cilium to %s is not allowed (cluster %s)", now.dataplane, id)
+	case now.dataplane == "cilium" && was.dataplane != "cilium" && !now.overlay():
+		return refusal("BadRequest", "Kubenet clusters can't update the data plane directly to Cilium: update to Azure CNI Overlay first (cluster %s)", id)
+	case now.dataplane == "cilium" && now.policy != "cilium":
+		return refusal("BadRequest", "Cilium dataplane requires network policy cilium. Target: networkProfile.networkPolicy")
+	case now.policy == "cilium" && now.dataplane != "cilium":
+		return refusal("BadRequest", "Network policy cilium requires networkDataplane cilium (cluster %s). Target: networkProfile.networkDataplane", id)
+	}
+	return nil
+}
+
+// checkPolicyChange refuses a change of the network policy engine between
+// none, calico and azure that AKS does not make (overlay-migration.md §5):
+// below Kubernetes 1.30 any install or uninstall (P5, the release of
+// 2026-05-29), and a switch from one engine to the other without going
+// through none. The Cilium step, which replaces the engine, is
+// checkDataplaneChange's. Codes and words inferred.
+func checkPolicyChange(id string, was, now network, version string) error {
+	if was.policy == now.policy || was.policy == "cilium" || now.policy == "cilium" {
+		return nil
+	}
+	if versionBelow(version, 1, 30) {
+		return refusal("BadRequest", "Installing or uninstalling network policy %s needs Kubernetes 1.30 or later; cluster %s runs %s. Target: networkProfile.networkPolicy",
+			policyChanged(was, now), id, version)
+	}
+	if was.policy != "none" && now.policy != "none" {
+		return refusal("BadRequest", "Changing network policy %s to %s is not allowed: set networkProfile.networkPolicy none first (cluster %s). Target: networkProfile.networkPolicy",
+			was.policy, now.policy, id)
+	}
+	return nil
+}
+
+// policyChanged is the engine an install or an uninstall is about.
+func policyChanged(was, now network) string {
+	if now.policy == "none" {
+		return was.policy
+	}
+	return now.policy
+}
+
+// applyNetworkChange plays what AKS does after it accepts an update of the
+// cluster from existing to r, urn asking: the move to Overlay deletes the
+// node routes AKS wrote in the cluster's route tables, the user's routes
+// and the subnets' association staying (overlay-migration.md §3.1, §3.2;
+// aks-rules 8.3), and reimages every pool (P10); a network policy
+// installed or uninstalled (use-network-policies, §5) and the Cilium data
+// plane (§5) reimage every pool too.
+func (c *Cloud) applyNetworkChange(existing, r *Resource, urn string) {
+	was := networkOf(networkProfileOf(resource.PropertyMap(existing.Properties)))
+	now := networkOf(networkProfileOf(resource.PropertyMap(r.Properties)))
+	if was.kubenet() && now.overlay() {
+		for _, table := range c.clusterRouteTables(r) {
+			for _, route := range c.RoutesOf(table) {
+				if route.By == "aks" {
+					delete(c.Resources, strings.ToLower(route.ID))
+				}
+			}
+		}
+	}
+	if was.plugin != now.plugin || was.policy != now.policy || was.dataplane != now.dataplane {
+		for _, p := range c.poolsOf(r) {
+			c.Log = append(c.Log, Operation{Op: "reimage", Type: AgentPool, ID: r.ID + "/agentPools/" + p.name, URN: urn})
+		}
+	}
+}
+
+// Reimages returns how many times AKS reimaged the pool with ARM id poolID
+// (a pool made with its cluster has the id of an AgentPool of that name):
+// the "reimage" operations of the log, which a network update that needs
+// new nodes records for every pool of the cluster (applyNetworkChange).
+func (c *Cloud) Reimages(poolID string) int {
+	n := 0
+	for _, op := range c.Log {
+		if op.Op == "reimage" && strings.EqualFold(op.ID, poolID) {
+			n++
+		}
+	}
+	return n
+}

@@ -21,7 +21,10 @@ func (c *Cloud) ID(typ string, in resource.PropertyMap) (string, error) {
 // Put creates (create) or updates the resource of type typ with inputs in, as
 // an ARM PUT does, after the checks Azure makes; urn is the Pulumi resource
 // that asks, logged with the operation. A create of an id that exists fails,
-// as azure-native refuses to adopt a resource it did not create.
+// as azure-native refuses to adopt a resource it did not create. An update
+// of a cluster keeps the network settings it leaves out, and changes the
+// network only as AKS does in place (checkNetworkChange,
+// applyNetworkChange).
 func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Resource, error) {
 	id, parent, err := armID(c.Subscription, typ, in)
 	if err != nil {
@@ -64,12 +67,18 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 		// (Azure/Azure-Landing-Zones#2040, microsoft/finops-toolkit#1702).
 		return nil, refusal("RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
 	}
+	if typ == ManagedCluster && existing != nil {
+		in = withNetworkBackfilled(existing, in)
+	}
 	if err := c.check(typ, id, in); err != nil {
 		return nil, err
 	}
 	switch {
 	case typ == ManagedCluster && existing != nil:
 		if err := checkClusterChange(existing, in); err != nil {
+			return nil, err
+		}
+		if err := c.checkNetworkChange(existing, in); err != nil {
 			return nil, err
 		}
 		if err := c.checkPoolProfiles(existing, in); err != nil {
@@ -124,6 +133,9 @@ func (c *Cloud) Put(typ, urn string, in resource.PropertyMap, create bool) (*Res
 		op = "create"
 	}
 	c.Log = append(c.Log, Operation{Op: op, Type: typ, ID: id, URN: urn})
+	if typ == ManagedCluster && existing != nil {
+		c.applyNetworkChange(existing, r, urn)
+	}
 	return r, nil
 }
 

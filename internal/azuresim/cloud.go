@@ -64,6 +64,17 @@
 //     subnet, either way, is refused (PropertyChangeNotAllowed); deleting a
 //     cluster deletes its pools.
 //
+// The same cloud answers the Azure SDK for Go (ClientOptions, armapi.go):
+// a cluster's GET with its ETag and every pool, a full-object PUT of an
+// existing cluster through the same checks as the provider's update, with
+// If-Match (412 PreconditionFailed) and a long-running operation the
+// client polls; a route table's GET with its routes and subnets; role
+// assignments listed for a scope. On every update of a cluster, by either
+// way in, AKS's in-place network changes are checked and made (aks.go):
+// kubenet to Azure CNI Overlay, the network policy, the Cilium dataplane,
+// each with the refusals AKS gives and the effects it has (its node routes
+// removed, every pool reimaged).
+//
 // It also plays AKS after a cluster exists (WriteNodeRoutes, TagRouteTable,
 // Autoscale, LabelSpotPools, AutoUpgrade, FillClusterDefaults), and other
 // teams (CreateGroup, CreateHubNetwork, CreatePrincipal): those changes are

@@ -286,12 +286,16 @@ func TestOverlayCluster(t *testing.T) {
 	}
 	cilium := overlayCluster("10.244.0.0/16")
 	cilium["networkProfile"].ObjectValue()["networkDataplane"] = resource.NewProperty("cilium")
+	cilium["networkProfile"].ObjectValue()["networkPolicy"] = resource.NewProperty("cilium")
 	if cluster, err = c.Put(ManagedCluster, "urn", cilium, false); err != nil || valueAt(resource.PropertyMap(cluster.Properties), "networkProfile", "networkDataplane").StringValue() != "cilium" {
 		t.Errorf("the program's data plane: %v", err)
 	}
-	// A kubenet cluster writes its node routes.
-	kubenet := postureCluster()
-	if _, err := c.Put(ManagedCluster, "urn", kubenet, false); err != nil {
+	// A kubenet cluster writes its node routes (Overlay is one way: a new
+	// cluster).
+	if err := c.Delete(ManagedCluster, "urn", cluster.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Put(ManagedCluster, "urn", postureCluster(), true); err != nil {
 		t.Fatal(err)
 	}
 	if routes, err := c.WriteNodeRoutes("aks"); err != nil || len(routes) != 3 {

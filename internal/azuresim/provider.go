@@ -641,7 +641,21 @@ func credentials(encoded string) resource.PropertyMap {
 func (p *Provider) withCloud(fn func(c *Cloud) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	lock, err := os.OpenFile(p.path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	return withCloudIn(p.path, p.subscription, fn)
+}
+
+// WithCloud runs fn on the cloud in the file at path and saves what fn did,
+// even when fn fails (a refusal counts the fault that fired, and changes
+// nothing else). Calls take turns across goroutines and processes, the
+// provider plugins' included, through an flock on the file path+".lock".
+func WithCloud(path string, fn func(c *Cloud) error) error {
+	return withCloudIn(path, "", fn)
+}
+
+// withCloudIn is WithCloud in subscription, when not empty: the ids fn makes
+// are in it, whatever the login's default subscription (the cloud's) is.
+func withCloudIn(path, subscription string, fn func(c *Cloud) error) error {
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
 	}
@@ -649,16 +663,14 @@ func (p *Provider) withCloud(fn func(c *Cloud) error) error {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("locking the simulated cloud: %w", err)
 	}
-	c, err := Open(p.path)
+	c, err := Open(path)
 	if err != nil {
 		return err
 	}
 	login := c.Subscription
-	if p.subscription != "" {
-		c.Subscription = p.subscription
+	if subscription != "" {
+		c.Subscription = subscription
 	}
-	// What fn did is saved even when it fails: a refusal counts the fault
-	// that fired, and changes nothing else.
 	err = fn(c)
 	c.Subscription = login
 	if saveErr := c.Save(); saveErr != nil {

@@ -102,7 +102,8 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 		if t, err = configTarget(o, s); err != nil {
 			return Result{}, err
 		}
-		fmt.Fprintf(out, "Stack %s: cluster %s in %s; the stack file says %s already.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name, t.Network())
+		fmt.Fprintf(out, "Stack %s: cluster %s in %s; the stack file says %s already, the target.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name, t.Network())
+		fmt.Fprintf(out, "Offline checks (the stack's config):\n  the program's own checks of an Overlay stack passed\n\n")
 	} else {
 		t = migration.TargetOf(s, o.PodCIDR, o.Dataplane, o.Policy)
 		fmt.Fprintf(out, "Stack %s: cluster %s in %s, from %s to %s.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name,
@@ -156,7 +157,11 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	}
 	res := Result{Steps: steps}
 	writeSteps(out, steps, state.Network)
-	if !o.Apply {
+	switch {
+	case !o.Apply && len(migration.Remaining(state.Network, steps)) == 0:
+		fmt.Fprintf(out, "\nDry run: nothing was changed. Every step is taken already: %s -apply refreshes the stack and previews it, changing nothing in Azure.\n", migration.Command(o.Stack))
+		return res, nil
+	case !o.Apply:
 		fmt.Fprintf(out, "\nDry run: nothing was changed. Take the steps with %s -apply, in a maintenance window: every node pool is reimaged at once, in each step.\n", migration.Command(o.Stack))
 		return res, nil
 	}

@@ -25,13 +25,14 @@ import (
 
 // migrate runs cmd/migrate's body on the world's stack, against the
 // simulated cloud through the Azure SDK's own clients, and returns what it
-// printed with its result.
-func (w *world) migrate(ctx context.Context, o workflow.Options) (string, workflow.Result, error) {
+// printed with its result. With a hook, the hook runs once, as soon as the
+// command has printed its text.
+func (w *world) migrate(ctx context.Context, o workflow.Options, hooks ...hook) (string, workflow.Result, error) {
 	w.t.Helper()
 	o.Stack, o.Dir = w.name, w.stack.Workspace().WorkDir()
-	var out bytes.Buffer
+	out := &hooked{hooks: hooks}
 	res, err := workflow.Migrate(ctx, o, workflow.Deps{
-		Out: &out,
+		Out: out,
 		Azure: func() (*live.Azure, error) {
 			a, err := live.New(subscription, &azfake.TokenCredential{}, azuresim.ClientOptions(w.cloud))
 			if a != nil {
@@ -42,6 +43,29 @@ func (w *world) migrate(ctx context.Context, o workflow.Options) (string, workfl
 		Stack: func() (workflow.Stack, error) { return &w.stack, nil },
 	})
 	return out.String(), res, err
+}
+
+// hook is something to do once the command has printed a text.
+type hook struct {
+	after string
+	do    func()
+}
+
+// hooked is the command's output, which runs its hooks as it is written.
+type hooked struct {
+	bytes.Buffer
+	hooks []hook
+}
+
+func (h *hooked) Write(p []byte) (int, error) {
+	n, err := h.Buffer.Write(p)
+	for i := range h.hooks {
+		if h.hooks[i].do != nil && strings.Contains(h.String(), h.hooks[i].after) {
+			h.hooks[i].do()
+			h.hooks[i].do = nil
+		}
+	}
+	return n, err
 }
 
 // snapshot is what the move must leave as it was: every resource the program
@@ -152,11 +176,8 @@ func TestMigrationToOverlay(t *testing.T) {
 		t.Fatalf("the dry run or the refused run changed the cloud: %v", c.Log[logged:])
 	}
 
-	// Stopped in the second step, then run again.
-	w.changeCloud(func(c *azuresim.Cloud) error {
-		c.Arm(azuresim.Fault{Op: "update", Type: azuresim.ManagedCluster, Kind: azuresim.Hang, Busy: time.Millisecond})
-		return nil
-	})
+	// Stopped in the second step (its update hangs, and the command is
+	// canceled), then run again.
 	ctx, cancel := context.WithCancel(w.ctx)
 	go func() {
 		for ctx.Err() == nil {
@@ -166,7 +187,14 @@ func TestMigrationToOverlay(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-	out, res, err = w.migrate(ctx, workflow.Options{Apply: true})
+	out, res, err = w.migrate(ctx, workflow.Options{Apply: true}, hook{after: ": done in ", do: func() {
+		if err := azuresim.WithCloud(w.cloud, func(c *azuresim.Cloud) error {
+			c.Arm(azuresim.Fault{Op: "update", Type: azuresim.ManagedCluster, Kind: azuresim.Hang, Busy: time.Millisecond})
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	}})
 	cancel()
 	if err == nil || !strings.Contains(err.Error(), "-apply again") {
 		t.Fatalf("the stopped run: error %v, want one that says how to resume\n%s", err, out)
