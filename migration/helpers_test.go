@@ -12,7 +12,13 @@ import (
 // loadStack reads the committed Pulumi.<name>.yaml of the repository.
 func loadStack(t testing.TB, name string) spec.Stack {
 	t.Helper()
-	cfg, err := stackfile.Read("..", name)
+	return loadFrom(t, "..", name)
+}
+
+// loadFrom reads the stack name of the project in dir as the program does.
+func loadFrom(t testing.TB, dir, name string) spec.Stack {
+	t.Helper()
+	cfg, err := stackfile.Read(dir, name)
 	if err != nil {
 		t.Fatal(err)
 	}

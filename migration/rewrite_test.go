@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/rules"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
@@ -27,15 +26,7 @@ func reread(t *testing.T, name string, file []byte) spec.Stack {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := stackfile.Read(dir, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Load(name, cfg.Get)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return loadFrom(t, dir, name)
 }
 
 // Rewrite keeps every line of the committed stack files, comments

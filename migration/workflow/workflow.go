@@ -97,30 +97,9 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var t migration.Target
-	if s.Cluster.Overlay() {
-		if t, err = configTarget(o, s); err != nil {
-			return Result{}, err
-		}
-		fmt.Fprintf(out, "Stack %s: cluster %s in %s; the stack file says %s already, the target.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name, t.Network())
-		fmt.Fprintf(out, "Offline checks (the stack's config):\n  the program's own checks of an Overlay stack passed\n\n")
-	} else {
-		t = migration.TargetOf(s, o.PodCIDR, o.Dataplane, o.Policy)
-		fmt.Fprintf(out, "Stack %s: cluster %s in %s, from %s to %s.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name,
-			migration.ConfigNetwork(s.Cluster), t.Network())
-		offline := migration.Preflight(s, t)
-		writeFindings(out, "Offline checks (the stack's config)", migration.Report{Report: offline, Infos: migration.Infos(s, t)})
-		if len(offline.Errors) > 0 {
-			return Result{}, fmt.Errorf("%w: the stack's config fails %d offline check(s) above", ErrRefused, len(offline.Errors))
-		}
-		if o.Print {
-			steps, err := migration.Plan(migration.ConfigNetwork(s.Cluster), t)
-			if err != nil {
-				return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
-			}
-			printCommands(out, o, s, t, steps)
-			return Result{Steps: steps}, nil
-		}
+	t, printed, err := offline(o, s, out)
+	if err != nil || printed != nil {
+		return Result{Steps: printed}, err
 	}
 	azure, err := deps.Azure()
 	if err != nil {
@@ -137,26 +116,11 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	deployed := s
-	if s.Cluster.Overlay() {
-		// The file's pod CIDR is the target's; the cluster runs its own
-		// until the move.
-		deployed.Cluster.PodCidr = state.Network.PodCIDR
-	}
-	liveReport := migration.LivePreflight(deployed, t, state)
-	if s.Cluster.Overlay() {
-		liveReport.Errors = append(liveReport.Errors, migration.CheckMaxPods(s, state)...)
-	}
-	writeFindings(out, "Live checks (the cluster in Azure)", liveReport)
-	if len(liveReport.Errors) > 0 {
-		return Result{}, fmt.Errorf("%w: the live cluster fails %d check(s) above", ErrRefused, len(liveReport.Errors))
-	}
-	steps, err := migration.Plan(state.Network, t)
+	steps, err := livePlan(s, t, state, out)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
+		return Result{}, err
 	}
 	res := Result{Steps: steps}
-	writeSteps(out, steps, state.Network)
 	switch {
 	case !o.Apply && len(migration.Remaining(state.Network, steps)) == 0:
 		fmt.Fprintf(out, "\nDry run: nothing was changed. Every step is taken already: %s -apply refreshes the stack and previews it, changing nothing in Azure.\n", migration.Command(o.Stack))
@@ -171,6 +135,60 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 		return res, stopped(ctx, azure, s, o, err)
 	}
 	return after(ctx, o, s, t, pulumiStack, res, out)
+}
+
+// offline finds the target and makes the offline checks; with -print it
+// writes the steps as az commands and returns them.
+func offline(o Options, s spec.Stack, out io.Writer) (t migration.Target, printed []migration.Step, err error) {
+	if s.Cluster.Overlay() {
+		if t, err = configTarget(o, s); err != nil {
+			return t, nil, err
+		}
+		fmt.Fprintf(out, "Stack %s: cluster %s in %s; the stack file says %s already, the target.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name, t.Network())
+		fmt.Fprintf(out, "Offline checks (the stack's config):\n  the program's own checks of an Overlay stack passed\n\n")
+		return t, nil, nil
+	}
+	t = migration.TargetOf(s, o.PodCIDR, o.Dataplane, o.Policy)
+	fmt.Fprintf(out, "Stack %s: cluster %s in %s, from %s to %s.\n\n", o.Stack, s.Cluster.Name, s.ResourceGroup.Name,
+		migration.ConfigNetwork(s.Cluster), t.Network())
+	report := migration.Preflight(s, t)
+	writeFindings(out, "Offline checks (the stack's config)", migration.Report{Report: report, Infos: migration.Infos(s, t)})
+	if len(report.Errors) > 0 {
+		return t, nil, fmt.Errorf("%w: the stack's config fails %d offline check(s) above", ErrRefused, len(report.Errors))
+	}
+	if !o.Print {
+		return t, nil, nil
+	}
+	steps, err := migration.Plan(migration.ConfigNetwork(s.Cluster), t)
+	if err != nil {
+		return t, nil, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	printCommands(out, o, s, t, steps)
+	return t, steps, nil
+}
+
+// livePlan makes the live checks and plans the steps from the live cluster.
+func livePlan(s spec.Stack, t migration.Target, state migration.Live, out io.Writer) ([]migration.Step, error) {
+	deployed := s
+	if s.Cluster.Overlay() {
+		// The file's pod CIDR is the target's; the cluster runs its own
+		// until the move.
+		deployed.Cluster.PodCidr = state.Network.PodCIDR
+	}
+	report := migration.LivePreflight(deployed, t, state)
+	if s.Cluster.Overlay() {
+		report.Errors = append(report.Errors, migration.CheckMaxPods(s, state)...)
+	}
+	writeFindings(out, "Live checks (the cluster in Azure)", report)
+	if len(report.Errors) > 0 {
+		return nil, fmt.Errorf("%w: the live cluster fails %d check(s) above", ErrRefused, len(report.Errors))
+	}
+	steps, err := migration.Plan(state.Network, t)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	writeSteps(out, steps, state.Network)
+	return steps, nil
 }
 
 // configTarget is the target of a stack whose file says Overlay already: the

@@ -25,7 +25,7 @@ import (
 //   - AKS's derived lists (networkProfile.podCidrs), changed, are read in,
 //     that leaf alone, and ignored by the program;
 //   - a leaf the program neither sends nor ignores
-//     (networkProfile.networkDataplane) changed by AKS is read in, and the
+//     (networkProfile.networkMode) changed by AKS is read in, and the
 //     preview plans what the real provider plans: the cluster replaced, the
 //     whole networkProfile being create-only in v2.
 func TestRefreshReadsChangedLeavesAsTheProviderDoes(t *testing.T) {
@@ -91,22 +91,24 @@ func TestRefreshReadsChangedLeavesAsTheProviderDoes(t *testing.T) {
 	}
 	w.expectNoChanges("AKS changed the ignored networkProfile.podCidrs")
 
-	// A leaf the program neither sends nor ignores (a kubenet cluster's
-	// dataplane, set in Azure) is read in, and the preview plans what the
-	// real provider plans: the cluster replaced, the whole networkProfile
-	// being create-only in v2.
-	changeNetworkProfile("networkDataplane", resource.NewProperty("azure"))
+	// A leaf the program neither sends nor ignores (networkMode, set in
+	// Azure) is read in, and the preview plans what the real provider
+	// plans: the cluster replaced, the whole networkProfile being
+	// create-only in v2. (The network plugin, its mode and the dataplane
+	// are ignored: AKS changes them in place, and the program compares
+	// them with its config itself; TestMigrationToOverlay.)
+	changeNetworkProfile("networkMode", resource.NewProperty("transparent"))
 	w.refresh()
-	if got := networkProfile("inputs")["networkDataplane"]; got != "azure" {
-		t.Errorf("the refreshed networkProfile.networkDataplane %v, want AKS's azure", got)
+	if got := networkProfile("inputs")["networkMode"]; got != "transparent" {
+		t.Errorf("the refreshed networkProfile.networkMode %v, want AKS's transparent", got)
 	}
 	steps, err := w.previewSteps()
 	if err != nil {
-		t.Fatalf("preview after AKS changed networkProfile.networkDataplane: %v", err)
+		t.Fatalf("preview after AKS changed networkProfile.networkMode: %v", err)
 	}
 	s := stepFor(t, steps, azuresim.ManagedCluster, managedCluster)
 	if !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) ||
 		!slices.Contains(s.Diffs, "networkProfile") {
-		t.Errorf("the cluster's step after AKS changed networkProfile.networkDataplane: %s %v, want a replacement on networkProfile", s.Op, s.Diffs)
+		t.Errorf("the cluster's step after AKS changed networkProfile.networkMode: %s %v, want a replacement on networkProfile", s.Op, s.Diffs)
 	}
 }

@@ -99,32 +99,23 @@ func clusterNetwork(t *testing.T, c *azuresim.Cloud, name string) resource.Prope
 
 // TestMigrationToOverlay: a deployed kubenet stack with a firewall, Calico
 // and a user pool (dev) moves to Azure CNI Overlay with the Cilium dataplane
-// in place. First the ways it must not: the config edited to Overlay alone
-// is refused by the preview, naming the command, and nothing is replaced; a
-// dry run and a refused live check change nothing. Then the move, stopped
-// in its second step and run again: it resumes, takes the three steps in
-// order (policy none, the move, Cilium), refreshes the stack, rewrites its
-// file and previews no change. The route table keeps its user routes and
-// loses AKS's; the grants, the subnet, the pools and the identity are as
-// they were; a preview and an up after it change nothing.
+// in place. First the ways it must not: the stack file edited to Overlay
+// alone is refused by the preview, naming the command, and nothing is
+// replaced. The command then takes that file as its target: it refuses the
+// file's Overlay default of 250 pods a node for pools that run 110, and
+// once they are pinned, a dry run and a live check that refuses (the route
+// table shared with the firewall's subnet) change nothing. Then the move,
+// stopped in its second step (the update hangs, the command is canceled)
+// and run again: it resumes from the live cluster, finds the move taken,
+// takes Cilium, refreshes the stack and previews no change. The route table
+// keeps its user routes and loses AKS's; the grants, the subnets, the pools
+// and the identity are as they were; a preview and an up after it change
+// nothing.
 func TestMigrationToOverlay(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev", poolConfig(0, "general", "2", "vmSize", "Standard_D4s_v5")...)
-	w.up()
+	m := w.deployForTheMove()
 	name := clusterNames["dev"]
-	w.changeCloud(func(c *azuresim.Cloud) error {
-		_, err := c.WriteNodeRoutes(name)
-		return err
-	})
-	before := w.openCloud()
-	kept := snapshot(t, before)
-	tableID := before.Find(armid.RouteTable)[0].ID
-	var userRoutes []string
-	for _, r := range before.RoutesOf(tableID) {
-		if r.By == "pulumi" {
-			userRoutes = append(userRoutes, r.ID)
-		}
-	}
 
 	// The config alone: refused, naming the command; nothing replaced.
 	w.setConfig("aks-kubenet:cluster.networkPlugin", "overlay", false)
@@ -132,11 +123,7 @@ func TestMigrationToOverlay(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "go run ./cmd/migrate -stack dev") {
 		t.Errorf("preview of the config edited to Overlay: error %v, want the refusal naming go run ./cmd/migrate -stack dev", err)
 	}
-	for urn, s := range steps {
-		if s.Op == apitype.OpReplace || s.Op == apitype.OpDelete || s.Op == apitype.OpCreateReplacement || s.Op == apitype.OpDeleteReplaced {
-			t.Errorf("preview of the config edited to Overlay plans %s of %s", s.Op, urn)
-		}
-	}
+	noneReplaced(t, steps, "preview of the config edited to Overlay")
 
 	// The command takes the stack file's target; first it refuses the
 	// file's default of 250 pods a node for pools that run 110.
@@ -160,7 +147,7 @@ func TestMigrationToOverlay(t *testing.T) {
 		for _, s := range c.Find(armid.Subnet) {
 			if strings.HasSuffix(s.ID, "/AzureFirewallSubnet") {
 				firewallSubnet = s.ID
-				s.Properties["routeTable"] = resource.NewProperty(resource.PropertyMap{"id": resource.NewProperty(tableID)})
+				s.Properties["routeTable"] = resource.NewProperty(resource.PropertyMap{"id": resource.NewProperty(m.table)})
 			}
 		}
 		return nil
@@ -215,31 +202,20 @@ func TestMigrationToOverlay(t *testing.T) {
 	}
 	t.Logf("refresh %s, preview %s", res.Refresh, res.Preview)
 
-	w.movedAsPromised(moved{table: tableID, userRoutes: userRoutes, kept: kept, dataplane: spec.DataplaneCilium, policy: spec.NetworkPolicyCilium, podCIDR: "10.244.0.0/16"})
+	m.dataplane, m.policy, m.podCIDR = spec.DataplaneCilium, spec.NetworkPolicyCilium, "10.244.0.0/16"
+	w.movedAsPromised(m)
 }
 
 // TestMigrationWithoutPolicy: a deployed kubenet stack with a firewall and a
 // user pool but no network policy moves in two steps (the move, Cilium), to
-// a pod CIDR expanded from a /16 to a /15; the refresh reads the new pod
-// CIDRs into the state, and still the preview and an up after the move
-// change nothing.
+// a pod CIDR expanded from a /16 to a /15, its stack file rewritten by the
+// command; the refresh reads the new pod CIDRs into the state, and still
+// the preview and an up after the move change nothing. The stack file set
+// back to kubenet then is refused: there is no way back.
 func TestMigrationWithoutPolicy(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev", append(poolConfig(0, "general", "2", "vmSize", "Standard_D4s_v5"), "aks-kubenet:cluster.networkPolicy", "none")...)
-	w.up()
-	w.changeCloud(func(c *azuresim.Cloud) error {
-		_, err := c.WriteNodeRoutes(clusterNames["dev"])
-		return err
-	})
-	c := w.openCloud()
-	kept := snapshot(t, c)
-	tableID := c.Find(armid.RouteTable)[0].ID
-	var userRoutes []string
-	for _, r := range c.RoutesOf(tableID) {
-		if r.By == "pulumi" {
-			userRoutes = append(userRoutes, r.ID)
-		}
-	}
+	m := w.deployForTheMove()
 	out, res, err := w.migrate(w.ctx, workflow.Options{Apply: true, PodCIDR: "10.244.0.0/15"})
 	if err != nil {
 		t.Fatalf("the move: %v\n%s", err, out)
@@ -250,7 +226,47 @@ func TestMigrationWithoutPolicy(t *testing.T) {
 	for _, r := range res.Taken {
 		t.Logf("step %q: %s in the simulator", r.Step.Name, r.Took)
 	}
-	w.movedAsPromised(moved{table: tableID, userRoutes: userRoutes, kept: kept, dataplane: spec.DataplaneCilium, policy: spec.NetworkPolicyCilium, podCIDR: "10.244.0.0/15"})
+	m.dataplane, m.policy, m.podCIDR = spec.DataplaneCilium, spec.NetworkPolicyCilium, "10.244.0.0/15"
+	w.movedAsPromised(m)
+
+	// There is no way back: the stack file set back to kubenet is refused,
+	// and nothing is replaced.
+	w.removeConfig("aks-kubenet:cluster.networkDataplane")
+	w.setConfigs("aks-kubenet:cluster.networkPlugin", "kubenet", "aks-kubenet:cluster.networkPolicy", "calico")
+	steps, err := w.previewSteps()
+	if err == nil || !strings.Contains(err.Error(), "the move to Azure CNI Overlay is one way") {
+		t.Errorf("preview of the stack file set back to kubenet: error %v, want the refusal", err)
+	}
+	noneReplaced(t, steps, "preview of the stack file set back to kubenet")
+}
+
+// deployForTheMove deploys the world's kubenet stack, plays AKS writing its
+// node routes, and returns what the move must leave as it is.
+func (w *world) deployForTheMove() moved {
+	w.t.Helper()
+	w.up()
+	w.changeCloud(func(c *azuresim.Cloud) error {
+		_, err := c.WriteNodeRoutes(clusterNames[w.name])
+		return err
+	})
+	c := w.openCloud()
+	m := moved{kept: snapshot(w.t, c), table: c.Find(armid.RouteTable)[0].ID}
+	for _, r := range c.RoutesOf(m.table) {
+		if r.By == "pulumi" {
+			m.userRoutes = append(m.userRoutes, r.ID)
+		}
+	}
+	return m
+}
+
+// noneReplaced fails for a step that deletes or replaces a resource.
+func noneReplaced(t *testing.T, steps map[string]step, when string) {
+	t.Helper()
+	for urn, s := range steps {
+		if s.Op == apitype.OpReplace || s.Op == apitype.OpDelete || s.Op == apitype.OpCreateReplacement || s.Op == apitype.OpDeleteReplaced {
+			t.Errorf("%s plans %s of %s", when, s.Op, urn)
+		}
+	}
 }
 
 // moved is what a move must have left.
