@@ -110,3 +110,17 @@ func TestDaysToKubenetRetirement(t *testing.T) {
 		}
 	}
 }
+
+// The vCPUs of a size are the number after its family letters.
+func TestVCPUs(t *testing.T) {
+	for size, want := range map[string]int{"Standard_D4s_v5": 4, "Standard_E16ads_v5": 16, "Standard_M128ms": 128, "Standard_NC24ads_A100_v4": 24, "Standard_DC2s_v2": 2, "Basic_A1": 1, "standard_b2ms": 2, "Standard_B1s": 1} {
+		if got, ok := VCPUs(size); !ok || got != want {
+			t.Errorf("VCPUs(%s) = %d %v, want %d", size, got, ok, want)
+		}
+	}
+	for _, size := range []string{"", "Custom_Size", "Standard_", "Standard_D0s"} {
+		if _, ok := VCPUs(size); ok {
+			t.Errorf("VCPUs(%q) is known", size)
+		}
+	}
+}

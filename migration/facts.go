@@ -43,18 +43,3 @@ func ParseVersion(s string) (v Version, ok bool) {
 // dcsv2 matches the DCsv2 VM sizes, Standard_DC<n>s_v2, which Azure CNI
 // Overlay does not run (aks-rules 11.16).
 var dcsv2 = regexp.MustCompile(`(?i)^Standard_DC\d+s_v2$`)
-
-// vmSizeCPUs matches a VM size's name up to its vCPU count: the family
-// letters after Standard_, then the count, "Standard_D4s_v5".
-var vmSizeCPUs = regexp.MustCompile(`(?i)^(?:Standard_|Basic_)?[A-Z]+(\d+)`)
-
-// VCPUs returns the vCPUs a VM size's name says, 4 for Standard_D4s_v5; ok
-// is false when the name says none.
-func VCPUs(vmSize string) (n int, ok bool) {
-	m := vmSizeCPUs.FindStringSubmatch(vmSize)
-	if m == nil {
-		return 0, false
-	}
-	n, err := strconv.Atoi(m[1])
-	return n, err == nil && n > 0
-}

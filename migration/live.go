@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/iam/roles"
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/rules"
@@ -312,7 +313,7 @@ func surges(live Live) []surge {
 			nodes = p.MaxCount
 		}
 		extra, err := spec.Surge(p.MaxSurge).Nodes(nodes)
-		cpus, known := VCPUs(p.VMSize)
+		cpus, known := aksfacts.VCPUs(p.VMSize)
 		out[i] = surge{pool: p, nodes: nodes, extra: extra, cpus: cpus, cpusKnown: known, surgeReadable: err == nil}
 	}
 	return out

@@ -61,8 +61,8 @@ func TestPreflight(t *testing.T) {
 		{name: "kept reserved pod CIDR needs -pod-cidr", edit: podCIDR("172.31.0.0/16"), refused: "which it must here (aks-rules 11.14)", key: spec.PathClusterPodCidr},
 		{name: "kept reserved, new one given", edit: podCIDR("172.31.0.0/16"), pod: "100.64.0.0/16", absent: "reserves"},
 		// K11: overlaps
-		{name: "-pod-cidr in the node subnet", edit: none, pod: "10.0.0.0/23", refused: "overlaps network.nodeSubnetCidr", key: spec.PathClusterPodCidr},
-		{name: "-pod-cidr on the firewall subnet", edit: none, pod: "10.0.2.0/24", refused: "overlaps cluster.podCidr", key: spec.PathFirewallSubnetCidr},
+		{name: "-pod-cidr in the node subnet", edit: none, pod: "10.0.0.0/23", refused: "overlaps network.nodeSubnetCidr", key: spec.PathClusterPodCidr, code: rules.CodePodCidrOverlapExistingSubnetsCidr},
+		{name: "-pod-cidr on the firewall subnet", edit: none, pod: "10.0.2.0/24", refused: "overlaps cluster.podCidr", key: spec.PathFirewallSubnetCidr, code: rules.CodePodCidrOverlapExistingSubnetsCidr},
 		// K13 (aks-rules 10.5)
 		{name: "public -pod-cidr warned", edit: none, pod: "20.0.0.0/16", warned: "RFC 1918", key: spec.PathClusterPodCidr},
 		// K14 (aks-rules 11.13)

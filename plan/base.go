@@ -48,21 +48,6 @@ type PoolDiff struct {
 	Removed []string `json:"removed"`
 }
 
-// count is the number of findings in all stacks: renames and pool changes.
-func (b *Base) count() int {
-	if b == nil {
-		return 0
-	}
-	n := 0
-	for _, r := range b.Renames {
-		n += len(r)
-	}
-	for _, c := range b.PoolChanges {
-		n += len(c)
-	}
-	return n
-}
-
 // findingsOf returns the findings of stack, its renames then its pool
 // changes; none without -base.
 func (b *Base) findingsOf(stack string) []string {

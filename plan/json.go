@@ -16,17 +16,19 @@ type jsonStack struct {
 	// BasePools are the user pools the stack adds and removes against the
 	// base, matched by name; only with -base, and when it adds or removes one.
 	BasePools *PoolDiff `json:"basePools,omitempty"`
+	// OK is false when the plan refuses the stack (Verdict.Refused).
+	OK bool `json:"ok"`
 }
 
 // WriteJSON writes everything machine-readable: each stack's plan (with its
-// renames, pool changes and added and removed pools under -base), the cross-stack errors, what -base compared (base,
-// only with -base), and ok, false when any error was found.
-func WriteJSON(w io.Writer, stacks []Stack, crossStack []string, base *Base) error {
-	ok := len(crossStack) == 0 && base.count() == 0
+// renames, pool changes and added and removed pools under -base) and its ok,
+// the cross-stack errors, what -base compared (base, only with -base), and
+// ok, false when the plan exits with any status but ExitOK (v.Status).
+func WriteJSON(w io.Writer, stacks []Stack, crossStack []string, base *Base, v Verdict) error {
 	out := make([]jsonStack, len(stacks))
 	for i, s := range stacks {
-		ok = ok && len(s.Errors) == 0
-		out[i] = jsonStack{Stack: s, Renames: base.renamesOf(s.Stack), PoolChanges: base.poolChangesOf(s.Stack), BasePools: base.poolsOf(s.Stack)}
+		out[i] = jsonStack{Stack: s, Renames: base.renamesOf(s.Stack), PoolChanges: base.poolChangesOf(s.Stack), BasePools: base.poolsOf(s.Stack),
+			OK: !v.Refused[s.Stack]}
 	}
 	if crossStack == nil {
 		crossStack = []string{}
@@ -38,5 +40,5 @@ func WriteJSON(w io.Writer, stacks []Stack, crossStack []string, base *Base) err
 		CrossStack []string    `json:"crossStackErrors"`
 		Base       *Base       `json:"base,omitempty"`
 		OK         bool        `json:"ok"`
-	}{out, crossStack, base, ok})
+	}{out, crossStack, base, v.Status == ExitOK})
 }

@@ -70,44 +70,38 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return ExitInputError
 		}
 	}
-	status := ExitOK
+	// failed is the exit status of what could not be read or planned (see
+	// Verdict.Status).
+	failed := ExitOK
 	var stacks []Stack
 	for _, name := range names {
 		s, err := Build(*dir, name)
 		if err != nil {
 			fmt.Fprintf(stderr, "plan: %v\n", err)
 			if errors.As(err, new(InputError)) {
-				status = ExitInputError
+				failed = ExitInputError
 			} else {
-				status = ExitFindings
+				failed = max(failed, ExitFindings)
 			}
 			continue
 		}
 		stacks = append(stacks, s)
-		if len(s.Errors) > 0 && status == ExitOK {
-			status = ExitFindings
-		}
 	}
-	crossStack := across(stacks)
-	if len(crossStack) > 0 && status == ExitOK {
-		status = ExitFindings
-	}
+	crossStack, crossed := across(stacks)
 	var base *Base
 	if *baseDir != "" {
 		var unreadable []error
 		base, unreadable = compareBase(*baseDir, *dir, stacks)
 		for _, err := range unreadable {
 			fmt.Fprintf(stderr, "plan: %v\n", err)
-			status = ExitInputError
-		}
-		if base.count() > 0 && status == ExitOK {
-			status = ExitFindings
+			failed = ExitInputError
 		}
 	}
+	v := judge(failed, stacks, crossed, base)
 
 	switch *format {
 	case "json":
-		if err := WriteJSON(stdout, stacks, crossStack, base); err != nil {
+		if err := WriteJSON(stdout, stacks, crossStack, base, v); err != nil {
 			fmt.Fprintf(stderr, "plan: %v\n", err)
 			return ExitInputError
 		}
@@ -124,21 +118,59 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	default:
 		WriteText(stdout, stacks, crossStack, base)
 	}
-	return status
+	return v.Status
 }
 
-// across checks the stacks against each other (package rules' CheckAcross).
-func across(stacks []Stack) []string {
+// Verdict is the one source of the exit status and of the json format's ok:
+// whether pulumi up would take each stack, and the status that follows.
+type Verdict struct {
+	// Status is Main's exit status: ExitInputError when a stack file (or,
+	// under -base, a base stack file) cannot be read; else ExitFindings when
+	// a stack is refused or could not be planned; else ExitOK.
+	Status int
+	// Refused are the names of the stacks the plan refuses: for their
+	// errors, a cross-stack error that names them, or -base's renames and
+	// pool changes.
+	Refused map[string]bool
+}
+
+// judge returns the verdict on stacks, given failed, the exit status of what
+// could not be read or planned, crossed, the stacks a cross-stack error
+// names, and what -base found (nil without -base).
+func judge(failed int, stacks []Stack, crossed map[string]bool, base *Base) Verdict {
+	v := Verdict{Status: failed, Refused: map[string]bool{}}
+	for _, s := range stacks {
+		if len(s.Errors) > 0 || crossed[s.Stack] || len(base.findingsOf(s.Stack)) > 0 {
+			v.Refused[s.Stack] = true
+			v.Status = max(v.Status, ExitFindings)
+		}
+	}
+	return v
+}
+
+// across checks the stacks against each other (package rules' CheckAcross),
+// every stack whose file was read, refused or not: a stack's own errors do
+// not hide its clashes with the others. It returns the errors and the names
+// of the stacks they name; each error is about a pair of stacks.
+func across(stacks []Stack) ([]string, map[string]bool) {
+	named := map[string]bool{}
 	if len(stacks) < 2 {
-		return nil
+		return nil, named
 	}
 	configs := make([]spec.Stack, len(stacks))
 	for i, s := range stacks {
 		configs[i] = s.config
 	}
-	var out []string
+	var found []string
 	for _, f := range rules.CheckAcross(configs) {
-		out = append(out, f.String())
+		found = append(found, f.String())
 	}
-	return out
+	for i, a := range stacks {
+		for _, b := range stacks[i+1:] {
+			if len(rules.CheckAcross([]spec.Stack{a.config, b.config})) > 0 {
+				named[a.Stack], named[b.Stack] = true, true
+			}
+		}
+	}
+	return found, named
 }

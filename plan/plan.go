@@ -82,6 +82,9 @@ type Stack struct {
 	// Program reports it. A stack with errors registers no resource.
 	Errors   []string `json:"errors"`
 	Warnings []string `json:"warnings"`
+	// Notes say what the plan could not check offline and pulumi preview
+	// does: an encrypted aks-kubenet:sshPublicKey. Not findings.
+	Notes []string `json:"notes,omitempty"`
 	// IPPlan is the IP plan with its capacity; nil when the CIDRs do not parse.
 	IPPlan *IPPlan `json:"ipPlan,omitempty"`
 	// Posture is the cluster's security posture (see Posture); nil when the
@@ -146,11 +149,12 @@ func (e InputError) Unwrap() error { return e.Err }
 
 // Build plans the stack stackName of the project in dir. It returns an
 // InputError when the stack file cannot be read; validation errors are not
-// Go errors but the plan's Errors. An encrypted aks-kubenet:sshPublicKey is
-// replaced by a stand-in RSA key (its value does not change the plan, and the
-// plan cannot check it: pulumi preview does); encrypted provider config such
-// as azure-native:clientSecret is neither needed nor read; any other
-// encrypted value is an InputError naming the file and the key.
+// Go errors but the plan's Errors, those of pulumi preview in its order
+// (stack.Validate). An encrypted aks-kubenet:sshPublicKey is replaced by a
+// stand-in RSA key (its value does not change the plan) and not checked, which
+// a note says; encrypted provider config such as azure-native:clientSecret is
+// neither needed nor read; any other encrypted value is an InputError naming
+// the file and the key.
 //
 // Every key of the project's namespace in the stack file, encrypted or not,
 // must be one the program reads (spec.KnownKeys): an unknown one is one of
@@ -183,8 +187,12 @@ func Build(dir, stackName string) (Stack, error) {
 		secretKeys = append(secretKeys, path)
 	}
 
-	s, report := stack.Check(stackName, cfg.Get, cfg.Keys...)
+	secretSSHKey := slices.Contains(secretKeys, spec.KeySSHPublicKey)
+	s, report := stack.Validate(stackName, cfg.Get, cfg.Keys, stack.Checks{SecretSSHKey: secretSSHKey})
 	p := Stack{Stack: stackName, File: cfg.File, Location: s.Location, config: s, Errors: []string{}, Warnings: []string{}}
+	if secretSSHKey {
+		p.Notes = []string{fmt.Sprintf("%s is encrypted (secure:), and the offline plan cannot decrypt it to check it: pulumi preview does", spec.KeySSHPublicKey)}
+	}
 	for _, f := range report.Errors {
 		p.Errors = append(p.Errors, f.String())
 	}

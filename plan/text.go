@@ -129,6 +129,9 @@ func writeStackText(w io.Writer, s Stack, renames []string) {
 	for _, warning := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warning)
 	}
+	for _, note := range s.Notes {
+		fmt.Fprintf(w, "  note: %s\n", note)
+	}
 
 	if p := s.IPPlan; p != nil {
 		writeIPPlanText(w, p)

@@ -94,9 +94,19 @@ func (c *checker) checkFirewall(f *spec.Firewall) {
 			c.errorf(keys(spec.PathFirewallSubnetCidr, spec.PathNetworkVnetCidr), "%s %s is not inside %s %s: the firewall's subnet is carved from the cluster's VNet",
 				spec.PathFirewallSubnetCidr, sub, spec.PathNetworkVnetCidr, c.vnet)
 		}
-		for _, other := range []keyedPrefix{{key: spec.PathNetworkNodeSubnetCidr, prefix: c.subnet}, {key: spec.PathClusterPodCidr, prefix: c.pod}, {key: spec.PathClusterServiceCidr, prefix: c.service}} {
+		// AKS refuses a pod or service CIDR that overlaps a subnet of the VNet
+		// with code (aks-rules 3.3, 3.4).
+		for _, other := range []struct {
+			key    string
+			prefix netip.Prefix
+			code   string
+		}{
+			{spec.PathNetworkNodeSubnetCidr, c.subnet, ""},
+			{spec.PathClusterPodCidr, c.pod, CodePodCidrOverlapExistingSubnetsCidr},
+			{spec.PathClusterServiceCidr, c.service, CodeServiceCidrOverlapExistingSubnetsCidr},
+		} {
 			if other.prefix.IsValid() && ipplan.Overlaps(sub, other.prefix) {
-				c.errorf(keys(spec.PathFirewallSubnetCidr, other.key), "%s %s overlaps %s %s: the firewall's subnet holds the firewall alone",
+				c.refusef(other.code, keys(spec.PathFirewallSubnetCidr, other.key), "%s %s overlaps %s %s: the firewall's subnet holds the firewall alone",
 					spec.PathFirewallSubnetCidr, sub, other.key, other.prefix)
 			}
 		}
@@ -259,9 +269,8 @@ func (c *checker) checkHub(h *spec.Hub) {
 		c.errorf(keys(spec.PathHubFirewallPrivateIP), "%s is missing: set the hub firewall's private IP, the default route's next hop", spec.PathHubFirewallPrivateIP)
 		return
 	}
-	ip, err := ipplan.ParseAddr(h.FirewallPrivateIP)
-	if err != nil {
-		c.errorf(keys(spec.PathHubFirewallPrivateIP), "%s %v", spec.PathHubFirewallPrivateIP, err)
+	ip := c.addr(spec.PathHubFirewallPrivateIP, h.FirewallPrivateIP)
+	if !ip.IsValid() {
 		return
 	}
 	inside := slices.ContainsFunc(c.hub, func(p netip.Prefix) bool { return p.IsValid() && p.Contains(ip) })

@@ -62,7 +62,7 @@ func TestRule14Egress(t *testing.T) {
 		{"firewall subnet on the nodes", firewall(func(f *spec.Firewall) { f.SubnetCidr = "10.0.1.0/26" }),
 			[]string{"firewall.subnetCidr 10.0.1.0/26 overlaps network.nodeSubnetCidr 10.0.1.0/24"}, ""},
 		{"firewall subnet on the services", firewall(func(f *spec.Firewall) { f.SubnetCidr = "10.0.4.0/26" }),
-			[]string{"firewall.subnetCidr 10.0.4.0/26 overlaps cluster.serviceCidr 10.0.4.0/24"}, ""},
+			[]string{"firewall.subnetCidr 10.0.4.0/26 overlaps cluster.serviceCidr 10.0.4.0/24"}, "ServiceCidrOverlapExistingSubnetsCidr"},
 		{"firewall tier", firewall(func(f *spec.Firewall) { f.Tier = "Basic" }), []string{`firewall.tier "Basic" is not a firewall tier: want Standard or Premium`}, ""},
 		{"no public IP", firewall(func(f *spec.Firewall) { f.PublicIPCount = n(0) }), []string{"firewall.publicIpCount 0 is outside 1-250"}, ""},
 		{"251 public IPs", firewall(func(f *spec.Firewall) { f.PublicIPCount = n(251) }), []string{"firewall.publicIpCount 251 is outside 1-250"}, ""},

@@ -9,8 +9,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
+
+// maxNodeResourceGroupChars is the longest node resource group AKS takes,
+// shorter than Azure's 90 for a resource group (aks-rules 12.2).
+const maxNodeResourceGroupChars = 80
 
 // nameRule is Azure's rule for the name of one kind of resource
 // (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
@@ -124,6 +129,9 @@ func (r nameRule) problem(name string) string {
 	return ""
 }
 
+// valid reports whether name keeps r.
+func valid(name string, r nameRule) bool { return r.problem(name) == "" }
+
 // checkName reports name, the value of key, when it breaks r, and reports
 // whether it is valid.
 func (c *checker) checkName(key, name string, r nameRule) bool {
@@ -142,8 +150,9 @@ func (c *checker) checkName(key, name string, r nameRule) bool {
 // (https://learn.microsoft.com/azure/aks/supported-kubernetes-versions).
 var kubernetesVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 
-// checkNames is rule 12: resource names follow Azure's rules, the Kubernetes
-// version has AKS's form, the location and VM size are set, and the tags are
+// checkNames is rule 12: resource names follow Azure's rules, the node
+// resource group AKS's, the Kubernetes version has AKS's form, the location
+// is set and has a region name's form, the VM size is set, and the tags are
 // within Azure's limits. Route names are checkRoutes'.
 func (c *checker) checkNames() {
 	s, n, cl := c.s, c.s.Network, c.s.Cluster
@@ -155,9 +164,7 @@ func (c *checker) checkNames() {
 	if n.NSG {
 		c.checkName(spec.PathNetworkNSGName, n.NSGName, nsgName)
 	}
-	if cl.NodeResourceGroup != "" {
-		c.checkName(spec.PathClusterNodeResourceGroup, cl.NodeResourceGroup, resourceGroupName)
-	}
+	c.checkNodeResourceGroup()
 	c.checkName(spec.PathClusterName, cl.Name, clusterName)
 	c.checkName(spec.PathClusterDNSPrefix, cl.DNSPrefix, dnsPrefix)
 	c.checkName(spec.PathClusterNodePoolName, cl.NodePoolName, nodePoolName)
@@ -169,13 +176,70 @@ func (c *checker) checkNames() {
 	if v := cl.KubernetesVersion; v != "" && !kubernetesVersion.MatchString(v) {
 		c.errorf(keys(spec.PathClusterKubernetesVersion), "%s %s is not MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.31 or 1.31.2", spec.PathClusterKubernetesVersion, abbreviate(v))
 	}
-	if s.Location == "" {
-		c.errorf(keys(spec.KeyLocation), "%s is missing: set the Azure region, such as eastus (pulumi config set %s eastus)", spec.KeyLocation, spec.KeyLocation)
-	}
+	c.checkLocation()
 	if cl.VMSize == "" {
 		c.errorf(keys(spec.PathClusterVMSize), "%s is missing: set the nodes' VM size, such as %s", spec.PathClusterVMSize, spec.DefaultVMSize)
 	}
 	c.checkTags()
+}
+
+// checkNodeResourceGroup checks the cluster's node resource group, the
+// configured one or AKS's MC_<group>_<cluster>_<location>: a resource group
+// name of at most 80 characters, which AKS refuses longer with
+// InvalidParameter (aks-rules 12.2), and not the cluster's own group, which
+// AKS refuses with NodeResourceGroupSameAsResourceGroup (aks-rules 12.3).
+// AKS's default is checked only when the names it is built from are valid:
+// the others are refused on their own.
+func (c *checker) checkNodeResourceGroup() {
+	s, key := c.s, spec.PathClusterNodeResourceGroup
+	if set := s.Cluster.NodeResourceGroup; set != "" {
+		if !c.checkName(key, set, resourceGroupName) {
+			return
+		}
+		if n := utf8.RuneCountInString(set); n > maxNodeResourceGroupChars {
+			c.refusef(CodeInvalidParameter, keys(key), "%s %s is %s long: AKS takes a node resource group of at most %d (aks-rules 12.2)",
+				key, abbreviate(set), count(n, "character"), maxNodeResourceGroupChars)
+		}
+		if strings.EqualFold(set, s.ResourceGroup.Name) {
+			c.refusef(CodeNodeResourceGroupSameAsResourceGroup, keys(key, s.ResourceGroupKey), "%s %q is the cluster's own resource group, %s %q: AKS keeps the nodes in a group of their own, which it creates; name another group, or leave %s unset for AKS's MC_<group>_<cluster>_<location> (aks-rules 12.3)",
+				key, set, s.ResourceGroupKey, s.ResourceGroup.Name, key)
+		}
+		return
+	}
+	if !valid(s.ResourceGroup.Name, resourceGroupName) || !valid(s.Cluster.Name, clusterName) || s.Location == "" {
+		return
+	}
+	name := aksfacts.NodeResourceGroup(s)
+	if n := utf8.RuneCountInString(name); n > maxNodeResourceGroupChars {
+		c.refusef(CodeInvalidParameter, keys(s.ResourceGroupKey, spec.PathClusterName, spec.KeyLocation, key),
+			"%s is unset, and the node resource group AKS names from %s %q, %s %q and %s %s, %s, is %s long: AKS takes at most %d; shorten the group or cluster name, or set %s to a name of at most %d characters (aks-rules 12.2)",
+			key, s.ResourceGroupKey, s.ResourceGroup.Name, spec.PathClusterName, s.Cluster.Name, spec.KeyLocation, s.Location, abbreviate(name), count(n, "character"),
+			maxNodeResourceGroupChars, key, maxNodeResourceGroupChars)
+	}
+}
+
+// checkLocation checks azure-native:location: set, and in its normal form
+// a region name, lower-case letters and digits (aks-rules 12.5). It warns
+// when the config writes it otherwise, such as the display name "East US"
+// or "EastUS", which spec.Defaults has normalized (aks-rules 12.4). Whether
+// the region exists is Azure's to answer: the program keeps no list of
+// regions.
+func (c *checker) checkLocation() {
+	key, loc := spec.KeyLocation, c.s.Location
+	written := loc
+	if c.s.LocationAsWritten != "" {
+		written = c.s.LocationAsWritten
+	}
+	switch {
+	case loc == "":
+		c.errorf(keys(key), "%s is missing: set the Azure region, such as eastus (pulumi config set %s eastus)", key, key)
+	case strings.ContainsFunc(loc, func(r rune) bool { return !isLower(r) && !('0' <= r && r <= '9') }):
+		c.errorf(keys(key), "%s %s is not an Azure region: region names are lower-case letters and digits, such as eastus or westeurope, as az account list-locations --query [].name lists them (aks-rules 12.5)",
+			key, abbreviate(written))
+	case c.s.LocationAsWritten != "":
+		c.warnf(keys(key), "%s %s is not the region's name as Azure writes it: the program uses %s, in lower case without spaces; set it so (pulumi config set %s %s) (aks-rules 12.4)",
+			key, abbreviate(written), loc, key, loc)
+	}
 }
 
 // Azure's tag limits

@@ -113,11 +113,16 @@ func (c *checker) checkPodCIDR() {
 	if c.s.Cluster.Overlay() {
 		c.checkOverlayPodInVNet()
 	} else if ipplan.Overlaps(c.pod, c.vnet) {
-		c.errorf(keys(spec.PathClusterPodCidr, spec.PathNetworkVnetCidr), "%s %s overlaps %s %s: pod addresses must not be routable inside the VNet",
+		// AKS itself refuses only an overlap with a subnet (aks-rules 3.3, 10.2).
+		code := ""
+		if ipplan.Overlaps(c.pod, c.subnet) || ipplan.Overlaps(c.pod, c.firewallSubnet) {
+			code = CodePodCidrOverlapExistingSubnetsCidr
+		}
+		c.refusef(code, keys(spec.PathClusterPodCidr, spec.PathNetworkVnetCidr), "%s %s overlaps %s %s: pod addresses must not be routable inside the VNet",
 			spec.PathClusterPodCidr, c.pod, spec.PathNetworkVnetCidr, c.vnet)
 	}
 	if ipplan.Overlaps(c.pod, c.service) {
-		c.errorf(keys(spec.PathClusterPodCidr, spec.PathClusterServiceCidr), "%s %s overlaps %s %s: pod and service addresses must be distinct",
+		c.refusef(CodePodCidrOverlapServiceCidr, keys(spec.PathClusterPodCidr, spec.PathClusterServiceCidr), "%s %s overlaps %s %s: pod and service addresses must be distinct",
 			spec.PathClusterPodCidr, c.pod, spec.PathClusterServiceCidr, c.service)
 	}
 	c.refusePeeredOverlap(spec.PathClusterPodCidr, c.pod, "pod addresses must not be used in any network the VNet reaches")
@@ -132,7 +137,7 @@ func (c *checker) checkPodCIDR() {
 func (c *checker) checkOverlayPodInVNet() {
 	switch {
 	case ipplan.Overlaps(c.pod, c.subnet):
-		c.errorf(keys(spec.PathClusterPodCidr, spec.PathNetworkNodeSubnetCidr), "%s %s overlaps %s %s: with Azure CNI Overlay the pod CIDR must overlap no subnet of the VNet (aks-rules 10.2)",
+		c.refusef(CodePodCidrOverlapExistingSubnetsCidr, keys(spec.PathClusterPodCidr, spec.PathNetworkNodeSubnetCidr), "%s %s overlaps %s %s: with Azure CNI Overlay the pod CIDR must overlap no subnet of the VNet (aks-rules 10.2)",
 			spec.PathClusterPodCidr, c.pod, spec.PathNetworkNodeSubnetCidr, c.subnet)
 	case c.subnet.IsValid() && ipplan.Overlaps(c.pod, c.vnet) && !ipplan.Overlaps(c.pod, c.firewallSubnet):
 		c.warnf(keys(spec.PathClusterPodCidr, spec.PathNetworkVnetCidr), "%s %s lies inside %s %s, in no subnet: AKS accepts that with Azure CNI Overlay, but a subnet created in %s later would collide with the pods, so keep it free of subnets or move the pod CIDR out of the VNet (aks-rules 10.2)",
@@ -169,7 +174,7 @@ func (c *checker) checkServiceCIDR() {
 	// aks-rules 3.4: the service range must not be used by any network element
 	// on or connected to the VNet.
 	if ipplan.Overlaps(c.service, c.subnet) {
-		c.errorf(keys(spec.PathClusterServiceCidr, spec.PathNetworkNodeSubnetCidr), "%s %s overlaps %s %s: service addresses must not be used by any subnet",
+		c.refusef(CodeServiceCidrOverlapExistingSubnetsCidr, keys(spec.PathClusterServiceCidr, spec.PathNetworkNodeSubnetCidr), "%s %s overlaps %s %s: service addresses must not be used by any subnet",
 			spec.PathClusterServiceCidr, c.service, spec.PathNetworkNodeSubnetCidr, c.subnet)
 	}
 	c.refusePeeredOverlap(spec.PathClusterServiceCidr, c.service, "service addresses must not be used in any network the VNet reaches")
@@ -198,21 +203,21 @@ func (c *checker) checkDNSServiceIP() {
 			spec.PathClusterServiceCidr, c.service, spec.PathClusterDNSServiceIP)
 		return
 	}
-	var problem, note string
+	var problem, note, code string
 	switch network := c.service.Addr(); c.dns {
 	case network:
 		problem = "is the network address of"
 	case network.Next():
-		problem, note = "is the first address of", ", which Kubernetes gives the kubernetes service"
+		problem, note, code = "is the first address of", ", which Kubernetes gives the kubernetes service", CodeDNSServiceIPConflicting
 	case ipplan.Last(c.service):
-		problem = "is the broadcast address of"
+		problem, code = "is the broadcast address of", CodeDNSBroadcastAddressConflicting
 	default:
 		if c.service.Contains(c.dns) {
 			return
 		}
-		problem = "is not inside"
+		problem, code = "is not inside", CodeDNSServiceIPOutOfServiceCidr
 	}
-	c.errorf(keys(spec.PathClusterDNSServiceIP, spec.PathClusterServiceCidr), "%s %s %s %s %s%s; use an address such as %s",
+	c.refusef(code, keys(spec.PathClusterDNSServiceIP, spec.PathClusterServiceCidr), "%s %s %s %s %s%s; use an address such as %s",
 		spec.PathClusterDNSServiceIP, c.dns, problem, spec.PathClusterServiceCidr, c.service, note, suggestDNS(c.service))
 }
 

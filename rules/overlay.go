@@ -9,10 +9,6 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// CodeBadRequest is AKS's answer to a Cilium dataplane without Cilium
-// network policy, or the reverse (aks-rules 10.10).
-const CodeBadRequest = "BadRequest"
-
 // overlayPolicies are the network policies the program runs with Azure CNI
 // Overlay (aks-rules 10.10); kubenet's are networkPolicy in security.go.
 var overlayPolicies = []string{spec.NetworkPolicyNone, spec.NetworkPolicyCalico, spec.NetworkPolicyCilium}

@@ -113,7 +113,8 @@ func TestOverlayPodCIDR(t *testing.T) {
 	podCidr := func(p string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.PodCidr = p } }
 	runOverlayCases(t, []overlayCase{
 		{name: "pod CIDR over the node subnet", change: podCidr("10.0.0.0/20"),
-			want: []string{"cluster.podCidr 10.0.0.0/20 overlaps network.nodeSubnetCidr 10.0.1.0/24", "no subnet of the VNet", "aks-rules 10.2"}},
+			want: []string{"cluster.podCidr 10.0.0.0/20 overlaps network.nodeSubnetCidr 10.0.1.0/24", "no subnet of the VNet", "aks-rules 10.2"},
+			code: CodePodCidrOverlapExistingSubnetsCidr},
 		{name: "pod CIDR in the VNet outside every subnet", change: podCidr("10.0.128.0/17"), warn: true,
 			want: []string{"cluster.podCidr 10.0.128.0/17 lies inside network.vnetCidr 10.0.0.0/16, in no subnet", "aks-rules 10.2"}},
 		{name: "kubenet: pod CIDR in the VNet outside every subnet", kubenet: true, change: podCidr("10.0.128.0/17"),
@@ -121,7 +122,7 @@ func TestOverlayPodCIDR(t *testing.T) {
 		{name: "pod CIDR over the service CIDR", change: func(s *spec.Stack) {
 			s.Cluster.PodCidr, s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.244.0.0/16", "10.244.4.0/24", "10.244.4.10"
 		},
-			want: []string{"cluster.podCidr 10.244.0.0/16 overlaps cluster.serviceCidr 10.244.4.0/24"}},
+			want: []string{"cluster.podCidr 10.244.0.0/16 overlaps cluster.serviceCidr 10.244.4.0/24"}, code: CodePodCidrOverlapServiceCidr},
 		{name: "pod CIDR over a peered range", change: func(s *spec.Stack) { s.Network.PeeredCidrs = []string{"10.100.0.0/16", "10.244.128.0/17"} },
 			want: []string{"cluster.podCidr 10.244.0.0/16 overlaps network.peeredCidrs[1] 10.244.128.0/17"}},
 		{name: "pod CIDR over AKS's reserved ranges", change: podCidr("172.16.0.0/12"),
@@ -210,11 +211,15 @@ func TestOverlayLabelNames(t *testing.T) {
 			want: []string{"network.vnetName", "is 64 characters long", "the VNet name", "aks-rules 10.12"}},
 		{name: "resource group name of 64 characters", change: func(s *spec.Stack) { s.ResourceGroup.Name = long },
 			want: []string{spec.KeyResourceGroupName, "is 64 characters long", "the VNet's resource group name", "aks-rules 10.12"}},
+		// AKS's default node resource group would be longer than 80
+		// characters with such a group name (aks-rules 12.2).
 		{name: "names of 63 characters", change: func(s *spec.Stack) {
 			s.Network.SubnetName, s.Network.VnetName, s.ResourceGroup.Name = long[:63], long[:63], long[:63]
+			s.Cluster.NodeResourceGroup = "nodes"
 		}, want: nil},
 		{name: "kubenet: names of 64 characters", kubenet: true, change: func(s *spec.Stack) {
 			s.Network.SubnetName, s.Network.VnetName, s.ResourceGroup.Name = long, long, long
+			s.Cluster.NodeResourceGroup = "nodes"
 		}, want: nil},
 	})
 }

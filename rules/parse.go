@@ -3,7 +3,6 @@ package rules
 import (
 	"net/netip"
 
-	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -25,9 +24,10 @@ func (c *checker) parse() {
 		c.peered[i] = c.prefix(spec.Index(spec.PathNetworkPeeredCidrs, i), cidr, "a range reachable through peering, such as 10.100.0.0/16, or remove the entry")
 	}
 	c.routePrefixes = make([]netip.Prefix, len(n.Routes))
+	c.routeTags = make([]bool, len(n.Routes))
 	c.routeHops = make([]netip.Addr, len(n.Routes))
 	for i, r := range n.Routes {
-		c.routePrefixes[i] = c.prefix(spec.At(spec.PathNetworkRoutesAddressPrefix, i), r.AddressPrefix, "the route's destination, such as 0.0.0.0/0")
+		c.routePrefixes[i], c.routeTags[i] = c.routePrefix(i, r.AddressPrefix)
 		if r.NextHopIPAddress != "" {
 			c.routeHops[i] = c.addr(spec.At(spec.PathNetworkRoutesNextHopIPAddress, i), r.NextHopIPAddress)
 		}
@@ -58,25 +58,48 @@ func (c *checker) missing(key, value, hint string) bool {
 	return true
 }
 
+// parseCodes are the codes AKS refuses a value that does not parse with, by
+// key: only AKS's own keys have one (aks-rules 3.3, 3.4, 3.6).
+var parseCodes = map[string]string{
+	spec.PathClusterPodCidr:      CodeCidrStringParseError,
+	spec.PathClusterServiceCidr:  CodeCidrStringParseError,
+	spec.PathClusterDNSServiceIP: CodeDNSServiceIPParseError,
+}
+
 // prefix parses the CIDR value of key, reporting it as missing (see missing)
-// or not a canonical IPv4 prefix. It returns the zero Prefix in both cases.
+// or not a canonical IPv4 prefix, with hint saying what to set. It returns the
+// zero Prefix in both cases.
 func (c *checker) prefix(key, value, hint string) netip.Prefix {
 	if c.missing(key, value, hint) {
 		return netip.Prefix{}
 	}
-	p, err := ipplan.ParsePrefix(value)
-	if err != nil {
-		c.errorf(keys(key), "%s %v", key, err)
+	p, err := netip.ParsePrefix(value)
+	switch {
+	case err != nil:
+		c.refusef(parseCodes[key], keys(key), "%s %s is not a CIDR prefix: set %s", key, abbreviate(value), hint)
+	case !p.Addr().Is4():
+		c.errorf(keys(key), "%s %s is an IPv6 prefix; only IPv4 prefixes are supported: set %s", key, p, hint)
+	case p.Masked() != p:
+		c.errorf(keys(key), "%s %s has host bits set; did you mean %s?", key, p, p.Masked())
+	default:
+		return p
 	}
-	return p
+	return netip.Prefix{}
 }
 
 // addr parses the IP address value of key, reporting it when it is not IPv4;
 // then it returns the zero Addr.
 func (c *checker) addr(key, value string) netip.Addr {
-	a, err := ipplan.ParseAddr(value)
-	if err != nil {
-		c.errorf(keys(key), "%s %v", key, err)
+	a, err := netip.ParseAddr(value)
+	switch {
+	case err != nil:
+		c.refusef(parseCodes[key], keys(key), "%s %s is not an IPv4 address such as 10.0.2.4", key, abbreviate(value))
+	case a.Is4In6() && a.Zone() == "":
+		c.errorf(keys(key), "%s %s is an IPv4-mapped IPv6 address; write it as %s", key, a, a.Unmap())
+	case !a.Is4():
+		c.errorf(keys(key), "%s %s is an IPv6 address; only IPv4 addresses are supported", key, a)
+	default:
+		return a
 	}
-	return a
+	return netip.Addr{}
 }

@@ -2,16 +2,107 @@ package rules
 
 import (
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/aks-kubenet/aks-kubenet/ipplan"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
-// checkRoutes is rule 7: the route table holds the routes, and each route has
-// a valid name unique in the table, a prefix unique in the table, a next hop
-// type Azure knows, and a next hop address exactly when the type is
+// MaxServiceTagRoutes is the most routes of one route table whose prefix is
+// a service tag (aks-rules 2.4).
+const MaxServiceTagRoutes = 25
+
+// serviceTags are the service tags a route's addressPrefix may name, as the
+// service tags overview lists them
+// (https://learn.microsoft.com/azure/virtual-network/service-tags-overview;
+// routes: https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#service-tags-for-user-defined-routes).
+// VirtualNetwork, Internet and AzureLoadBalancer are left out: they name no
+// published ranges, and a route cannot take them.
+var serviceTags = []string{
+	"ActionGroup", "ApiManagement", "AppConfiguration", "AppService", "AppServiceManagement",
+	"ATPCloud", "AutonomousDevelopmentPlatform", "AzureActiveDirectory", "AzureActiveDirectoryDomainServices",
+	"AzureAdvancedThreatProtection", "AzureAPIForFHIR", "AzureArcInfrastructure", "AzureAttestation",
+	"AzureBackup", "AzureBotService", "AzureCloud", "AzureCognitiveSearch", "AzureConnectors",
+	"AzureContainerAppsService", "AzureContainerRegistry", "AzureCosmosDB", "AzureDatabricks",
+	"AzureDataExplorerManagement", "AzureDataLake", "AzureDeviceUpdate", "AzureDevOps", "AzureDevSpaces",
+	"AzureDigitalTwins", "AzureEventGrid", "AzureFrontDoor.Backend", "AzureFrontDoor.FirstParty",
+	"AzureFrontDoor.Frontend", "AzureHealthcareAPIs", "AzureInformationProtection", "AzureIoTHub",
+	"AzureKeyVault", "AzureLoadTestingInstanceManagement", "AzureMachineLearning",
+	"AzureMachineLearningInference", "AzureManagedGrafana", "AzureMonitor", "AzureOpenDatasets",
+	"AzurePortal", "AzureResourceManager", "AzureSentinel", "AzureSignalR", "AzureSiteRecovery",
+	"AzureSphere", "AzureSpringCloud", "AzureStack", "AzureTrafficManager", "AzureUpdateDelivery",
+	"AzureWebPubSub", "BatchNodeManagement", "ChaosStudio", "CognitiveServicesFrontend",
+	"CognitiveServicesManagement", "DataFactory", "DataFactoryManagement", "Dynamics365BusinessCentral",
+	"Dynamics365ForMarketingEmail", "EOPExternalPublishedIPs", "EventHub", "GatewayManager",
+	"GenevaActions", "GuestAndHybridManagement", "HDInsight", "KustoAnalytics", "LogicApps",
+	"LogicAppsManagement", "M365ManagementActivityApi", "M365ManagementActivityApiWebhook", "Marketplace",
+	"MicrosoftAzureFluidRelay", "MicrosoftCloudAppSecurity", "MicrosoftContainerRegistry",
+	"MicrosoftDefenderForEndpoint", "MicrosoftPurviewPolicyDistribution", "PowerBI", "PowerPlatformInfra",
+	"PowerPlatformPlex", "PowerQueryOnline", "Scuba", "SerialConsole", "ServiceBus", "ServiceFabric",
+	"Sql", "SqlManagement", "Storage", "StorageMover", "StorageSyncService", "VideoIndexer",
+	"WindowsAdminCenter", "WindowsVirtualDesktop",
+}
+
+// regionName is the form of the region of a regional service tag, the part
+// after its dot: WestEurope, eastus, usgovvirginia.
+var regionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
+
+// isServiceTag reports whether s is one of serviceTags, or one followed by
+// "." and a region ("Storage.WestEurope", "AzureCloud.eastus"). Azure writes
+// service tags and regions in either letter case ("AzureCloud.eastus" in
+// the AKS egress articles, "Storage.EastUS" in the service tags overview), so
+// case is ignored.
+func isServiceTag(s string) bool {
+	if caseFold(serviceTags, s) != "" {
+		return true
+	}
+	tag, region, regional := cutLast(s, ".")
+	return regional && caseFold(serviceTags, tag) != "" && regionName.MatchString(region)
+}
+
+// cutLast slices s around the last sep, as strings.Cut does around the first.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// routePrefixHint says what a route's addressPrefix takes.
+const routePrefixHint = "the route's destination: a CIDR such as 0.0.0.0/0, or a service tag such as AzureMonitor or Storage.WestEurope"
+
+// routePrefix parses value, the addressPrefix of route i: a canonical IPv4
+// CIDR or a service tag (aks-rules 6.4). It returns the CIDR (the zero Prefix
+// for a tag, or for a value it reports) and whether value is a service tag. A
+// value that starts with a letter and has no "/" or ":" is taken as meant for
+// a service tag, and one that is none is reported as such, with the tag it
+// probably means.
+func (c *checker) routePrefix(i int, value string) (netip.Prefix, bool) {
+	key := spec.At(spec.PathNetworkRoutesAddressPrefix, i)
+	switch first := []rune(value + " ")[0]; {
+	case isServiceTag(value):
+		return netip.Prefix{}, true
+	case unicode.IsLetter(first) && !strings.ContainsAny(value, "/:"):
+		meant := ""
+		tag, region, _ := cutLast(value, ".")
+		if near, ok := spec.Nearest(value, serviceTags); ok {
+			meant = "; did you mean " + near + "?"
+		} else if near, ok := spec.Nearest(tag, serviceTags); ok && regionName.MatchString(region) {
+			meant = "; did you mean " + near + "." + region + "?"
+		}
+		c.errorf(keys(key), "%s %s is not a service tag a route takes: set %s%s", key, abbreviate(value), routePrefixHint, meant)
+		return netip.Prefix{}, false
+	}
+	return c.prefix(key, value, routePrefixHint), false
+}
+
+// checkRoutes is rule 7: the route table holds the routes, at most
+// MaxServiceTagRoutes of them to a service tag, and each route has a valid
+// name unique in the table, a prefix unique in the table, a next hop type
+// Azure knows, and a next hop address exactly when the type is
 // VirtualAppliance, one an appliance can have.
 func (c *checker) checkRoutes() {
 	routes := c.s.Network.Routes
@@ -20,8 +111,13 @@ func (c *checker) checkRoutes() {
 		c.errorf(keys(spec.PathNetworkRoutes), "%s has %d routes, but a route table holds at most %d",
 			spec.PathNetworkRoutes, len(routes), ipplan.MaxRoutesPerTable)
 	}
+	// aks-rules 2.4: https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+	if tags := countTrue(c.routeTags); tags > MaxServiceTagRoutes {
+		c.errorf(keys(spec.PathNetworkRoutes), "%s has %d routes to a service tag, but a route table holds at most %d",
+			spec.PathNetworkRoutes, tags, MaxServiceTagRoutes)
+	}
 	names := map[string]int{}
-	prefixes := map[netip.Prefix]int{}
+	prefixes := map[string]int{}
 	for i, r := range routes {
 		c.checkRouteName(i, r.Name, names)
 		c.checkRoutePrefixUnique(i, prefixes)
@@ -50,19 +146,25 @@ func (c *checker) checkRouteName(i int, name string, names map[string]int) {
 }
 
 // checkRoutePrefixUnique checks that route i's prefix is not one of an earlier
-// route's; prefixes maps those to their route's index (aks-rules 6.4,
+// route's; prefixes maps those, CIDRs in canonical form and service tags in
+// lower case, to their route's index (aks-rules 6.4,
 // https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview).
-func (c *checker) checkRoutePrefixUnique(i int, prefixes map[netip.Prefix]int) {
-	p := c.routePrefixes[i]
-	if !p.IsValid() {
+func (c *checker) checkRoutePrefixUnique(i int, prefixes map[string]int) {
+	var prefix string
+	switch p := c.routePrefixes[i]; {
+	case c.routeTags[i]:
+		prefix = strings.ToLower(c.s.Network.Routes[i].AddressPrefix)
+	case p.IsValid():
+		prefix = p.String()
+	default:
 		return
 	}
-	if j, ok := prefixes[p]; ok {
-		c.errorf(keys(spec.At(spec.PathNetworkRoutesAddressPrefix, i), spec.At(spec.PathNetworkRoutesAddressPrefix, j)), "%s %s repeats %s: a route table holds one route per address prefix",
-			spec.At(spec.PathNetworkRoutesAddressPrefix, i), p, spec.At(spec.PathNetworkRoutesAddressPrefix, j))
+	if j, ok := prefixes[prefix]; ok {
+		c.refusef(CodeRouteConflict, keys(spec.At(spec.PathNetworkRoutesAddressPrefix, i), spec.At(spec.PathNetworkRoutesAddressPrefix, j)), "%s %s repeats %s: a route table holds one route per address prefix",
+			spec.At(spec.PathNetworkRoutesAddressPrefix, i), c.s.Network.Routes[i].AddressPrefix, spec.At(spec.PathNetworkRoutesAddressPrefix, j))
 		return
 	}
-	prefixes[p] = i
+	prefixes[prefix] = i
 }
 
 // checkNextHopType checks route i's next hop type and reports whether it is
@@ -99,7 +201,7 @@ func (c *checker) checkNextHopAddress(i int, r spec.Route) {
 	case r.NextHopType != spec.NextHopVirtualAppliance:
 		return
 	case r.NextHopIPAddress == "":
-		c.errorf(keys(key, typeKey), "%s is missing: %s VirtualAppliance needs the appliance's private IP address, such as the firewall's 10.0.2.4",
+		c.refusef(CodeMissingNextHopIPAddress, keys(key, typeKey), "%s is missing: %s VirtualAppliance needs the appliance's private IP address, such as the firewall's 10.0.2.4",
 			key, typeKey)
 		return
 	}
@@ -216,7 +318,7 @@ func (c *checker) checkOutbound() {
 func (c *checker) checkDefaultRoute() {
 	i := slices.Index(c.routePrefixes, defaultRoute)
 	if i < 0 {
-		if !slices.Contains(c.routePrefixes, netip.Prefix{}) {
+		if !c.unparsedRoute() {
 			c.refusef(CodeRouteTableMissingDefaultRoute, keys(spec.PathNetworkRoutes, spec.PathClusterOutboundType), "%s has no %s route, which %s %s requires: add one with nextHopType VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
 				spec.PathNetworkRoutes, defaultRoute, spec.PathClusterOutboundType, spec.OutboundUserDefinedRouting)
 		}
@@ -227,6 +329,28 @@ func (c *checker) checkDefaultRoute() {
 		c.refusef(CodeRouteTableInvalidNextHop, keys(spec.At(spec.PathNetworkRoutesNextHopType, i), spec.PathClusterOutboundType), "%s %s on the %s route is refused with %s %s: send the default route to VirtualAppliance (the firewall's private IP) or VirtualNetworkGateway",
 			spec.At(spec.PathNetworkRoutesNextHopType, i), typ, defaultRoute, spec.PathClusterOutboundType, spec.OutboundUserDefinedRouting)
 	}
+}
+
+// countTrue returns the number of true values in bs.
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// unparsedRoute reports whether a route's prefix is neither a CIDR that
+// parsed nor a service tag.
+func (c *checker) unparsedRoute() bool {
+	for i, p := range c.routePrefixes {
+		if !p.IsValid() && !c.routeTags[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // caseFold returns the element of allowed equal to s under Unicode case

@@ -33,6 +33,73 @@ const (
 	// (aks-rules 2.8, 4.4), or an Overlay pod CIDR without a /24 for every
 	// node, target NetworkProfile_PodCIDR (aks-rules 10.9).
 	CodeInsufficientSubnetSize = "InsufficientSubnetSize"
+	// CodeBadRequest: AKS's answer to a Cilium dataplane without Cilium
+	// network policy, or the reverse (aks-rules 10.10).
+	CodeBadRequest = "BadRequest"
+
+	// The codes below are named in the AKS resource provider's list of error
+	// codes (package apierror, found through code search, as aks-rules 1.11
+	// says), and where noted also in a Microsoft Learn troubleshooting page or
+	// an issue that quotes AKS's answer.
+
+	// CodeCidrStringParseError: a pod or service CIDR that is not a CIDR
+	// (aks-rules 3.3, 3.4; Azure/AKS#506 quotes it, target networkProfile.serviceCIDR).
+	CodeCidrStringParseError = "CidrStringParseError"
+	// CodeDNSServiceIPParseError: a dnsServiceIP that is not an IP address
+	// (aks-rules 3.6).
+	CodeDNSServiceIPParseError = "DnsServiceIpParseError"
+	// CodeDNSServiceIPOutOfServiceCidr: a dnsServiceIP outside the service CIDR
+	// (aks-rules 3.6; https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/error-codes/dnsserviceipoutofservicecidr-error).
+	CodeDNSServiceIPOutOfServiceCidr = "DnsServiceIpOutOfServiceCidr"
+	// CodeDNSServiceIPConflicting: a dnsServiceIP that is the service CIDR's
+	// first address, the kubernetes service's (aks-rules 3.6).
+	CodeDNSServiceIPConflicting = "DnsServiceIpConflicting"
+	// CodeDNSBroadcastAddressConflicting: a dnsServiceIP that is the service
+	// CIDR's broadcast address (aks-rules 3.6).
+	CodeDNSBroadcastAddressConflicting = "DnsBroadcastAddressConflicting"
+	// CodePodCidrOverlapServiceCidr: pod and service CIDRs that overlap
+	// (aks-rules 3.4, 10.2).
+	CodePodCidrOverlapServiceCidr = "PodCidrOverlapServiceCidr"
+	// CodePodCidrOverlapExistingSubnetsCidr: a pod CIDR that overlaps a subnet
+	// of the VNet (aks-rules 3.3, 10.2).
+	CodePodCidrOverlapExistingSubnetsCidr = "PodCidrOverlapExistingSubnetsCidr"
+	// CodeServiceCidrOverlapExistingSubnetsCidr: a service CIDR that overlaps a
+	// subnet of the VNet (aks-rules 3.4; Azure/AKS#1117,
+	// Azure/terraform-azurerm-aks#57 quote it).
+	CodeServiceCidrOverlapExistingSubnetsCidr = "ServiceCidrOverlapExistingSubnetsCidr"
+	// CodeNetworkPolicyAzureNotSupportedForKubenet: networkPolicy azure with
+	// kubenet (aks-rules 1.19; coder/docs#1091 quotes it, target
+	// networkProfile.networkPolicy).
+	CodeNetworkPolicyAzureNotSupportedForKubenet = "NetworkPolicyAzureNotSupportedForKubenet"
+
+	// The codes below are Microsoft.Network's, which refuses the route table
+	// before the cluster is created.
+
+	// CodeMissingNextHopIPAddress: a VirtualAppliance route without a next hop
+	// address (aks-rules 6.2; hashicorp/terraform-provider-azurerm#20365
+	// quotes it: "NextHopIpAddress cannot be Null or Empty in route route1
+	// when NextHopType is VirtualAppliance").
+	CodeMissingNextHopIPAddress = "MissingNextHopIpAddress"
+	// CodeRouteConflict: two routes of a table with one address prefix
+	// (aks-rules 6.4; kubernetes-sigs/cloud-provider-azure#657 quotes it:
+	// "Routes cannot have the same AddressPrefix").
+	CodeRouteConflict = "RouteConflict"
+
+	// CodeInvalidParameter: AKS's answer to an SSH key it does not take
+	// (Azure/AKS#4431, target linuxProfile.ssh.publicKeys.keyData), and to
+	// a node resource group longer than 80 characters (aks-rules 12.2;
+	// rancher/rancher#21264 quotes it).
+	CodeInvalidParameter = "InvalidParameter"
+
+	// CodeNodeResourceGroupSameAsResourceGroup: a node resource group named
+	// as the cluster's own group, in any letter case (aks-rules 12.3;
+	// Azure/azure-cli#27215 quotes it).
+	CodeNodeResourceGroupSameAsResourceGroup = "NodeResourceGroupSameAsResourceGroup"
+
+	// CodeSystemPoolHasRestrictedTaint: a System-mode pool's taint whose key
+	// is not CriticalAddonsOnly and whose effect is not PreferNoSchedule
+	// (https://learn.microsoft.com/azure/aks/use-system-pools, Azure/AKS#2578).
+	CodeSystemPoolHasRestrictedTaint = "SystemPoolHasRestrictedTaint"
 )
 
 // Finding is one problem with a stack's configuration.
@@ -126,7 +193,8 @@ type checker struct {
 	peered                     []netip.Prefix // by index of network.peeredCidrs
 	hub                        []netip.Prefix // by index of hub.addressSpace
 	firewallSubnet             netip.Prefix
-	routePrefixes              []netip.Prefix // by index of network.routes
+	routePrefixes              []netip.Prefix // by index of network.routes; zero for a service tag
+	routeTags                  []bool         // by index of network.routes: the prefix is a service tag
 	routeHops                  []netip.Addr   // by index of network.routes
 }
 

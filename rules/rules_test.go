@@ -132,7 +132,7 @@ func TestRule1CIDRsAndAddressesParse(t *testing.T) {
 			[]string{"cluster.podCidr fd00:10:244::/56 is an IPv6 prefix"}, ""},
 		{"pod IPv4", func(s *spec.Stack) { s.Cluster.PodCidr = "10.244.0.0/16" }, nil, ""},
 		{"service without bits", func(s *spec.Stack) { s.Cluster.ServiceCidr = "10.0.4.0" },
-			[]string{`cluster.serviceCidr "10.0.4.0" is not a CIDR prefix`}, ""},
+			[]string{`cluster.serviceCidr "10.0.4.0" is not a CIDR prefix`}, "CidrStringParseError"},
 		{"peered garbage", func(s *spec.Stack) { s.Network.PeeredCidrs = []string{"10.100.0.0/16", "hub"} },
 			[]string{`network.peeredCidrs[1] "hub" is not a CIDR prefix`}, ""},
 		{"peered empty", func(s *spec.Stack) { s.Network.PeeredCidrs = []string{""} },
@@ -144,7 +144,7 @@ func TestRule1CIDRsAndAddressesParse(t *testing.T) {
 			[]string{"network.routes[1].addressPrefix 192.168.1.0/16 has host bits set; did you mean 192.168.0.0/16?"}, ""},
 		{"route prefix canonical", addRoute(route("on-premises", "192.168.0.0/16", spec.NextHopVirtualNetworkGateway, "")), nil, ""},
 		{"dns not an address", func(s *spec.Stack) { s.Cluster.DNSServiceIP = "10.0.4" },
-			[]string{`cluster.dnsServiceIP "10.0.4" is not an IPv4 address`}, ""},
+			[]string{`cluster.dnsServiceIP "10.0.4" is not an IPv4 address`}, "DnsServiceIpParseError"},
 		{"dns IPv4-mapped", func(s *spec.Stack) { s.Cluster.DNSServiceIP = "::ffff:10.0.4.10" },
 			[]string{"cluster.dnsServiceIP ::ffff:10.0.4.10 is an IPv4-mapped IPv6 address; write it as 10.0.4.10"}, ""},
 		{"next hop out of range", func(s *spec.Stack) { s.Network.Routes[0].NextHopIPAddress = "10.0.2.300" },
@@ -225,10 +225,10 @@ func TestVNetLinkLocalReportedOnce(t *testing.T) {
 func TestRule4PodCIDRIsUsedNowhereElse(t *testing.T) {
 	runCases(t, []testCase{
 		{"pod CIDR is the VNet", func(s *spec.Stack) { s.Cluster.PodCidr = "10.0.0.0/16" },
-			[]string{"cluster.podCidr 10.0.0.0/16 overlaps network.vnetCidr 10.0.0.0/16: pod addresses must not be routable inside the VNet"}, ""},
+			[]string{"cluster.podCidr 10.0.0.0/16 overlaps network.vnetCidr 10.0.0.0/16: pod addresses must not be routable inside the VNet"}, "PodCidrOverlapExistingSubnetsCidr"},
 		{"pod CIDR next to the VNet", func(s *spec.Stack) { s.Cluster.PodCidr = "10.1.0.0/16" }, nil, ""},
 		{"pod CIDR around the service CIDR", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.244.0.0/24", "10.244.0.10" },
-			[]string{"cluster.podCidr 10.244.0.0/16 overlaps cluster.serviceCidr 10.244.0.0/24"}, ""},
+			[]string{"cluster.podCidr 10.244.0.0/16 overlaps cluster.serviceCidr 10.244.0.0/24"}, "PodCidrOverlapServiceCidr"},
 		{"service CIDR next to the pod CIDR", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.245.0.0/24", "10.245.0.10" }, nil, ""},
 		{"pod CIDR in a peered range", func(s *spec.Stack) { s.Network.PeeredCidrs = []string{"10.100.0.0/16", "10.244.0.0/14"} },
 			[]string{"cluster.podCidr 10.244.0.0/16 overlaps network.peeredCidrs[1] 10.244.0.0/14"}, ""},
@@ -242,9 +242,9 @@ func TestRule5ServiceCIDR(t *testing.T) {
 			[]string{"cluster.serviceCidr 10.32.0.0/11 is larger than /12"}, ""},
 		{"service CIDR at /12", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.32.0.0/12", "10.32.0.10" }, nil, ""},
 		{"service CIDR is the node subnet", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.0.1.0/24", "10.0.1.10" },
-			[]string{"cluster.serviceCidr 10.0.1.0/24 overlaps network.nodeSubnetCidr 10.0.1.0/24"}, ""},
+			[]string{"cluster.serviceCidr 10.0.1.0/24 overlaps network.nodeSubnetCidr 10.0.1.0/24"}, "ServiceCidrOverlapExistingSubnetsCidr"},
 		{"service CIDR around the VNet", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.0.0.0/12", "10.0.0.10" },
-			[]string{"cluster.serviceCidr 10.0.0.0/12 overlaps network.nodeSubnetCidr 10.0.1.0/24"}, ""},
+			[]string{"cluster.serviceCidr 10.0.0.0/12 overlaps network.nodeSubnetCidr 10.0.1.0/24"}, "ServiceCidrOverlapExistingSubnetsCidr"},
 		{"service CIDR in a peered range", func(s *spec.Stack) {
 			s.Network.PeeredCidrs = []string{"10.100.0.0/16"}
 			s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.100.4.0/24", "10.100.4.10"
@@ -284,18 +284,18 @@ func TestRule6DNSServiceIP(t *testing.T) {
 	dns := func(ip string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.DNSServiceIP = ip } }
 	runCases(t, []testCase{
 		{"outside the service CIDR", dns("10.0.5.10"),
-			[]string{"cluster.dnsServiceIP 10.0.5.10 is not inside cluster.serviceCidr 10.0.4.0/24; use an address such as 10.0.4.10"}, ""},
+			[]string{"cluster.dnsServiceIP 10.0.5.10 is not inside cluster.serviceCidr 10.0.4.0/24; use an address such as 10.0.4.10"}, "DnsServiceIpOutOfServiceCidr"},
 		{"network address", dns("10.0.4.0"), []string{"cluster.dnsServiceIP 10.0.4.0 is the network address of cluster.serviceCidr 10.0.4.0/24"}, ""},
 		{"first address", dns("10.0.4.1"),
-			[]string{"cluster.dnsServiceIP 10.0.4.1 is the first address of cluster.serviceCidr 10.0.4.0/24, which Kubernetes gives the kubernetes service"}, ""},
+			[]string{"cluster.dnsServiceIP 10.0.4.1 is the first address of cluster.serviceCidr 10.0.4.0/24, which Kubernetes gives the kubernetes service"}, "DnsServiceIpConflicting"},
 		{"second address", dns("10.0.4.2"), nil, ""},
-		{"broadcast address", dns("10.0.4.255"), []string{"cluster.dnsServiceIP 10.0.4.255 is the broadcast address of cluster.serviceCidr 10.0.4.0/24"}, ""},
+		{"broadcast address", dns("10.0.4.255"), []string{"cluster.dnsServiceIP 10.0.4.255 is the broadcast address of cluster.serviceCidr 10.0.4.0/24"}, "DnsBroadcastAddressConflicting"},
 		{"last host address", dns("10.0.4.254"), nil, ""},
 		{"service range of two addresses", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.0.4.0/31", "10.0.4.1" },
 			[]string{"cluster.serviceCidr 10.0.4.0/31 has no address for cluster.dnsServiceIP"}, ""},
 		{"service range of four addresses", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.0.4.0/30", "10.0.4.2" }, nil, ""},
 		{"small range suggests its second address", func(s *spec.Stack) { s.Cluster.ServiceCidr, s.Cluster.DNSServiceIP = "10.0.4.0/29", "10.0.4.1" },
-			[]string{"use an address such as 10.0.4.2"}, ""},
+			[]string{"use an address such as 10.0.4.2"}, "DnsServiceIpConflicting"},
 	})
 }
 
@@ -317,13 +317,13 @@ func TestRule7Routes(t *testing.T) {
 			[]string{`network.routes[1].name "Default-Route" repeats network.routes[0].name "default-route"`}, ""},
 		{"names distinct", addRoute(route("default-route-2", "192.168.0.0/16", spec.NextHopVirtualNetworkGateway, "")), nil, ""},
 		{"prefix repeated", addRoute(route("again", "0.0.0.0/0", spec.NextHopVirtualNetworkGateway, "")),
-			[]string{"network.routes[1].addressPrefix 0.0.0.0/0 repeats network.routes[0].addressPrefix"}, ""},
+			[]string{"network.routes[1].addressPrefix 0.0.0.0/0 repeats network.routes[0].addressPrefix"}, "RouteConflict"},
 		{"next hop type missing", hopType(""), []string{"network.routes[0].nextHopType is missing: set VirtualNetworkGateway, VnetLocal, Internet, VirtualAppliance or None"}, ""},
 		{"next hop type in the wrong case", hopType("virtualAppliance"),
 			[]string{`network.routes[0].nextHopType "virtualAppliance" is not a next hop type; did you mean VirtualAppliance?`}, ""},
 		{"next hop type unknown", hopType("Firewall"),
 			[]string{`network.routes[0].nextHopType "Firewall" is not a next hop type: want VirtualNetworkGateway, VnetLocal, Internet, VirtualAppliance or None`}, ""},
-		{"appliance without address", hop(""), []string{"network.routes[0].nextHopIpAddress is missing: network.routes[0].nextHopType VirtualAppliance needs"}, ""},
+		{"appliance without address", hop(""), []string{"network.routes[0].nextHopIpAddress is missing: network.routes[0].nextHopType VirtualAppliance needs"}, "MissingNextHopIpAddress"},
 		{"gateway with an address", addRoute(route("on-premises", "192.168.0.0/16", spec.NextHopVirtualNetworkGateway, "10.0.2.4")),
 			[]string{`network.routes[1].nextHopIpAddress "10.0.2.4" is set, but network.routes[1].nextHopType is VirtualNetworkGateway`}, ""},
 		{"gateway without an address", addRoute(route("on-premises", "192.168.0.0/16", spec.NextHopVirtualNetworkGateway, "")), nil, ""},

@@ -10,6 +10,10 @@ import (
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
+// networkPolicyAzure is AKS's networkPolicy value for Azure Network Policy
+// Manager, which the program does not offer.
+const networkPolicyAzure = "azure"
+
 // Limits of the security posture's values.
 const (
 	// MaxAuthorizedIPRanges is the most API server authorized IP ranges a
@@ -58,7 +62,12 @@ func (c *checker) checkSecurity() {
 	if cl.Overlay() {
 		c.checkOverlayPolicy(cl)
 	} else if !slices.Contains(networkPolicy, cl.NetworkPolicy) {
-		c.errorf(keys(spec.PathClusterNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
+		// aks-rules 1.19: AKS names azure, Network Policy Manager's value.
+		code := ""
+		if cl.NetworkPolicy == networkPolicyAzure {
+			code = CodeNetworkPolicyAzureNotSupportedForKubenet
+		}
+		c.refusef(code, keys(spec.PathClusterNetworkPolicy), "%s %s is not a network policy kubenet runs: want %s (Azure Network Policy Manager and Cilium need Azure CNI)",
 			spec.PathClusterNetworkPolicy, abbreviate(cl.NetworkPolicy), join("or", networkPolicy))
 	}
 	c.checkAPIServer(cl)

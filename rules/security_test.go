@@ -58,7 +58,7 @@ func TestRule15SecurityErrors(t *testing.T) {
 		{"admin twice, in another case", cluster(func(c *spec.Cluster) { c.ClusterAdmins = []string{admin, "Group:6F1C2E3D-4B5A-4C7D-8E9F-0A1B2C3D4E5F"} }),
 			[]string{"cluster.clusterAdmins[1] 6F1C2E3D-4B5A-4C7D-8E9F-0A1B2C3D4E5F repeats cluster.clusterAdmins[0]"}, ""},
 		{"Azure network policy", cluster(func(c *spec.Cluster) { c.NetworkPolicy = "azure" }),
-			[]string{`cluster.networkPolicy "azure" is not a network policy kubenet runs: want calico or none`}, ""},
+			[]string{`cluster.networkPolicy "azure" is not a network policy kubenet runs: want calico or none`}, "NetworkPolicyAzureNotSupportedForKubenet"},
 		{"ranges and a private cluster", cluster(func(c *spec.Cluster) { c.APIServerAuthorizedIPRanges = []string{"203.0.113.0/24"} }),
 			[]string{"cluster.apiServerAuthorizedIpRanges and cluster.privateCluster are both set"}, ""},
 		{"range with host bits", cluster(public("203.0.113.7/24")),

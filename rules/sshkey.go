@@ -26,7 +26,7 @@ const MinSSHKeyBits = 2048
 // never contains it: the key is a secret.
 func CheckSSHPublicKey(key string) *Finding {
 	refuse := func(why string) *Finding {
-		return &Finding{Keys: keys(spec.KeySSHPublicKey), Message: fmt.Sprintf(
+		return &Finding{Keys: keys(spec.KeySSHPublicKey), Code: CodeInvalidParameter, Message: fmt.Sprintf(
 			"%s is %s: AKS nodes take only an RSA public key of at least %d bits in OpenSSH form (ssh-rsa AAAA...), such as ssh-keygen -t rsa -b 4096 makes",
 			spec.KeySSHPublicKey, why, MinSSHKeyBits)}
 	}

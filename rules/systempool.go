@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/aks-kubenet/aks-kubenet/aksfacts"
 	"github.com/aks-kubenet/aks-kubenet/spec"
 )
 
@@ -26,6 +27,19 @@ func (c *checker) checkPool() {
 	}
 	c.checkCountOrder(counts, "1 <= minCount <= nodeCount <= maxCount")
 	c.checkMaxPods()
+	c.checkSystemPoolSize()
+}
+
+// checkSystemPoolSize warns of a system pool VM size whose name says fewer
+// vCPUs than AKS takes for a system pool (aks-rules 2.11). A warning, not a
+// refusal: the vCPUs are read from the size's name and the program keeps no
+// table of sizes and their memory, which AKS checks too.
+func (c *checker) checkSystemPoolSize() {
+	size := c.s.Cluster.VMSize
+	if cpus, ok := aksfacts.VCPUs(size); ok && cpus < aksfacts.MinSystemPoolVCPUs {
+		c.warnf(keys(spec.PathClusterVMSize), "%s %s has %d vCPU by its name: AKS takes a system pool only on a VM size of at least %d vCPUs and 4 GB of memory, and refuses a smaller one with SystemPoolSkuTooLow; choose a larger size, such as Standard_D4s_v5 (aks-rules 2.11)",
+			spec.PathClusterVMSize, size, cpus, aksfacts.MinSystemPoolVCPUs)
+	}
 }
 
 // poolCounts are a pool's count keys and their values.

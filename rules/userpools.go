@@ -36,9 +36,36 @@ var (
 	// taintEffects are the effects a Kubernetes taint takes
 	// (https://learn.microsoft.com/azure/aks/use-node-taints).
 	taintEffects = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
-	// reservedLabelPrefixes are the label prefixes AKS keeps for itself and
-	// refuses on any node (https://learn.microsoft.com/azure/aks/use-labels#reserved-prefixes).
-	reservedLabelPrefixes = []string{"kubernetes.azure.com", "kubernetes.io"}
+	// aksLabelPrefix is the label prefix AKS keeps for its own labels and
+	// refuses on any node; it keeps kubernetes.io too, one of
+	// kubernetesLabelPrefixes (aks-rules 12.6,
+	// https://learn.microsoft.com/azure/aks/use-labels#reserved-prefixes).
+	aksLabelPrefix = "kubernetes.azure.com"
+	// aksSystemLabels are AKS's reserved system labels outside its prefix,
+	// which it sets on every node and refuses to change (aks-rules 12.6,
+	// https://learn.microsoft.com/azure/aks/use-labels#reserved-system-labels).
+	aksSystemLabels = []string{
+		"kubernetes.io/arch", "kubernetes.io/os", "kubernetes.io/hostname",
+		"node.kubernetes.io/instance-type", "topology.kubernetes.io/region", "topology.kubernetes.io/zone",
+	}
+	// kubeletLabels are the labels under Kubernetes' prefixes that the
+	// kubelet sets on its own node and so takes in --node-labels
+	// (k8s.io/kubelet pkg/apis/well_known_labels.go, kubeletLabels); those
+	// AKS does not keep for itself are the deprecated beta ones (aks-rules 12.7).
+	kubeletLabels = []string{
+		"kubernetes.io/hostname", "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
+		"failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+		"beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type",
+		"kubernetes.io/os", "kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/arch",
+	}
+	// nodeLabelPrefixes are the prefixes under Kubernetes' under which a
+	// pool takes any label, with their subdomains: the kubelet's
+	// (kubeletLabelNamespaces there), and node-role.kubernetes.io, which AKS
+	// takes since Azure/AKS#4628 (aks-rules 12.7).
+	nodeLabelPrefixes = []string{"kubelet.kubernetes.io", "node.kubernetes.io", "node-role.kubernetes.io"}
+	// kubernetesLabelPrefixes are the prefixes Kubernetes reserves, with
+	// their subdomains (https://kubernetes.io/docs/reference/labels-annotations-taints/).
+	kubernetesLabelPrefixes = []string{"kubernetes.io", "k8s.io"}
 )
 
 // Kubernetes label syntax
@@ -230,19 +257,71 @@ func (c *checker) checkPoolMode(i int, p spec.Pool) {
 }
 
 // checkLabels checks the labels of pool i, in key order: Kubernetes label
-// syntax, and no key with a prefix AKS reserves.
+// syntax, and no key AKS or the kubelet keeps for itself (reservedLabel).
 func (c *checker) checkLabels(i int, labels map[string]string) {
 	key := spec.At(spec.PathPoolsLabels, i)
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if why := labelKeyProblem(k); why != "" {
 			c.errorf(keys(key), "%s key %s %s: label keys are %s", key, abbreviate(k), why, labelKeySyntax)
-		} else if prefix, _, ok := strings.Cut(k, "/"); ok && slices.Contains(reservedLabelPrefixes, prefix) {
-			c.errorf(keys(key), "%s key %s has the prefix %s/, which AKS reserves for its own labels", key, abbreviate(k), prefix)
+		} else {
+			c.checkReservedLabel(key, k)
 		}
 		if why := labelValueProblem(labels[k]); why != "" {
 			c.errorf(keys(key), "%s value %s of %s %s: label values are %s", key, abbreviate(labels[k]), abbreviate(k), why, labelValueSyntax)
 		}
 	}
+}
+
+// Why a pool may not carry a label key, as reservedLabel tells.
+const (
+	labelFree       = iota // a pool may carry it
+	labelOfAKS             // one of AKS's system labels
+	labelAKSPrefix         // under AKS's own prefix
+	labelKubernetes        // under Kubernetes' prefixes, which the kubelet refuses
+)
+
+// reservedLabel tells whether a pool may carry the label key k, which has
+// Kubernetes' syntax: AKS keeps its prefix and its system labels (aks-rules
+// 12.6); under Kubernetes' prefixes and their subdomains it takes only what
+// the kubelet takes in --node-labels (aks-rules 12.7).
+func reservedLabel(k string) int {
+	prefix, _, prefixed := strings.Cut(k, "/")
+	switch {
+	case !prefixed:
+		return labelFree
+	case slices.Contains(aksSystemLabels, k):
+		return labelOfAKS
+	case prefix == aksLabelPrefix:
+		return labelAKSPrefix
+	case underAny(prefix, kubernetesLabelPrefixes) && !slices.Contains(kubeletLabels, k) && !underAny(prefix, nodeLabelPrefixes):
+		return labelKubernetes
+	}
+	return labelFree
+}
+
+// checkReservedLabel reports the label key k of a pool, the key of whose
+// labels is key, when the pool may not carry it (reservedLabel). AKS refuses
+// one under Kubernetes' prefixes with BadRequest ("node label keys in the
+// 'kubernetes.io' or 'k8s.io' namespace must begin with an allowed prefix");
+// no code is documented for the others.
+func (c *checker) checkReservedLabel(key, k string) {
+	prefix, _, _ := strings.Cut(k, "/")
+	switch reservedLabel(k) {
+	case labelOfAKS:
+		c.errorf(keys(key), "%s key %s is a label AKS sets on every node itself (aks-rules 12.6)", key, abbreviate(k))
+	case labelAKSPrefix:
+		c.errorf(keys(key), "%s key %s has the prefix %s/, which AKS reserves for its own labels (aks-rules 12.6)", key, abbreviate(k), prefix)
+	case labelKubernetes:
+		c.refusef(CodeBadRequest, keys(key), "%s key %s has the prefix %s/, which Kubernetes reserves: under kubernetes.io and k8s.io a node takes only labels under %s and their subdomains, and the kubelet's own (aks-rules 12.7)",
+			key, abbreviate(k), prefix, join("or", nodeLabelPrefixes))
+	}
+}
+
+// underAny reports whether the label prefix p is one of domains or a
+// subdomain of one: "node.kubernetes.io" and "a.node.kubernetes.io" are
+// under "node.kubernetes.io", "xnode.kubernetes.io" is not.
+func underAny(p string, domains []string) bool {
+	return slices.ContainsFunc(domains, func(d string) bool { return p == d || strings.HasSuffix(p, "."+d) })
 }
 
 // labelKeyProblem returns what is wrong with k as a Kubernetes label key
@@ -326,7 +405,7 @@ func (c *checker) checkTaints(i int, p spec.Pool) {
 				key, abbreviate(taint), spec.SpotTaint)
 		}
 		if p.Mode == spec.PoolModeSystem && k != systemTaintKey && effect != systemTaintEffect {
-			c.errorf(keys(key, spec.At(spec.PathPoolsMode, i)), "%s %s is on a pool of %s %s: AKS refuses a System pool's taints (SystemPoolHasRestrictedTaint) unless the key is %s or the effect %s; set %s %s, or change the taint",
+			c.refusef(CodeSystemPoolHasRestrictedTaint, keys(key, spec.At(spec.PathPoolsMode, i)), "%s %s is on a pool of %s %s: AKS refuses a System pool's taints unless the key is %s or the effect %s; set %s %s, or change the taint",
 				key, abbreviate(taint), spec.At(spec.PathPoolsMode, i), p.Mode, systemTaintKey, systemTaintEffect, spec.At(spec.PathPoolsMode, i), spec.PoolModeUser)
 		}
 	}
@@ -383,8 +462,8 @@ func (c *checker) checkSpot(i int, p spec.Pool) {
 	}
 }
 
-// formatPrice returns price in its shortest form, "0.05", "-1", "1e+100".
-func formatPrice(price float64) string { return strconv.FormatFloat(price, 'g', -1, 64) }
+// formatPrice returns price in its shortest decimal form, "0.05", "-1", never with an exponent.
+func formatPrice(price float64) string { return strconv.FormatFloat(price, 'f', -1, 64) }
 
 // decimals returns the number of decimal places of price in its shortest
 // decimal form: 0.98765 has 5, 1e-07 has 7.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -184,11 +185,15 @@ func decodeObject(path string, raw []byte, dst any) []error {
 			field.Set(obj)
 			continue
 		}
+		if n, ok := wholeNumber(value); ok && field.Type() == reflect.TypeFor[*int]() {
+			field.Set(reflect.ValueOf(&n))
+			continue
+		}
 		if err := json.Unmarshal(value, field.Addr().Interface()); err != nil {
 			// encoding/json may have filled in part of the value (a *int
 			// pointing at 0 for "three"): leave the key unset instead.
 			field.SetZero()
-			errs = append(errs, fmt.Errorf("%s: want %s, got %s", key, describeType(field.Type()), compact(value)))
+			errs = append(errs, fmt.Errorf("%s: want %s, got %s", key, describeType(field.Type()), plainNumber(value)))
 		}
 	}
 	return errs
@@ -199,7 +204,7 @@ func decodeObject(path string, raw []byte, dst any) []error {
 // " (known keys: a, b, c)". known must be sorted; prefix goes before each
 // known key shown ("aks-kubenet:" for the top-level keys).
 func suggestion(name string, known []string, prefix string) string {
-	if k, ok := nearest(name, known); ok {
+	if k, ok := Nearest(name, known); ok {
 		return fmt.Sprintf(" (did you mean %s%s?)", prefix, k)
 	}
 	shown := make([]string, len(known))
@@ -209,13 +214,14 @@ func suggestion(name string, known []string, prefix string) string {
 	return " (known keys: " + strings.Join(shown, ", ") + ")"
 }
 
-// nearest returns the key of known that name probably means, and false when
-// there is none: the only key that name begins, ignoring case ("nextHopIP" for
-// nextHopIpAddress, not the nearer nextHopType), or else the key nearest to
-// name by case-insensitive edit distance (Levenshtein) when it is near enough
-// to be a misspelling, at most max(2, len(name)/3) edits away. Of keys equally
-// near it returns the first in known, which is sorted.
-func nearest(name string, known []string) (string, bool) {
+// Nearest returns the word of known that name probably means, and false when
+// there is none: the only word that name begins, ignoring case ("nextHopIP"
+// for nextHopIpAddress, not the nearer nextHopType), or else the word nearest
+// to name by case-insensitive edit distance (Levenshtein) when it is near
+// enough to be a misspelling, at most max(2, len(name)/3) edits away. Of words
+// equally near it returns the first in known. Load uses it for config keys,
+// package rules for other names, such as service tags.
+func Nearest(name string, known []string) (string, bool) {
 	lower := strings.ToLower(name)
 	var begun []string
 	for _, k := range known {
@@ -321,6 +327,32 @@ func describeType(t reflect.Type) string {
 	default:
 		return `a string (quote values such as "1.31")`
 	}
+}
+
+// wholeNumber returns the JSON number raw as an int when it is a whole number
+// in int's range written in float form, "1e+06" or "3.0": the Pulumi CLI
+// hands a YAML integer inside an object over in such a form.
+func wholeNumber(raw []byte) (int, bool) {
+	text := strings.TrimSpace(string(raw))
+	if !strings.ContainsAny(text, ".eE") {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+// plainNumber returns raw for a message: a JSON number in decimal form
+// ("1.5e+06" as 1500000, "1e-07" as 0.0000001), anything else as compact
+// gives it.
+func plainNumber(raw []byte) string {
+	text := strings.TrimSpace(string(raw))
+	if f, err := strconv.ParseFloat(text, 64); err == nil && strings.ContainsAny(text, "eE") {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return compact(raw)
 }
 
 // compact returns raw JSON on one line, short enough for an error message.

@@ -48,3 +48,25 @@ func TestLoadPools(t *testing.T) {
 		t.Errorf("a pool object where a list belongs: %v", err)
 	}
 }
+
+// A whole number the Pulumi CLI hands over in float form ("1e+06") is the
+// number; one that is not whole is refused in decimal form, never in Go's
+// exponent form.
+func TestLoadWholeNumbersInFloatForm(t *testing.T) {
+	values := map[string]string{
+		KeyNetwork: `{}`,
+		KeyCluster: `{"nodeCount":1e+06,"maxPods":3.0,"minCount":1.5e+00,"maxCount":1e-07}`,
+	}
+	s, err := Load("dev", source(values))
+	if *s.Cluster.NodeCount != 1000000 || *s.Cluster.MaxPods != 3 {
+		t.Errorf("nodeCount %v, maxPods %v: want 1000000 and 3", *s.Cluster.NodeCount, *s.Cluster.MaxPods)
+	}
+	for _, want := range []string{"cluster.minCount: want a whole number, got 1.5", "cluster.maxCount: want a whole number, got 0.0000001"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load error %v, want it to contain %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "e+0") {
+		t.Errorf("Load error shows a number in exponent form: %v", err)
+	}
+}

@@ -83,8 +83,14 @@ var NextHopTypes = []string{
 type Stack struct {
 	// Name is the Pulumi stack name, used to derive default resource names.
 	Name string
-	// Location is azure-native:location, the Azure region of every resource.
+	// Location is azure-native:location, the Azure region of every resource,
+	// in its programmatic form ("eastus"): Defaults normalizes a display
+	// name ("East US") with NormalLocation.
 	Location string
+	// LocationAsWritten is azure-native:location as the stack's config
+	// writes it when that differs from Location ("East US"), and "" when
+	// it does not, so that the rules can warn of the rewrite.
+	LocationAsWritten string
 	// Subscription is azure-native:subscriptionId, the subscription the stack
 	// deploys into; "" when the stack does not name one.
 	Subscription string
@@ -377,6 +383,9 @@ func (s *Surge) UnmarshalJSON(b []byte) error {
 	}
 	if unquoted, err := strconv.Unquote(text); err == nil {
 		text = unquoted
+	} else if f, err := strconv.ParseFloat(text, 64); err == nil {
+		// A number the Pulumi CLI hands over as 1e+06 reads as 1000000.
+		text = strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	*s = Surge(text)
 	return nil
@@ -406,11 +415,15 @@ func (s Surge) Nodes(pool int) (int, error) {
 	return n, nil
 }
 
-// Defaults returns s with every unset optional key filled in: resource names
-// derived from the stack name, vmSize, maxPods, maxSurge, the node pool name,
+// Defaults returns s with the location in its normal form (NormalLocation)
+// and every unset optional key filled in: resource names derived from the
+// stack name, vmSize, maxPods, maxSurge, the node pool name,
 // dnsPrefix and outboundType. Required keys (CIDRs, nodeCount) stay unset so
 // that validation reports them as missing.
 func Defaults(s Stack) Stack {
+	if l := NormalLocation(s.Location); l != s.Location {
+		s.LocationAsWritten, s.Location = s.Location, l
+	}
 	prefix := Project + "-" + nameSafe(s.Name, 40)
 	setDefault(&s.ResourceGroup.Name, prefix+"-rg")
 	n := &s.Network
@@ -462,6 +475,17 @@ func Defaults(s Stack) Stack {
 		poolDefaults(&s.Pools[i], *c)
 	}
 	return s
+}
+
+// NormalLocation returns location, an Azure region, in its programmatic
+// form: lower case and without spaces, "eastus" for the display name
+// "East US" or for "EastUS". Azure and the azure-native provider compare
+// locations in this form, so a stack that changes only the case or the
+// spaces of its location changes no resource; the firewall's service tags,
+// the monitoring endpoints and AKS's node resource group name are built from
+// it and need it.
+func NormalLocation(location string) string {
+	return strings.ToLower(strings.ReplaceAll(location, " ", ""))
 }
 
 // nameSafe returns name with every character but ASCII letters, digits and

@@ -218,3 +218,14 @@ func TestLoadSafetyKeyErrors(t *testing.T) {
 		}
 	}
 }
+
+// A max surge the CLI hands over as a number in exponent form reads as the
+// number written out, so that a refusal shows it as the user wrote it.
+func TestSurgeNumberForms(t *testing.T) {
+	for in, want := range map[string]Surge{`3`: "3", `1e+06`: "1000000", `"33%"`: "33%", `2.5`: "2.5", `null`: ""} {
+		var s Surge
+		if err := s.UnmarshalJSON([]byte(in)); err != nil || s != want {
+			t.Errorf("Surge from %s = %q, %v; want %q", in, s, err, want)
+		}
+	}
+}

@@ -51,45 +51,18 @@ func ProgramWith(policy retry.Policy) pulumi.RunFunc {
 
 // run is the program, retrying what package retry allows under policy.
 func run(ctx *pulumi.Context, policy retry.Policy) error {
-	s, report := Check(ctx.Stack(), func(key string) (string, bool) {
+	s, report := Validate(ctx.Stack(), func(key string) (string, bool) {
 		v, err := config.Try(ctx, key)
 		return v, err == nil
-	}, spec.ProgramConfigKeys()...)
+	}, spec.ProgramConfigKeys(), Checks{Up: !ctx.DryRun()})
 	var sshKey pulumi.StringInput
 	if s.HasSSHPublicKey {
-		// Read in plaintext only to check it; it goes on as a secret.
-		plain, err := config.Try(ctx, spec.KeySSHPublicKey)
-		if err != nil {
-			return err
-		}
-		if f := rules.CheckSSHPublicKey(plain); f != nil {
-			report.Errors = append(report.Errors, *f)
-		}
+		// Validate read it in plaintext only to check it; it goes on as a secret.
 		key, err := config.TrySecret(ctx, spec.KeySSHPublicKey)
 		if err != nil {
 			return err
 		}
 		sshKey = key
-	}
-	if s.Subscription == spec.PlaceholderSubscription && !ctx.DryRun() {
-		report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.KeySubscriptionID}, Message: fmt.Sprintf(
-			"%s is still the placeholder %s: pulumi up deploys only into the subscription the stack names; set it with pulumi config set %s <subscription-id>",
-			spec.KeySubscriptionID, spec.PlaceholderSubscription, spec.KeySubscriptionID)})
-	}
-	if s.Hub != nil && !ctx.DryRun() {
-		if hub, err := armid.Parse(s.Hub.VnetID, ""); err == nil && hub.SubscriptionID == spec.PlaceholderSubscription {
-			report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.PathHubVnetID}, Message: fmt.Sprintf(
-				"%s is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", spec.PathHubVnetID, hub.SubscriptionID)})
-		}
-	}
-	if !ctx.DryRun() {
-		for i, entry := range s.Cluster.ClusterAdmins {
-			if spec.ParseClusterAdmin(entry).ObjectID == spec.PlaceholderSubscription {
-				key := spec.Index(spec.PathClusterClusterAdmins, i)
-				report.Errors = append(report.Errors, rules.Finding{Keys: []string{key}, Message: fmt.Sprintf(
-					"%s is still the placeholder %s: pulumi up grants only real principals; set the object id of the admins' Entra group", key, spec.PlaceholderSubscription)})
-			}
-		}
 	}
 	for _, w := range report.Warnings {
 		if err := ctx.Log.Warn(w.String(), nil); err != nil {
@@ -141,8 +114,63 @@ func checkSubscription(ctx *pulumi.Context, want string) error {
 	return nil
 }
 
-// Check reads a stack's config from get and validates it: the findings Program
-// reports before it registers anything, in the same words.
+// Checks are Validate's choices that depend on the run: pulumi up or a
+// preview, and whether the SSH key can be read.
+type Checks struct {
+	// Up is true for pulumi up, false for pulumi preview and the offline
+	// plan (cmd/plan), which show what pulumi up would do. Only pulumi up
+	// refuses the placeholders the committed stacks carry until their owner
+	// replaces them: the subscription, the hub VNet's subscription and the
+	// admins' group. A preview with them deploys nothing and shows what up
+	// would create; rules.Check warns about each of them, in both.
+	Up bool
+	// SecretSSHKey is true when aks-kubenet:sshPublicKey is a secret the
+	// caller cannot decrypt (the offline plan): get's value for it stands in
+	// for the key, and is not checked.
+	SecretSSHKey bool
+}
+
+// Validate reads a stack's config from get and makes every check Program
+// makes before it registers anything, in Program's order: Check's findings
+// (keys as in Check), then the SSH key's (rules.CheckSSHPublicKey, on the
+// plaintext get gives), then, with checks.Up, the placeholders pulumi up
+// refuses. Program and the offline plan both call it, so that the plan's
+// findings are the preview's, in the same words and order.
+func Validate(stackName string, get spec.Source, keys []string, checks Checks) (spec.Stack, rules.Report) {
+	s, report := Check(stackName, get, keys...)
+	if s.HasSSHPublicKey && !checks.SecretSSHKey {
+		plain, _ := get(spec.KeySSHPublicKey)
+		if f := rules.CheckSSHPublicKey(plain); f != nil {
+			report.Errors = append(report.Errors, *f)
+		}
+	}
+	if !checks.Up {
+		return s, report
+	}
+	if s.Subscription == spec.PlaceholderSubscription {
+		report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.KeySubscriptionID}, Message: fmt.Sprintf(
+			"%s is still the placeholder %s: pulumi up deploys only into the subscription the stack names; set it with pulumi config set %s <subscription-id>",
+			spec.KeySubscriptionID, spec.PlaceholderSubscription, spec.KeySubscriptionID)})
+	}
+	if s.Hub != nil {
+		if hub, err := armid.Parse(s.Hub.VnetID, ""); err == nil && hub.SubscriptionID == spec.PlaceholderSubscription {
+			report.Errors = append(report.Errors, rules.Finding{Keys: []string{spec.PathHubVnetID}, Message: fmt.Sprintf(
+				"%s is still in the placeholder subscription %s: pulumi up peers only with a real hub VNet; set its resource id", spec.PathHubVnetID, hub.SubscriptionID)})
+		}
+	}
+	for i, entry := range s.Cluster.ClusterAdmins {
+		if spec.ParseClusterAdmin(entry).ObjectID == spec.PlaceholderSubscription {
+			key := spec.Index(spec.PathClusterClusterAdmins, i)
+			report.Errors = append(report.Errors, rules.Finding{Keys: []string{key}, Message: fmt.Sprintf(
+				"%s is still the placeholder %s: pulumi up grants only real principals; set the object id of the admins' Entra group", key, spec.PlaceholderSubscription)})
+		}
+	}
+	return s, report
+}
+
+// Check reads a stack's config from get and validates it: the first of the
+// findings Program reports before it registers anything (Validate), in the
+// same words.
 //
 // keys are all of the stack's config keys when the caller knows them (the
 // plan reads them from the stack file, Program from the Pulumi CLI's

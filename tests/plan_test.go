@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aks-kubenet/aks-kubenet/internal/stackfile"
 	"github.com/aks-kubenet/aks-kubenet/plan"
 )
 
@@ -349,7 +351,11 @@ func TestPlanExitStatusAndInputErrors(t *testing.T) {
 			name:       "encrypted SSH key is planned without being read",
 			stacks:     map[string]string{"dev": dev + "  aks-kubenet:sshPublicKey:\n    secure: AAABAGNpcGhlcnRleHQ=\n"},
 			args:       []string{"-stack", "dev"},
-			wantStatus: plan.ExitOK, wantOut: []string{"linuxProfile.ssh.publicKeys[0].keyData: [secret]"},
+			wantStatus: plan.ExitOK, wantOut: []string{
+				"Findings: 0 errors, ",
+				"  note: aks-kubenet:sshPublicKey is encrypted (secure:), and the offline plan cannot decrypt it to check it: pulumi preview does\n",
+				"linuxProfile.ssh.publicKeys[0].keyData: [secret]",
+			},
 			never: "AAABAGNpcGhlcnRleHQ=",
 		},
 		{
@@ -536,8 +542,25 @@ func TestPlanAllRefusesACopiedStack(t *testing.T) {
 				}
 			}
 			_, js, _ := runPlan("-dir", dir, "-all", "-format", "json")
-			if wantOK := tc.wantStatus == plan.ExitOK; strings.Contains(js, `"ok": true`) != wantOK || strings.Count(js, "would fight over one resource") != tc.wantCount {
+			var doc struct {
+				Stacks []struct {
+					Stack string
+					OK    bool
+				}
+				OK bool
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, js)
+			}
+			wantOK := tc.wantStatus == plan.ExitOK
+			if doc.OK != wantOK || strings.Count(js, "would fight over one resource") != tc.wantCount {
 				t.Errorf("json: want ok %v and %d collisions:\n%s", wantOK, tc.wantCount, js[strings.Index(js, `"crossStackErrors"`):])
+			}
+			// Each stack's ok: false for the two that clash, true for the others.
+			for _, s := range doc.Stacks {
+				if want := wantOK || !strings.HasPrefix(s.Stack, "prod"); s.OK != want {
+					t.Errorf("json: stack %s ok %v, want %v", s.Stack, s.OK, want)
+				}
 			}
 		})
 	}
@@ -1148,4 +1171,139 @@ func TestPlanBaseCallsOutPoolChanges(t *testing.T) {
 			t.Errorf("json: ok %v, poolChanges %q, basePools %+v", doc.OK, doc.Stacks[0].PoolChanges, d)
 		}
 	})
+}
+
+// ed25519Key is an SSH key AKS refuses: its nodes take RSA keys only.
+const ed25519Key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKb6Xq3n0t7Y0fYkQXn1Wq0rHn3tC1mBqkq6o9xWm2nN ops@example"
+
+// withSSHKey returns a stack file with aks-kubenet:sshPublicKey set to key,
+// in plaintext.
+func withSSHKey(stackFile, key string) string {
+	return stackFile + "  aks-kubenet:sshPublicKey: " + key + "\n"
+}
+
+// refusals are the errors in the text of a refusal of the program
+// (rules.Report.Err, which the Pulumi SDK ends with blank lines), in its
+// order; none for nil.
+func refusals(err error) []string {
+	if err == nil {
+		return []string{}
+	}
+	text := strings.TrimRight(err.Error(), "\n")
+	_, list, ok := strings.Cut(text, ":\n  - ")
+	if !ok {
+		return []string{text}
+	}
+	return strings.Split(list, "\n  - ")
+}
+
+// The plan runs every check pulumi preview runs, in one pass: its errors and
+// warnings are the preview's, in the same words and order, the SSH key's in
+// its place among them.
+func TestPlanFindingsAreThePreviews(t *testing.T) {
+	dev := committedStack(t, "dev")
+	overlap := strings.Replace(dev, "podCidr: 10.244.0.0/16", "podCidr: 10.0.64.0/18", 1)
+	for _, tc := range []struct {
+		name, stackFile string
+		stack           string   // dev when ""
+		want            []string // a prefix of each error, in order
+	}{
+		{name: "committed"},
+		{name: "Overlay, a bad key", stack: "staging", stackFile: withSSHKey(committedStack(t, "staging"), ed25519Key),
+			want: []string{"aks-kubenet:sshPublicKey is a ssh-ed25519 key: "}},
+		{name: "a good key", stackFile: withSSHKey(dev, rsaPublicKey(t, 2048))},
+		{name: "a bad key", stackFile: withSSHKey(dev, ed25519Key),
+			want: []string{"aks-kubenet:sshPublicKey is a ssh-ed25519 key: "}},
+		{name: "a bad key and a pod CIDR in the VNet", stackFile: withSSHKey(overlap, ed25519Key),
+			want: []string{"cluster.podCidr 10.0.64.0/18 overlaps network.vnetCidr 10.0.0.0/16", "aks-kubenet:sshPublicKey is a ssh-ed25519 key: "}},
+		{name: "a short key and an unknown key", stackFile: withSSHKey(strings.Replace(dev, "    nodeCount: 3\n", "    nodeCount: 3\n    nodeCont: 3\n", 1), rsaPublicKey(t, 1024)),
+			want: []string{"cluster.nodeCont: unknown key", "aks-kubenet:sshPublicKey is a 1024-bit RSA key: "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stackName, stackFile := cmp.Or(tc.stack, "dev"), cmp.Or(tc.stackFile, dev)
+			dir := writeProject(t, map[string]string{stackName: stackFile})
+			p, err := plan.Build(dir, stackName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := stackfile.Read(dir, stackName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			preview := runProgramIn(t, surroundings{preview: true}, stackName, cfg.Values)
+			if got := refusals(preview.err); !slices.Equal(p.Errors, got) {
+				t.Errorf("plan errors %q, want the preview's %q", p.Errors, got)
+			}
+			if !slices.Equal(p.Warnings, preview.warnings) {
+				t.Errorf("plan warnings %q, want the preview's %q", p.Warnings, preview.warnings)
+			}
+			if len(p.Errors) != len(tc.want) {
+				t.Fatalf("plan errors %q, want %d", p.Errors, len(tc.want))
+			}
+			for i, want := range tc.want {
+				if !strings.HasPrefix(p.Errors[i], want) {
+					t.Errorf("error %d is %q, want %q", i+1, p.Errors[i], want)
+				}
+			}
+		})
+	}
+}
+
+// A refused SSH key refuses the stack like any other error: exit 1, the
+// error among the findings, and ok false in the json format, overall and
+// for the stack.
+func TestPlanRefusedSSHKey(t *testing.T) {
+	dir := writeProject(t, map[string]string{"dev": withSSHKey(committedStack(t, "dev"), ed25519Key)})
+	const refused = "error: aks-kubenet:sshPublicKey is a ssh-ed25519 key: AKS nodes take only an RSA public key"
+	status, out, errs := runPlan("-dir", dir, "-stack", "dev")
+	if status != plan.ExitFindings || errs != "" {
+		t.Errorf("exit %d, want %d\nstderr: %s", status, plan.ExitFindings, errs)
+	}
+	wantContains(t, "plan", out, "Findings: 1 error, ", refused, "Resources: none")
+
+	status, out, errs = runPlan("-dir", dir, "-stack", "dev", "-format", "json")
+	var doc struct {
+		Stacks []struct {
+			Errors []string
+			OK     bool
+		}
+		OK bool
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if status != plan.ExitFindings || errs != "" || doc.OK || len(doc.Stacks) != 1 || doc.Stacks[0].OK || len(doc.Stacks[0].Errors) != 1 {
+		t.Errorf("json: exit %d, want %d, ok false for the stack and overall, one error\nstdout: %s\nstderr: %s", status, plan.ExitFindings, out, errs)
+	}
+}
+
+// -all keeps a stack with a refused SSH key in the cross-stack checks: its
+// pod CIDR clash with another stack is reported beside its own error.
+func TestPlanAllKeepsARefusedStackInTheCrossStackChecks(t *testing.T) {
+	qa := strings.NewReplacer("10.245.", "10.244.", "prod-weu", "qa").Replace(committedStack(t, "prod"))
+	dir := writeProject(t, map[string]string{"dev": withSSHKey(committedStack(t, "dev"), ed25519Key), "qa": qa})
+	const clash = "stack dev cluster.podCidr 10.244.0.0/16 overlaps stack qa cluster.podCidr 10.244.0.0/16"
+
+	status, out, errs := runPlan("-dir", dir, "-all")
+	if status != plan.ExitFindings || errs != "" {
+		t.Errorf("exit %d, want %d\nstderr: %s", status, plan.ExitFindings, errs)
+	}
+	wantContains(t, "plan -all", out, "Stack dev (", "error: aks-kubenet:sshPublicKey is a ssh-ed25519 key", "Across stacks (2)\n  error: "+clash)
+
+	status, out, _ = runPlan("-dir", dir, "-all", "-format", "json")
+	var doc struct {
+		Stacks []struct {
+			Stack string
+			OK    bool
+		}
+		CrossStackErrors []string
+		OK               bool
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if status != plan.ExitFindings || doc.OK || len(doc.Stacks) != 2 || doc.Stacks[0].OK || doc.Stacks[1].OK ||
+		len(doc.CrossStackErrors) != 1 || !strings.HasPrefix(doc.CrossStackErrors[0], clash) {
+		t.Errorf("json: exit %d; want %d, both stacks and the plan not ok, the clash:\n%s", status, plan.ExitFindings, out)
+	}
 }

@@ -9,7 +9,8 @@
 //	go run ./cmd/plan -all -base /tmp/base         every stack against a checkout of the base branch: renames and pool changes AKS cannot make refused
 //
 // The exit status is 0 when no stack has an error, 1 when a stack's config (or
-// two stacks together) would be refused, 2 when a stack file cannot be read.
+// two stacks together) would be refused, 2 when a stack file cannot be read;
+// the json format's ok is true exactly when it is 0.
 package main
 
 import (
