@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,13 +205,14 @@ func configTarget(o Options, s spec.Stack) (migration.Target, error) {
 	return migration.Target{PodCIDR: s.Cluster.PodCidr, Dataplane: s.Cluster.NetworkDataplane, Policy: s.Cluster.NetworkPolicy}, nil
 }
 
-// load reads and checks the stack's config as the program would.
+// load reads and checks the stack's config as the program's preview would
+// (an encrypted SSH key, which the command cannot decrypt, is left to it).
 func load(o Options) (spec.Stack, error) {
 	cfg, err := stackfile.Read(o.Dir, o.Stack)
 	if err != nil {
 		return spec.Stack{}, err
 	}
-	s, report := stack.Check(o.Stack, cfg.Get, cfg.Keys...)
+	s, report := stack.Validate(o.Stack, cfg.Get, cfg.Keys, stack.Checks{SecretSSHKey: slices.Contains(cfg.Secure, spec.KeySSHPublicKey)})
 	if err := report.Err(); err != nil {
 		return spec.Stack{}, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
