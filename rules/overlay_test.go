@@ -110,7 +110,6 @@ func TestRule17NetworkMode(t *testing.T) {
 }
 
 func TestOverlayPodCIDR(t *testing.T) {
-	podCidr := func(p string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.PodCidr = p } }
 	runOverlayCases(t, []overlayCase{
 		{name: "pod CIDR over the node subnet", change: podCidr("10.0.0.0/20"),
 			want: []string{"cluster.podCidr 10.0.0.0/20 overlaps network.nodeSubnetCidr 10.0.1.0/24", "no subnet of the VNet", "aks-rules 10.2"},
@@ -143,16 +142,6 @@ func TestOverlayPodCIDR(t *testing.T) {
 }
 
 func TestOverlayCapacity(t *testing.T) {
-	with := func(changes ...func(*spec.Stack)) func(*spec.Stack) {
-		return func(s *spec.Stack) {
-			for _, c := range changes {
-				c(s)
-			}
-		}
-	}
-	podCidr := func(p string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.PodCidr = p } }
-	nodes := func(n int) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.NodeCount = spec.Int(n) } }
-	bigPlan := func(s *spec.Stack) { s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.0.0/22", "10.244.0.0/15" }
 	// hugePlan has room for more than 5,000 nodes: an /18 subnet, an /11
 	// pod CIDR, the service range outside the VNet.
 	hugePlan := func(s *spec.Stack) {

@@ -443,20 +443,30 @@ func TestRule9UnparsedPrefixIsNoMissingDefault(t *testing.T) {
 	}
 }
 
+// with is the changes, one after the other, as one change of a stack.
+func with(changes ...func(*spec.Stack)) func(*spec.Stack) {
+	return func(s *spec.Stack) {
+		for _, c := range changes {
+			c(s)
+		}
+	}
+}
+
+// podCidr sets the cluster's pod CIDR.
+func podCidr(p string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.PodCidr = p } }
+
+// nodes sets the system pool's node count.
+func nodes(n int) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.NodeCount = spec.Int(n) } }
+
+// bigPlan gives the stack a /22 node subnet and a /15 pod CIDR.
+func bigPlan(s *spec.Stack) {
+	s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.0.0/22", "10.244.0.0/15"
+}
+
 func TestRule10Capacity(t *testing.T) {
 	autoscale := func(min, max int) func(*spec.Stack) {
 		return func(s *spec.Stack) { s.Cluster.MinCount, s.Cluster.MaxCount = spec.Int(min), spec.Int(max) }
 	}
-	with := func(changes ...func(*spec.Stack)) func(*spec.Stack) {
-		return func(s *spec.Stack) {
-			for _, c := range changes {
-				c(s)
-			}
-		}
-	}
-	podCidr := func(p string) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.PodCidr = p } }
-	nodes := func(n int) func(*spec.Stack) { return func(s *spec.Stack) { s.Cluster.NodeCount = spec.Int(n) } }
-	bigPlan := func(s *spec.Stack) { s.Network.NodeSubnetCidr, s.Cluster.PodCidr = "10.0.0.0/22", "10.244.0.0/15" }
 	pools := func(pools ...spec.Pool) func(*spec.Stack) {
 		return func(s *spec.Stack) {
 			s.Pools = pools

@@ -101,6 +101,9 @@ type creationSetting struct {
 	value func(spec.Stack) string
 	// message is the warning for a config value now other than old.
 	message func(old, now string) string
+	// quiet, when set, says when the outputs do not count: the deployed
+	// cluster has moved on since they were recorded.
+	quiet func(s spec.Stack, deployed map[string]any) bool
 }
 
 var creationSettings = []creationSetting{
@@ -110,6 +113,7 @@ var creationSettings = []creationSetting{
 		// set a network policy has none.
 		output: "networkPolicy", before: spec.NetworkPolicyNone,
 		value: func(s spec.Stack) string { return s.Cluster.NetworkPolicy },
+		quiet: movingNetwork,
 		message: func(old, now string) string {
 			return fmt.Sprintf("%s is %s but the deployed cluster has %s: the network policy counts at creation, so pulumi up leaves the cluster as it is (the provider would replace the cluster to change it); set it back to %s, or change the cluster in place with az aks update --network-policy %s and pulumi refresh, after which the next pulumi up records it. See docs/security.md, \"Network policy and the move to Azure CNI Overlay\".",
 				spec.PathClusterNetworkPolicy, now, old, old, now)
@@ -149,7 +153,7 @@ func movingNetwork(s spec.Stack, deployed map[string]any) bool {
 func creationWarnings(s spec.Stack, deployed map[string]any) []string {
 	var warnings []string
 	for _, c := range creationSettings {
-		if c.output == "networkPolicy" && movingNetwork(s, deployed) {
+		if c.quiet != nil && c.quiet(s, deployed) {
 			continue
 		}
 		old := c.before

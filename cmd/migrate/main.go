@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	deps := workflow.Deps{
 		Out:   stdout,
-		Azure: func() (*live.Azure, error) { return login(o) },
+		Azure: login,
 		Stack: func() (workflow.Stack, error) {
 			st, err := auto.SelectStackLocalSource(ctx, o.Stack, o.Dir)
 			if err != nil {
@@ -85,13 +85,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// login returns the clients of the stack's subscription.
-func login(o workflow.Options) (*live.Azure, error) {
-	subscription, err := workflow.Subscription(o)
-	if err != nil {
-		return nil, err
-	}
+// login returns the clients of subscription, the stack's.
+func login(subscription string) (*live.Azure, error) {
 	var cred azcore.TokenCredential
+	var err error
 	if id, secret, tenant := os.Getenv("ARM_CLIENT_ID"), os.Getenv("ARM_CLIENT_SECRET"), os.Getenv("ARM_TENANT_ID"); id != "" && secret != "" && tenant != "" {
 		cred, err = azidentity.NewClientSecretCredential(tenant, id, secret, nil)
 	} else {

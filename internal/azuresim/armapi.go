@@ -21,6 +21,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 	csfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6/fake"
 	netfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6/fake"
+	"github.com/aks-kubenet/aks-kubenet/armid"
 )
 
 // ARMCaller is the URN the cloud's log gives the operations a client of the
@@ -209,13 +210,11 @@ func notFound(armType, id string) error {
 
 // resourceGroupOf is the resource group in an ARM id, or "".
 func resourceGroupOf(id string) string {
-	parts := strings.Split(id, "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if strings.EqualFold(parts[i], "resourceGroups") {
-			return parts[i+1]
-		}
+	parsed, err := armid.Parse(id, "")
+	if err != nil {
+		return ""
 	}
-	return ""
+	return parsed.ResourceGroupName
 }
 
 // clusterOperation is one cluster PUT through the ARM endpoint, from its

@@ -63,7 +63,7 @@ type Stack interface {
 // Deps are what the command works on, opened only when a step needs them:
 // -print needs neither, a dry run Azure only.
 type Deps struct {
-	Azure func() (*live.Azure, error)
+	Azure func(subscription string) (*live.Azure, error)
 	Stack func() (Stack, error)
 	// Out receives the report and the progress.
 	Out io.Writer
@@ -102,7 +102,10 @@ func Migrate(ctx context.Context, o Options, deps Deps) (Result, error) {
 	if err != nil || printed != nil {
 		return Result{Steps: printed}, err
 	}
-	azure, err := deps.Azure()
+	if s.Subscription == "" || s.Subscription == spec.PlaceholderSubscription {
+		return Result{}, fmt.Errorf("%w: %s is %q: the command moves the cluster in the subscription the stack names", ErrRefused, spec.KeySubscriptionID, s.Subscription)
+	}
+	azure, err := deps.Azure(s.Subscription)
 	if err != nil {
 		return Result{}, err
 	}
@@ -273,7 +276,8 @@ func after(ctx context.Context, o Options, s spec.Stack, t migration.Target, st 
 // rewrite rewrites the stack file to say what migration.Migrated says.
 func rewrite(o Options, s spec.Stack, t migration.Target, out io.Writer) error {
 	file := filepath.Join(o.Dir, "Pulumi."+o.Stack+".yaml")
-	by := fmt.Sprintf("set %s by hand (docs/migration.md), then run %s -apply again", describeConfig(migration.Migrated(s, t)), migration.Command(o.Stack))
+	says := describeConfig(migration.Migrated(s, t))
+	by := fmt.Sprintf("set %s by hand (docs/migration.md), then run %s -apply again", says, migration.Command(o.Stack))
 	before, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("the cluster moved and the stack was refreshed, but %s cannot be read: %w; %s", file, err, by)
@@ -285,7 +289,7 @@ func rewrite(o Options, s spec.Stack, t migration.Target, out io.Writer) error {
 	if err := os.WriteFile(file, rewritten, 0o644); err != nil {
 		return fmt.Errorf("the cluster moved and the stack was refreshed, but writing %s failed: %w; %s", file, err, by)
 	}
-	fmt.Fprintf(out, "Rewrote %s: %s.\n", filepath.Base(file), describeConfig(migration.Migrated(s, t)))
+	fmt.Fprintf(out, "Rewrote %s: %s.\n", filepath.Base(file), says)
 	return nil
 }
 
@@ -371,17 +375,4 @@ func describeConfig(s spec.Stack) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// Subscription is the subscription the stack's config names, which the
-// command logs in to.
-func Subscription(o Options) (string, error) {
-	s, err := load(o)
-	if err != nil {
-		return "", err
-	}
-	if s.Subscription == "" || s.Subscription == spec.PlaceholderSubscription {
-		return "", fmt.Errorf("%w: %s is %q: the command moves the cluster in the subscription the stack names", ErrRefused, spec.KeySubscriptionID, s.Subscription)
-	}
-	return s.Subscription, nil
 }

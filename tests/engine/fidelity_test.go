@@ -4,7 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/internal/azuresim"
@@ -107,7 +106,7 @@ func TestRefreshReadsChangedLeavesAsTheProviderDoes(t *testing.T) {
 		t.Fatalf("preview after AKS changed networkProfile.networkMode: %v", err)
 	}
 	s := stepFor(t, steps, azuresim.ManagedCluster, managedCluster)
-	if !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) ||
+	if !replaces(s.Op) ||
 		!slices.Contains(s.Diffs, "networkProfile") {
 		t.Errorf("the cluster's step after AKS changed networkProfile.networkMode: %s %v, want a replacement on networkProfile", s.Op, s.Diffs)
 	}

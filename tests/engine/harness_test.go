@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -451,6 +452,21 @@ func changed(steps map[string]step) []string {
 		}
 	}
 	return out
+}
+
+// replaces reports whether op replaces a resource.
+func replaces(op apitype.OpType) bool {
+	return slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, op)
+}
+
+// noneReplaced fails for a step that deletes or replaces a resource.
+func noneReplaced(t *testing.T, steps map[string]step, when string) {
+	t.Helper()
+	for urn, s := range steps {
+		if replaces(s.Op) || s.Op == apitype.OpDelete {
+			t.Errorf("%s plans %s of %s", when, s.Op, urn)
+		}
+	}
 }
 
 // stepFor returns the step planned for the one resource of type typ whose

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/aksfacts"
@@ -33,8 +32,8 @@ func (w *world) migrate(ctx context.Context, o workflow.Options, hooks ...hook) 
 	out := &hooked{hooks: hooks}
 	res, err := workflow.Migrate(ctx, o, workflow.Deps{
 		Out: out,
-		Azure: func() (*live.Azure, error) {
-			a, err := live.New(subscription, &azfake.TokenCredential{}, azuresim.ClientOptions(w.cloud))
+		Azure: func(sub string) (*live.Azure, error) {
+			a, err := live.New(sub, &azfake.TokenCredential{}, azuresim.ClientOptions(w.cloud))
 			if a != nil {
 				a.PollEvery = 10 * time.Millisecond
 			}
@@ -86,17 +85,6 @@ func snapshot(t *testing.T, c *azuresim.Cloud) map[string]string {
 	return out
 }
 
-// clusterNetwork is the cluster's network profile in the cloud.
-func clusterNetwork(t *testing.T, c *azuresim.Cloud, name string) resource.PropertyMap {
-	t.Helper()
-	aks, err := c.Cluster(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	np, _ := aks.Properties["networkProfile"].V.(resource.PropertyMap)
-	return np
-}
-
 // TestMigrationToOverlay: a deployed kubenet stack with a firewall, Calico
 // and a user pool (dev) moves to Azure CNI Overlay with the Cilium dataplane
 // in place. First the ways it must not: the stack file edited to Overlay
@@ -115,7 +103,6 @@ func TestMigrationToOverlay(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "dev", poolConfig(0, "general", "2", "vmSize", "Standard_D4s_v5")...)
 	m := w.deployForTheMove()
-	name := clusterNames["dev"]
 
 	// The config alone: refused, naming the command; nothing replaced.
 	w.setConfig("aks-kubenet:cluster.networkPlugin", "overlay", false)
@@ -159,7 +146,7 @@ func TestMigrationToOverlay(t *testing.T) {
 		delete(c.Get(firewallSubnet).Properties, "routeTable")
 		return nil
 	})
-	if c := w.openCloud(); len(c.Log) != logged || clusterNetwork(t, c, name)["networkPlugin"].StringValue() != "kubenet" {
+	if c := w.openCloud(); len(c.Log) != logged || clusterValue(t, c, w.name, "networkProfile", "networkPlugin") != "kubenet" {
 		t.Fatalf("the dry run or the refused run changed the cloud: %v", c.Log[logged:])
 	}
 
@@ -259,16 +246,6 @@ func (w *world) deployForTheMove() moved {
 	return m
 }
 
-// noneReplaced fails for a step that deletes or replaces a resource.
-func noneReplaced(t *testing.T, steps map[string]step, when string) {
-	t.Helper()
-	for urn, s := range steps {
-		if s.Op == apitype.OpReplace || s.Op == apitype.OpDelete || s.Op == apitype.OpCreateReplacement || s.Op == apitype.OpDeleteReplaced {
-			t.Errorf("%s plans %s of %s", when, s.Op, urn)
-		}
-	}
-}
-
 // moved is what a move must have left.
 type moved struct {
 	table                      string
@@ -285,12 +262,11 @@ func (w *world) movedAsPromised(m moved) {
 	t := w.t
 	t.Helper()
 	c := w.openCloud()
-	np := clusterNetwork(t, c, clusterNames[w.name])
 	for key, want := range map[string]string{
 		"networkPlugin": aksfacts.NetworkPluginAzure, "networkPluginMode": aksfacts.NetworkPluginModeOverlay,
 		"networkDataplane": m.dataplane, "networkPolicy": m.policy, "podCidr": m.podCIDR,
 	} {
-		if got, _ := np[resource.PropertyKey(key)].V.(string); got != want {
+		if got := clusterValue(t, c, w.name, "networkProfile", key); got != want {
 			t.Errorf("after the move the cluster's networkProfile.%s = %q, want %q", key, got, want)
 		}
 	}

@@ -415,7 +415,7 @@ func TestPoolChangesAKSCannotMakeInPlace(t *testing.T) {
 			t.Fatalf("preview: %v", err)
 		}
 		s := stepFor(t, steps, agentPoolType, agentPoolURN("batch"))
-		if !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) || !slices.Contains(s.Diffs, "vmSize") {
+		if !replaces(s.Op) || !slices.Contains(s.Diffs, "vmSize") {
 			t.Errorf("a VM size change plans %s of the pool with diffs %v, want a replacement on vmSize", s.Op, s.Diffs)
 		}
 		before := len(w.openCloud().Log)

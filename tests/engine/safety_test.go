@@ -8,7 +8,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/aks-kubenet/aks-kubenet/aksfacts"
@@ -125,7 +124,7 @@ func TestReplacingEditsFailOnProtection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := stepFor(t, steps, typeOf(managedCluster), managedCluster); !slices.Contains([]apitype.OpType{apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced}, s.Op) {
+		if s := stepFor(t, steps, typeOf(managedCluster), managedCluster); !replaces(s.Op) {
 			t.Errorf("unprotected dev: a pod range change plans %s for the cluster, want a replacement", s.Op)
 		}
 	})

@@ -79,12 +79,7 @@ func TestStackOfTheEarlierVersionUpdatesInPlace(t *testing.T) {
 	if s.Op != apitype.OpUpdate {
 		t.Fatalf("the earlier version's cluster: planned %s, want an update in place (diffs %v)", s.Op, s.Diffs)
 	}
-	for urn, st := range steps {
-		switch st.Op {
-		case apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced, apitype.OpDelete:
-			t.Errorf("planned %s of %s", st.Op, urn)
-		}
-	}
+	noneReplaced(t, steps, "the preview of the earlier version's stack")
 
 	before := len(w.openCloud().Log)
 	w.up()
